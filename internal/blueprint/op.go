@@ -1,0 +1,320 @@
+package blueprint
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Op actions.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionDelete = "delete"
+)
+
+// Entity types an op can touch.
+const (
+	TypeBoard = "board"
+	TypeStage = "stage"
+	TypeLane  = "lane"
+	TypeCard  = "card"
+	TypeTeam  = "team"
+	TypeLink  = "link"
+)
+
+// Limits on what one op and one board may hold. They are part of the documented
+// protocol (docs/protocol.md).
+const (
+	MaxIDLen       = 64
+	MaxKeyLen      = 128
+	MaxNameLen     = 200  // titles, stage names, lane labels, team names (characters)
+	MaxTextLen     = 4000 // card text (characters)
+	MaxDetailLen   = 10000
+	MaxMinutes     = 525600 // one year
+	MaxStages      = 200
+	MaxLanes       = 50
+	MaxCards       = 5000
+	MaxTeams       = 100
+	MaxLinks       = 5000
+	MaxOpsPerBatch = 500
+)
+
+// Op is one edit of a board, in the closed vocabulary: create, update or delete one entity.
+// Fields holds the fields to set; an update sets only the fields it names (last writer wins
+// per field, in server order). Key is the idempotency key chosen by the client (client id
+// and client op number): an op whose key the board already holds is not applied again.
+type Op struct {
+	Key    string `json:"key,omitempty"`
+	Action string `json:"op"`
+	Type   string `json:"type"`
+	ID     string `json:"id"`
+	Fields Fields `json:"fields,omitzero"`
+}
+
+// Fields are the settable fields of every entity type; which ones an op may carry depends
+// on its type. A nil pointer means "not set by this op". Team and Owner set to "" clear
+// the reference; minutes set to 0 clear the time.
+type Fields struct {
+	Title         *string `json:"title,omitempty"`
+	Name          *string `json:"name,omitempty"`
+	Role          *string `json:"role,omitempty"`
+	Label         *string `json:"label,omitempty"`
+	Hidden        *bool   `json:"hidden,omitempty"`
+	Order         *string `json:"order,omitempty"`
+	Stage         *string `json:"stage,omitempty"`
+	Lane          *string `json:"lane,omitempty"`
+	Text          *string `json:"text,omitempty"`
+	Team          *string `json:"team,omitempty"`
+	Kind          *string `json:"kind,omitempty"`
+	ActiveMinutes *int    `json:"active_minutes,omitempty"`
+	WaitMinutes   *int    `json:"wait_minutes,omitempty"`
+	Detail        *string `json:"detail,omitempty"`
+	Emotion       *int    `json:"emotion,omitempty"`
+	Color         *string `json:"color,omitempty"`
+	From          *string `json:"from,omitempty"`
+	To            *string `json:"to,omitempty"`
+	Critical      *bool   `json:"critical,omitempty"`
+	Status        *string `json:"status,omitempty"`
+	Owner         *string `json:"owner,omitempty"`
+}
+
+// names lists the JSON names of the fields that are set.
+func (f Fields) names() []string {
+	var n []string
+	add := func(set bool, name string) {
+		if set {
+			n = append(n, name)
+		}
+	}
+	add(f.Title != nil, "title")
+	add(f.Name != nil, "name")
+	add(f.Role != nil, "role")
+	add(f.Label != nil, "label")
+	add(f.Hidden != nil, "hidden")
+	add(f.Order != nil, "order")
+	add(f.Stage != nil, "stage")
+	add(f.Lane != nil, "lane")
+	add(f.Text != nil, "text")
+	add(f.Team != nil, "team")
+	add(f.Kind != nil, "kind")
+	add(f.ActiveMinutes != nil, "active_minutes")
+	add(f.WaitMinutes != nil, "wait_minutes")
+	add(f.Detail != nil, "detail")
+	add(f.Emotion != nil, "emotion")
+	add(f.Color != nil, "color")
+	add(f.From != nil, "from")
+	add(f.To != nil, "to")
+	add(f.Critical != nil, "critical")
+	add(f.Status != nil, "status")
+	add(f.Owner != nil, "owner")
+	return n
+}
+
+// allowedFields says which fields each entity type accepts.
+var allowedFields = map[string][]string{
+	TypeBoard: {"title"},
+	TypeStage: {"name", "order"},
+	TypeLane:  {"role", "label", "hidden", "order"},
+	TypeCard:  {"stage", "lane", "order", "text", "team", "kind", "active_minutes", "wait_minutes", "detail", "emotion"},
+	TypeTeam:  {"name", "color"},
+	TypeLink:  {"kind", "from", "to", "critical", "status", "owner"},
+}
+
+// Committed is an op as stored in a board's log.
+type Committed struct {
+	Seq    int64     `json:"seq"`
+	Author string    `json:"author"`
+	At     time.Time `json:"at"`
+	Op     Op        `json:"op"`
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+var colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// ValidID reports whether s is a well-formed entity id.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// DecodeOps reads a JSON array of ops, rejecting unknown fields, trailing data and
+// invalid UTF-8 with a message that names the problem.
+func DecodeOps(data []byte) ([]Op, error) {
+	if !utf8.Valid(data) {
+		return nil, Errorf(EINVALID, "the body is not valid UTF-8")
+	}
+	var ops []Op
+	if err := DecodeStrict(data, &ops); err != nil {
+		return nil, err
+	}
+	if len(ops) > MaxOpsPerBatch {
+		return nil, Errorf(ETOOLARGE, "a batch holds at most %d ops, got %d", MaxOpsPerBatch, len(ops))
+	}
+	return ops, nil
+}
+
+// DecodeStrict decodes one JSON value into v, refusing unknown fields and trailing data.
+// Errors are coded EINVALID with a message that says what and where.
+func DecodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(EINVALID, "malformed JSON: %s", describeJSONError(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Errorf(EINVALID, "malformed JSON: unexpected data after the value")
+	}
+	return nil
+}
+
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "the body is empty"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("%s (at byte %d)", syn.Error(), syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return fmt.Sprintf("field %q must be a %s, not a %s", typ.Field, typ.Type, typ.Value)
+		}
+		return fmt.Sprintf("expected a %s, not a %s", typ.Type, typ.Value)
+	default:
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+}
+
+// Validate checks an op's shape — action, type, id, key and the fields allowed for its
+// type, with their limits — without looking at any board. Apply calls it too.
+func (op *Op) Validate() error {
+	switch op.Action {
+	case ActionCreate, ActionUpdate, ActionDelete:
+	case "":
+		return Errorf(EINVALID, `the op is missing "op" (create, update or delete)`)
+	default:
+		return Errorf(EINVALID, "unknown op %q: expected create, update or delete", op.Action)
+	}
+	allowed, ok := allowedFields[op.Type]
+	if !ok {
+		if op.Type == "" {
+			return Errorf(EINVALID, `the op is missing "type"`)
+		}
+		return Errorf(EINVALID, "unknown type %q: expected board, stage, lane, card, team or link", op.Type)
+	}
+	if len(op.Key) > MaxKeyLen || !utf8.ValidString(op.Key) {
+		return Errorf(EINVALID, "the key is longer than %d bytes", MaxKeyLen)
+	}
+	if !ValidID(op.ID) {
+		if op.ID == "" {
+			return Errorf(EINVALID, `the op is missing "id"`)
+		}
+		return Errorf(EINVALID, "invalid id %q: use 1 to 64 letters, digits, '-' or '_'", truncate(op.ID, 80))
+	}
+	if op.Type == TypeBoard && op.Action != ActionUpdate {
+		return Errorf(EINVALID, "a board can only be updated by an op")
+	}
+	names := op.Fields.names()
+	if op.Action == ActionDelete && len(names) > 0 {
+		return Errorf(EINVALID, "a delete op takes no fields")
+	}
+	if op.Action == ActionUpdate && len(names) == 0 {
+		return Errorf(EINVALID, "an update op must set at least one field")
+	}
+	for _, n := range names {
+		if !slices.Contains(allowed, n) {
+			return Errorf(EINVALID, "a %s has no field %q", op.Type, n)
+		}
+	}
+	if op.Action == ActionUpdate && op.Type == TypeLink && (op.Fields.From != nil || op.Fields.To != nil) {
+		return Errorf(EINVALID, "a link's ends cannot change: delete it and draw a new one")
+	}
+	return op.Fields.validate()
+}
+
+func (f *Fields) validate() error {
+	for _, s := range []struct {
+		name string
+		v    *string
+		max  int
+	}{
+		{"title", f.Title, MaxNameLen}, {"name", f.Name, MaxNameLen}, {"label", f.Label, MaxNameLen},
+		{"text", f.Text, MaxTextLen}, {"detail", f.Detail, MaxDetailLen},
+	} {
+		if s.v == nil {
+			continue
+		}
+		if err := checkText(s.name, *s.v, s.max); err != nil {
+			return err
+		}
+	}
+	if f.Role != nil && !slices.Contains(LaneRoles, LaneRole(*f.Role)) {
+		return Errorf(EINVALID, "unknown lane role %q", truncate(*f.Role, 40))
+	}
+	if f.Order != nil && !ValidOrder(*f.Order) {
+		return Errorf(EINVALID, "invalid order key %q", truncate(*f.Order, 40))
+	}
+	for _, r := range []struct {
+		name string
+		v    *string
+		zero bool
+	}{{"stage", f.Stage, false}, {"lane", f.Lane, false}, {"team", f.Team, true}, {"from", f.From, false}, {"to", f.To, false}, {"owner", f.Owner, true}} {
+		if r.v == nil || (r.zero && *r.v == "") {
+			continue
+		}
+		if !ValidID(*r.v) {
+			return Errorf(EINVALID, "invalid %s id %q", r.name, truncate(*r.v, 80))
+		}
+	}
+	if f.Kind != nil && !slices.Contains(CardKinds, *f.Kind) && !slices.Contains(LinkKinds, *f.Kind) {
+		return Errorf(EINVALID, "unknown kind %q", truncate(*f.Kind, 40))
+	}
+	for _, m := range []struct {
+		name string
+		v    *int
+	}{{"active_minutes", f.ActiveMinutes}, {"wait_minutes", f.WaitMinutes}} {
+		if m.v != nil && (*m.v < 0 || *m.v > MaxMinutes) {
+			return Errorf(EINVALID, "%s must be between 0 and %d", m.name, MaxMinutes)
+		}
+	}
+	if f.Emotion != nil && (*f.Emotion < -2 || *f.Emotion > 2) {
+		return Errorf(EINVALID, "emotion must be between -2 and +2")
+	}
+	if f.Color != nil && !colorPattern.MatchString(*f.Color) {
+		return Errorf(EINVALID, "invalid colour %q: use #rrggbb", truncate(*f.Color, 20))
+	}
+	if f.Status != nil && !slices.Contains(LinkStatuses, *f.Status) {
+		return Errorf(EINVALID, "unknown link status %q: expected open, agreed or resolved", truncate(*f.Status, 40))
+	}
+	return nil
+}
+
+func checkText(name, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return Errorf(EINVALID, "%s is not valid UTF-8", name)
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return Errorf(ETOOLARGE, "%s is %d characters long; the limit is %d", name, n, max)
+	}
+	if strings.ContainsRune(v, 0) {
+		return Errorf(EINVALID, "%s contains a NUL character", name)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

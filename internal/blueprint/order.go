@@ -1,0 +1,111 @@
+package blueprint
+
+import "strings"
+
+// Order keys are fractional indexes: strings over the base-62 digits below, read as the
+// digits of a fraction between 0 and 1. Siblings sort by key (byte order), then by id.
+// A new key can always be made between two others, so concurrent moves never need to
+// renumber anyone else. A valid key is non-empty, uses only these digits, does not end
+// in '0' (so that every fraction has exactly one spelling) and is at most MaxOrderLen long.
+const orderDigits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// MaxOrderLen bounds the length of an order key.
+const MaxOrderLen = 128
+
+// ValidOrder reports whether key is a well-formed order key.
+func ValidOrder(key string) bool {
+	if key == "" || len(key) > MaxOrderLen || key[len(key)-1] == '0' {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if strings.IndexByte(orderDigits, key[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// KeyBetween returns a key that sorts strictly between a and b. An empty a means "before
+// everything", an empty b "after everything". a must sort before b when both are given.
+func KeyBetween(a, b string) (string, error) {
+	if a != "" && !ValidOrder(a) {
+		return "", Errorf(EINVALID, "invalid order key %q", a)
+	}
+	if b != "" && !ValidOrder(b) {
+		return "", Errorf(EINVALID, "invalid order key %q", b)
+	}
+	if a != "" && b != "" && a >= b {
+		return "", Errorf(EINVALID, "order key %q does not sort before %q", a, b)
+	}
+	return midpoint(a, b), nil
+}
+
+// midpoint returns the shortest-ish key between a and b ("" for b means 1).
+func midpoint(a, b string) string {
+	if b != "" {
+		// Skip the common prefix, padding a with zeros as we go.
+		n := 0
+		for n < len(b) && digitAt(a, n) == b[n] {
+			n++
+		}
+		if n > 0 {
+			return b[:n] + midpoint(tail(a, n), b[n:])
+		}
+	}
+	da := 0
+	if a != "" {
+		da = strings.IndexByte(orderDigits, a[0])
+	}
+	db := len(orderDigits)
+	if b != "" {
+		db = strings.IndexByte(orderDigits, b[0])
+	}
+	if db-da > 1 {
+		return string(orderDigits[(da+db+1)/2])
+	}
+	// The first digits are consecutive.
+	if len(b) > 1 {
+		return b[:1]
+	}
+	return string(orderDigits[da]) + midpoint(tail(a, 1), "")
+}
+
+func digitAt(s string, i int) byte {
+	if i < len(s) {
+		return s[i]
+	}
+	return '0'
+}
+
+func tail(s string, n int) string {
+	if n >= len(s) {
+		return ""
+	}
+	return s[n:]
+}
+
+// KeysBetween returns n ascending keys between a and b, spread evenly so that later
+// insertions stay short.
+func KeysBetween(a, b string, n int) ([]string, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	if n == 1 {
+		k, err := KeyBetween(a, b)
+		return []string{k}, err
+	}
+	mid, err := KeyBetween(a, b)
+	if err != nil {
+		return nil, err
+	}
+	left, err := KeysBetween(a, mid, n/2)
+	if err != nil {
+		return nil, err
+	}
+	right, err := KeysBetween(mid, b, n-n/2-1)
+	if err != nil {
+		return nil, err
+	}
+	out := append(left, mid)
+	return append(out, right...), nil
+}

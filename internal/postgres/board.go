@@ -1,0 +1,317 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"lastmile/internal/blueprint"
+)
+
+// Store keeps boards in Postgres. It implements blueprint.BoardService.
+//
+// Invariant: a board's row holds seq = the highest sequence in its op log, and state = the
+// result of applying the log, in order, to an empty board. Both change only together, in
+// one transaction that holds the board row's lock (SELECT … FOR UPDATE), so writers in any
+// number of processes are ordered by Postgres and sequences stay gap-free.
+type Store struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+
+	mu    sync.Mutex
+	slots map[string]*slot
+}
+
+// slot serialises this process's writers of one board and caches the board's state
+// as of the last commit made through it, so that a commit does not decode the state
+// again unless another process wrote in between.
+type slot struct {
+	mu    sync.Mutex
+	board *blueprint.Board // nil when unknown
+}
+
+// maxCachedBoards bounds the state cache; past it, idle entries are dropped.
+const maxCachedBoards = 1000
+
+var _ blueprint.BoardService = (*Store)(nil)
+
+// NewStore returns a store over the pool.
+func NewStore(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool, now: time.Now, slots: map[string]*slot{}}
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+func (s *Store) slot(id string) *slot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.slots[id]
+	if !ok {
+		if len(s.slots) >= maxCachedBoards {
+			for k, v := range s.slots {
+				if v.mu.TryLock() {
+					delete(s.slots, k)
+					v.mu.Unlock()
+				}
+			}
+		}
+		sl = &slot{}
+		s.slots[id] = sl
+	}
+	return sl
+}
+
+// CreateBoard creates a board and applies ops to it in one transaction. The first op of
+// its log sets the title, so that replaying the log from an empty board gives its state.
+func (s *Store) CreateBoard(ctx context.Context, title, template, author string, ops []blueprint.Op) (*blueprint.Board, error) {
+	id := newBoardID()
+	b := blueprint.NewBoard(id, "", template)
+	all := append([]blueprint.Op{{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: id,
+		Fields: blueprint.Fields{Title: &title}}}, ops...)
+	for i, op := range all {
+		if err := b.Apply(op); err != nil {
+			return nil, blueprint.Errorf(blueprint.ErrorCode(err), "op %d (%s %s %s): %s", i, op.Action, op.Type, op.ID, blueprint.ErrorMessage(err))
+		}
+	}
+	now := s.now().UTC()
+	b.Seq, b.CreatedAt, b.UpdatedAt = int64(len(all)), now, now
+	state, err := blueprint.MarshalBoard(b)
+	if err != nil {
+		return nil, blueprint.Internal(err)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, interpretError(err, "board")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, `INSERT INTO boards (id, title, template, seq, state, card_count, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, id, b.Title, template, b.Seq, state, len(b.Cards), now); err != nil {
+		return nil, interpretError(err, "board")
+	}
+	edits := make([]blueprint.Edit, len(all))
+	seqs := make([]int64, len(all))
+	for i, op := range all {
+		edits[i], seqs[i] = blueprint.Edit{Author: author, Op: op}, int64(i+1)
+	}
+	if err := insertOps(ctx, tx, id, edits, seqs, now); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, interpretError(err, "board")
+	}
+	return b, nil
+}
+
+// FindBoard returns the current state of a board, read from the database.
+func (s *Store) FindBoard(ctx context.Context, id string) (*blueprint.Board, error) {
+	if !blueprint.ValidID(id) {
+		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
+	}
+	var state []byte
+	var created, updated time.Time
+	err := s.pool.QueryRow(ctx, `SELECT state, created_at, updated_at FROM boards WHERE id = $1`, id).
+		Scan(&state, &created, &updated)
+	if err != nil {
+		return nil, interpretError(err, "board")
+	}
+	b, err := decodeState(id, state)
+	if err != nil {
+		return nil, err
+	}
+	b.CreatedAt, b.UpdatedAt = created, updated
+	return b, nil
+}
+
+func decodeState(id string, state []byte) (*blueprint.Board, error) {
+	e, err := blueprint.DecodeExport(state)
+	if err != nil {
+		return nil, blueprint.Internal(err)
+	}
+	b, err := e.Board()
+	if err != nil {
+		return nil, blueprint.Internal(err)
+	}
+	b.ID = id
+	return b, nil
+}
+
+// ListBoards returns the boards, most recently changed first (at most 1,000).
+func (s *Store) ListBoards(ctx context.Context) ([]blueprint.BoardSummary, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, title, template, seq, card_count, created_at, updated_at
+		FROM boards ORDER BY updated_at DESC, id LIMIT 1000`)
+	if err != nil {
+		return nil, interpretError(err, "boards")
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (blueprint.BoardSummary, error) {
+		var b blueprint.BoardSummary
+		err := r.Scan(&b.ID, &b.Title, &b.Template, &b.Seq, &b.Cards, &b.CreatedAt, &b.UpdatedAt)
+		return b, err
+	})
+	return list, interpretError(err, "boards")
+}
+
+// ApplyEdits applies a batch of edits to one board in one transaction (group commit).
+// See blueprint.BoardService for the contract. Nothing is published here: the caller
+// announces the ops only after this returns, that is after the commit.
+func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error) {
+	if !blueprint.ValidID(boardID) {
+		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
+	}
+	sl := s.slot(boardID)
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, interpretError(err, "board")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	// Lock the board row; read its state only if our cache is not at its sequence.
+	cached := sl.board
+	sl.board = nil // until this commit succeeds, the cache is not to be trusted
+	cachedSeq := int64(-1)
+	if cached != nil {
+		cachedSeq = cached.Seq
+	}
+	var seq int64
+	var state []byte
+	var created time.Time
+	err = tx.QueryRow(ctx, `SELECT seq, CASE WHEN seq = $2 THEN NULL ELSE state END, created_at
+		FROM boards WHERE id = $1 FOR UPDATE`, boardID, cachedSeq).Scan(&seq, &state, &created)
+	if err != nil {
+		return nil, interpretError(err, "board")
+	}
+	b := cached
+	if state != nil {
+		if b, err = decodeState(boardID, state); err != nil {
+			return nil, err
+		}
+		b.CreatedAt = created
+	}
+	b.Seq = seq
+
+	seen, err := appliedKeys(ctx, tx, boardID, edits)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	results := make([]blueprint.Result, len(edits))
+	var applied []blueprint.Edit
+	var seqs []int64
+	for i, e := range edits {
+		if k := e.Op.Key; k != "" {
+			if prev, ok := seen[k]; ok {
+				results[i] = blueprint.Result{Seq: prev, Duplicate: true}
+				continue
+			}
+		}
+		if err := b.Apply(e.Op); err != nil {
+			results[i] = blueprint.Result{Err: err}
+			continue
+		}
+		seq++
+		results[i] = blueprint.Result{Seq: seq, At: now}
+		if k := e.Op.Key; k != "" {
+			seen[k] = seq
+		}
+		applied = append(applied, e)
+		seqs = append(seqs, seq)
+	}
+	if len(applied) == 0 {
+		b.Seq = seq
+		sl.board = b // nothing changed: the state read above is still current
+		return results, nil
+	}
+	b.Seq, b.UpdatedAt = seq, now
+	newState, err := blueprint.MarshalBoard(b)
+	if err != nil {
+		return nil, blueprint.Internal(err)
+	}
+	if err := insertOps(ctx, tx, boardID, applied, seqs, now); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
+		WHERE id = $1`, boardID, seq, newState, b.Title, len(b.Cards), now); err != nil {
+		return nil, interpretError(err, "board")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, interpretError(err, "board")
+	}
+	sl.board = b
+	return results, nil
+}
+
+// appliedKeys returns the sequences of the batch's keys that the board's log already holds.
+func appliedKeys(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint.Edit) (map[string]int64, error) {
+	var keys []string
+	for _, e := range edits {
+		if e.Op.Key != "" {
+			keys = append(keys, e.Op.Key)
+		}
+	}
+	seen := make(map[string]int64, len(keys))
+	if len(keys) == 0 {
+		return seen, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT key, seq FROM ops WHERE board_id = $1 AND key = ANY($2)`, boardID, keys)
+	if err != nil {
+		return nil, interpretError(err, "ops")
+	}
+	var k string
+	var sq int64
+	_, err = pgx.ForEachRow(rows, []any{&k, &sq}, func() error { seen[k] = sq; return nil })
+	return seen, interpretError(err, "ops")
+}
+
+// insertOps appends ops to a board's log in one statement.
+func insertOps(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint.Edit, seqs []int64, at time.Time) error {
+	keys := make([]string, len(edits))
+	authors := make([]string, len(edits))
+	bodies := make([]string, len(edits))
+	for i, e := range edits {
+		op := e.Op
+		keys[i], authors[i] = op.Key, e.Author
+		op.Key = ""
+		data, err := json.Marshal(op)
+		if err != nil {
+			return blueprint.Internal(err)
+		}
+		bodies[i] = string(data)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO ops (board_id, seq, key, author, op, created_at)
+		SELECT $1, t.seq, NULLIF(t.key, ''), t.author, t.op::jsonb, $6
+		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(seq, key, author, op)`,
+		boardID, seqs, keys, authors, bodies, at)
+	return interpretError(err, "op")
+}
+
+// OpsSince returns up to limit ops of a board with sequence > after, in order.
+func (s *Store) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]blueprint.Committed, error) {
+	rows, err := s.pool.Query(ctx, `SELECT seq, key, author, op, created_at FROM ops
+		WHERE board_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, boardID, after, limit)
+	if err != nil {
+		return nil, interpretError(err, "ops")
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (blueprint.Committed, error) {
+		var c blueprint.Committed
+		var key *string
+		var body []byte
+		if err := r.Scan(&c.Seq, &key, &c.Author, &body, &c.At); err != nil {
+			return c, err
+		}
+		if err := json.Unmarshal(body, &c.Op); err != nil {
+			return c, err
+		}
+		if key != nil {
+			c.Op.Key = *key
+		}
+		return c, nil
+	})
+	return out, interpretError(err, "ops")
+}

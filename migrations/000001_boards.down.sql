@@ -1,0 +1,2 @@
+DROP TABLE ops;
+DROP TABLE boards;
