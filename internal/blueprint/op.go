@@ -209,8 +209,11 @@ func (op *Op) Validate() error {
 		}
 		return Errorf(EINVALID, "unknown type %q: expected board, stage, lane, card, team or link", op.Type)
 	}
-	if len(op.Key) > MaxKeyLen || !utf8.ValidString(op.Key) {
+	if len(op.Key) > MaxKeyLen {
 		return Errorf(EINVALID, "the key is longer than %d bytes", MaxKeyLen)
+	}
+	if !utf8.ValidString(op.Key) {
+		return Errorf(EINVALID, "the key is not valid UTF-8")
 	}
 	if !ValidID(op.ID) {
 		if op.ID == "" {

@@ -37,7 +37,13 @@ func KeyBetween(a, b string) (string, error) {
 	if a != "" && b != "" && a >= b {
 		return "", Errorf(EINVALID, "order key %q does not sort before %q", a, b)
 	}
-	return midpoint(a, b), nil
+	// Repeated insertion at the same spot grows keys by about one digit every five or six
+	// insertions; past MaxOrderLen the key would be refused by Validate, so say so here.
+	k := midpoint(a, b)
+	if len(k) > MaxOrderLen {
+		return "", Errorf(ETOOLARGE, "no order key of at most %d digits sorts between %q and %q", MaxOrderLen, truncate(a, 40), truncate(b, 40))
+	}
+	return k, nil
 }
 
 // midpoint returns the shortest-ish key between a and b ("" for b means 1).

@@ -1,0 +1,101 @@
+# lastmile — type `make` for the list of targets.
+#
+# Targets that need a database get its URL from scripts/db.sh when the recipe runs: the
+# DATABASE_URL you exported, or else a project-local Postgres started on demand (see
+# docs/operations.md). Browser tests get Chromium from scripts/chromium.sh.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Address the server listens on for `make run`.
+export LASTMILE_ADDR ?= :8080
+# Extra flags for `make bench`, e.g. BENCH_FLAGS="-boards 10 -clients 200".
+BENCH_FLAGS ?=
+
+# Hides the password in a database URL before it is printed.
+hide_password = sed 's\#//\([^:/@]*\):[^@]*@\#//\1:***@\#'
+
+# What the generated templ code looks like now: git's view plus a checksum of every file,
+# so that staleness is caught even outside a git checkout or in an already modified file.
+templ_state = { git status --porcelain -- '*_templ.go' 2>/dev/null || true; \
+	find . \( -path ./.data -o -path ./.git -o -path ./bin \) -prune -o -type f -name '*_templ.go' -print \
+	| LC_ALL=C sort | xargs -r sha256sum; }
+
+.PHONY: help
+help: ## Show this list of targets
+	@echo 'Usage: make <target>'
+	@echo
+	@awk 'BEGIN { FS = ":.*## " } /^[a-zA-Z0-9_-]+:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+.PHONY: generate
+generate: ## Regenerate the templ components (web/**/*_templ.go)
+	go tool templ generate
+
+.PHONY: lint
+lint: ## Vet, check gofmt, run staticcheck, and fail if generated code is stale
+	go vet ./...
+	@unformatted=$$(find . \( -path ./.data -o -path ./.git -o -path ./bin \) -prune -o -type f -name '*.go' -print | xargs -r gofmt -l); \
+	if [ -n "$$unformatted" ]; then \
+		echo 'gofmt: these files are not formatted (run: gofmt -w FILE):'; \
+		echo "$$unformatted" | sed 's/^/  /'; \
+		exit 1; \
+	fi
+	go tool staticcheck ./...
+	@before=$$($(templ_state)); \
+	go tool templ generate; \
+	after=$$($(templ_state)); \
+	if [ "$$before" != "$$after" ]; then \
+		echo 'generated templ code was stale: `go tool templ generate` changed it.'; \
+		echo 'Review and commit the regenerated *_templ.go files:'; \
+		git status --porcelain -- '*_templ.go' 2>/dev/null | sed 's/^/  /' || true; \
+		exit 1; \
+	fi
+
+.PHONY: build
+build: ## Build a static binary at bin/lastmile
+	CGO_ENABLED=0 go build -o bin/lastmile ./cmd/lastmile
+
+.PHONY: run
+run: ## Serve on LASTMILE_ADDR (default :8080), starting the local Postgres if needed
+	@url=$$(scripts/db.sh); \
+	addr=$$LASTMILE_ADDR; host=$${addr%:*}; \
+	case $$host in ''|0.0.0.0|'[::]') host=localhost ;; esac; \
+	echo "lastmile: serving on http://$$host:$${addr##*:} (database: $$(echo "$$url" | $(hide_password)))"; \
+	DATABASE_URL=$$url exec go run ./cmd/lastmile serve
+
+.PHONY: test
+test: lint ## Lint, then run all tests with the race detector (brings up Postgres and Chromium)
+	@url=$${LASTMILE_TEST_DATABASE_URL:-$$(scripts/db.sh)}; \
+	chromium=$$(scripts/chromium.sh); \
+	scripts/cc.sh; \
+	echo "go test: database $$(echo "$$url" | $(hide_password)), browser $$chromium"; \
+	LASTMILE_TEST_DATABASE_URL=$$url LASTMILE_CHROMIUM=$$chromium CGO_ENABLED=1 \
+		go test -race -count=1 -timeout 14m ./...
+
+.PHONY: bench
+bench: ## Run the load benchmark (flags via BENCH_FLAGS="...")
+	@url=$$(scripts/db.sh); \
+	DATABASE_URL=$$url go run ./cmd/lastmile bench $(BENCH_FLAGS)
+
+.PHONY: db
+db: ## Start the local Postgres and print its DATABASE_URL
+	@scripts/db.sh
+
+.PHONY: psql
+psql: ## Open psql on the database (the local one unless DATABASE_URL is set)
+	@url=$$(scripts/db.sh); psql "$$url"
+
+.PHONY: db-stop
+db-stop: ## Stop the local Postgres
+	@scripts/db.sh stop
+
+.PHONY: clean
+clean: ## Remove build output (bin/); the database is kept
+	rm -rf bin/ coverage.out coverage.html
+
+.PHONY: clean-data
+clean-data: ## Stop the local Postgres and delete its data
+	@scripts/db.sh destroy
+	rm -rf .data/
