@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -136,4 +137,22 @@ func (m *Migrator) Ready() error {
 func (m *Migrator) Close() error {
 	serr, derr := m.m.Close()
 	return errors.Join(serr, derr)
+}
+
+// CheckSchema reports, through the pool, whether the schema is at the latest version this
+// binary knows and clean. /readyz calls it.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	var v int64
+	var dirty bool
+	if err := s.pool.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&v, &dirty); err != nil {
+		return fmt.Errorf("reading the schema version: %w", err)
+	}
+	latest, err := LatestVersion()
+	if err != nil {
+		return err
+	}
+	if dirty || uint(v) != latest {
+		return fmt.Errorf("schema at version %d (dirty=%v), expected %d", v, dirty, latest)
+	}
+	return nil
 }

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"lastmile/internal/i18n"
+	"lastmile/internal/postgres"
+	"lastmile/internal/server"
+)
+
+// Main is the program: main() only handles signals, Main.Run does the wiring, so that
+// tests can start the real program on port 0 against a test database.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+
+	listening chan struct{}
+	addr      string
+}
+
+// NewMain returns a Main reading the process's environment.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, listening: make(chan struct{})}
+}
+
+// Addr waits until the server listens and returns its address.
+func (m *Main) Addr() string {
+	<-m.listening
+	return m.addr
+}
+
+// Run runs the subcommand named by args[0] (serve when there is none) until ctx ends.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return m.serve(ctx, args)
+	case "migrate":
+		return m.migrate(args)
+	case "bench":
+		return m.bench(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Fprintln(m.Stdout, "usage: lastmile [serve|migrate up|down|version|bench] [flags]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q: expected serve, migrate or bench", cmd)
+}
+
+func (m *Main) env(name, def string) string {
+	if v := m.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (m *Main) logger() *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.env("LASTMILE_LOG_LEVEL", "info"))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// Timing of shutdown.
+const (
+	shutdownTimeout   = 15 * time.Second
+	readHeaderTimeout = 10 * time.Second
+)
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	addr := fs.String("addr", m.env("LASTMILE_ADDR", ":8080"), "address to listen on (LASTMILE_ADDR)")
+	dsn := fs.String("database-url", m.Getenv("DATABASE_URL"), "postgres:// URL of the database (DATABASE_URL)")
+	autoMigrate := fs.Bool("migrate", m.env("LASTMILE_MIGRATE", "true") == "true", "apply pending migrations at start (LASTMILE_MIGRATE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dsn == "" {
+		return errors.New("DATABASE_URL is not set: give the postgres:// URL of the database (`make run` starts a local one)")
+	}
+	log := m.logger()
+
+	if err := m.checkSchema(*dsn, *autoMigrate); err != nil {
+		return err
+	}
+	pool, err := postgres.Open(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := postgres.NewStore(pool)
+	catalog, err := i18n.NewCatalog()
+	if err != nil {
+		return err
+	}
+	srv := server.New(server.Config{
+		Boards: store, Catalog: catalog, Logger: log,
+		Ready: func(ctx context.Context) error {
+			if err := store.Ping(ctx); err != nil {
+				return fmt.Errorf("database unreachable: %w", err)
+			}
+			return store.CheckSchema(ctx)
+		},
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", *addr, err)
+	}
+	m.addr = ln.Addr().String()
+	close(m.listening)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: readHeaderTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("lastmile listening", "addr", m.addr)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	srv.Drain()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// checkSchema stops start-up on a dirty or too-new schema, and migrates up when asked.
+func (m *Main) checkSchema(dsn string, up bool) error {
+	mg, err := postgres.NewMigrator(dsn)
+	if err != nil {
+		return err
+	}
+	defer mg.Close()
+	if up {
+		return mg.Up()
+	}
+	if err := mg.Check(); err != nil {
+		return err
+	}
+	return mg.Ready()
+}
+
+func (m *Main) migrate(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: lastmile migrate up|down|version")
+	}
+	dsn := m.Getenv("DATABASE_URL")
+	if dsn == "" {
+		return errors.New("DATABASE_URL is not set")
+	}
+	mg, err := postgres.NewMigrator(dsn)
+	if err != nil {
+		return err
+	}
+	defer mg.Close()
+	switch args[0] {
+	case "up":
+		err = mg.Up()
+	case "down":
+		err = mg.Down()
+	case "version":
+	default:
+		return fmt.Errorf("unknown migrate command %q: expected up, down or version", args[0])
+	}
+	if err != nil {
+		return err
+	}
+	v, dirty, err := mg.Version()
+	if err != nil {
+		return err
+	}
+	latest, _ := postgres.LatestVersion()
+	fmt.Fprintf(m.Stdout, "schema version %d (latest known %d, dirty %v)\n", v, latest, dirty)
+	return nil
+}
+
+func (m *Main) bench(ctx context.Context, args []string) error {
+	return errors.New("bench is not available yet")
+}

@@ -1,0 +1,224 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"lastmile/internal/blueprint"
+	"lastmile/internal/i18n"
+)
+
+// readBody reads a request body of at most limit bytes and checks that it is UTF-8.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return nil, normalize(err)
+	}
+	return data, nil
+}
+
+// createBoardRequest is the body of POST /api/boards when it names a template.
+type createBoardRequest struct {
+	Template string `json:"template"`
+	Title    string `json:"title,omitempty"`
+	Lang     string `json:"lang,omitempty"`
+}
+
+// boardCreated answers POST /api/boards.
+type boardCreated struct {
+	ID  string `json:"id"`
+	Seq int64  `json:"seq"`
+	URL string `json:"url"`
+}
+
+// handleCreateBoard serves POST /api/boards: a new board from a template
+// ({"template": "service-blueprint"}) or from a lastmile JSON export.
+func (s *Server) handleCreateBoard(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(w, r, MaxImportBody)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var b *blueprint.Board
+	if isExport(data) {
+		b, err = s.importBoard(r, data)
+	} else {
+		var req createBoardRequest
+		if err = decodeJSON(data, &req); err == nil {
+			lang := req.Lang
+			if lang == "" {
+				lang = localizer(r).Lang()
+			}
+			b, err = s.createFromTemplate(r, req.Template, req.Title, i18n.Match(lang, ""))
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, boardCreated{ID: b.ID, Seq: b.Seq, URL: "/boards/" + b.ID})
+}
+
+// isExport tells an export from a template request: an export names its format.
+func isExport(data []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(data, &probe) != nil {
+		return false
+	}
+	_, ok := probe["format"]
+	return ok
+}
+
+func decodeJSON(data []byte, v any) error {
+	if !utf8.Valid(data) {
+		return blueprint.Errorf(blueprint.EINVALID, "the body is not valid UTF-8")
+	}
+	return blueprint.DecodeStrict(data, v)
+}
+
+func (s *Server) importBoard(r *http.Request, data []byte) (*blueprint.Board, error) {
+	e, err := blueprint.DecodeExport(data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.Board(); err != nil { // every rule, before anything is written
+		return nil, err
+	}
+	return s.boards.CreateBoard(r.Context(), e.Title, e.Template, "import", e.Ops())
+}
+
+func (s *Server) createFromTemplate(r *http.Request, template, title, lang string) (*blueprint.Board, error) {
+	if template == "" {
+		return nil, blueprint.Errorf(blueprint.EINVALID, `"template" is required: one of %v, or send a lastmile export`, blueprint.Templates)
+	}
+	name, ops, err := blueprint.TemplateOps(template, s.catalog.For(lang).Fallback)
+	if err != nil {
+		return nil, err
+	}
+	if title == "" {
+		title = name
+	}
+	return s.boards.CreateBoard(r.Context(), title, template, "", ops)
+}
+
+// handleListBoards serves GET /api/boards.
+func (s *Server) handleListBoards(w http.ResponseWriter, r *http.Request) {
+	list, err := s.boards.ListBoards(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type item struct {
+		ID        string    `json:"id"`
+		Title     string    `json:"title"`
+		Template  string    `json:"template"`
+		Seq       int64     `json:"seq"`
+		Cards     int       `json:"cards"`
+		UpdatedAt time.Time `json:"updated_at"`
+	}
+	out := make([]item, len(list))
+	for i, b := range list {
+		out[i] = item{b.ID, b.Title, b.Template, b.Seq, b.Cards, b.UpdatedAt}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"boards": out})
+}
+
+// handleGetBoard serves GET /api/boards/{id}: the whole board as lastmile JSON.
+func (s *Server) handleGetBoard(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, boardFrom(r).Export())
+}
+
+// opResult is one entry of the answer to POST /api/boards/{id}/ops.
+type opResult struct {
+	Seq       int64      `json:"seq,omitempty"`
+	Duplicate bool       `json:"duplicate,omitempty"`
+	Error     *jsonError `json:"error,omitempty"`
+}
+
+// handlePostOps serves POST /api/boards/{id}/ops: a JSON array of ops, applied in order.
+// It answers with one result per op: its sequence, or an error naming what was wrong. The
+// status is 200 when at least one op was applied (or had been), else that of the first error.
+func (s *Server) handlePostOps(w http.ResponseWriter, r *http.Request) {
+	data, err := readBody(w, r, MaxOpsBody)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ops, err := blueprint.DecodeOps(data)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(ops) == 0 {
+		s.fail(w, r, blueprint.Errorf(blueprint.EINVALID, "the batch holds no op"))
+		return
+	}
+	edits := make([]blueprint.Edit, len(ops))
+	for i, op := range ops {
+		edits[i] = blueprint.Edit{Author: "api", Op: op}
+	}
+	results, err := s.editor.ApplyEdits(r.Context(), chi.URLParam(r, "boardID"), edits)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]opResult, len(results))
+	status := 0
+	var seq int64
+	for i, res := range results {
+		out[i] = opResult{Seq: res.Seq, Duplicate: res.Duplicate, Error: toJSONError(res.Err)}
+		if res.Err == nil {
+			status = http.StatusOK
+			seq = max(seq, res.Seq)
+		} else if status == 0 {
+			status = ErrorStatus(res.Err)
+		}
+	}
+	writeJSON(w, status, map[string]any{"results": out, "seq": seq})
+}
+
+// handleGetOps serves GET /api/boards/{id}/ops?after=N&limit=M: the op log after N.
+func (s *Server) handleGetOps(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "boardID")
+	if _, err := s.boards.FindBoard(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	after, err := queryInt(r, "after", 0, 0, 1<<62)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit", 500, 1, 5000)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ops, err := s.boards.OpsSince(r.Context(), id, after, int(limit))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if ops == nil {
+		ops = []blueprint.Committed{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ops": ops})
+}
+
+func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, blueprint.Errorf(blueprint.EINVALID, "%s must be a whole number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}

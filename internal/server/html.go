@@ -1,0 +1,162 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"lastmile/internal/blueprint"
+	"lastmile/web"
+)
+
+// handleHome serves GET /: the boards and the form for a new one.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	list, err := s.boards.ListBoards(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	render(w, r, http.StatusOK, web.Home(s.page(r, localizer(r).T("home.boards")), list))
+}
+
+// handleBoardPage serves GET /boards/{id}: the board, rendered on the server.
+func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
+	s.renderBoard(w, r, boardFrom(r), http.StatusOK, "")
+}
+
+func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, b *blueprint.Board, status int, errMsg string) {
+	p := s.page(r, b.Title)
+	p.Error = errMsg
+	render(w, r, status, web.BoardPage(p, web.NewBoardView(b)))
+}
+
+// handleCreateBoardForm serves POST /boards from the home page's form.
+func (s *Server) handleCreateBoardForm(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.createFromTemplate(r, r.PostForm.Get("template"), strings.TrimSpace(r.PostForm.Get("title")), localizer(r).Lang())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/boards/"+b.ID, http.StatusSeeOther)
+}
+
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBody)
+	if err := r.ParseForm(); err != nil {
+		if n := normalize(err); n != err {
+			return n
+		}
+		return blueprint.Errorf(blueprint.EINVALID, "the form could not be read: %v", err)
+	}
+	return nil
+}
+
+// formEdit applies the op a form built and redirects to the board; a rejected op
+// re-renders the board with the message.
+func (s *Server) formEdit(w http.ResponseWriter, r *http.Request, build func(b *blueprint.Board) (blueprint.Op, error)) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.boards.FindBoard(r.Context(), chi.URLParam(r, "boardID"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	op, err := build(b)
+	if err == nil {
+		var res []blueprint.Result
+		res, err = s.editor.ApplyEdits(r.Context(), b.ID, []blueprint.Edit{{Author: "form", Op: op}})
+		if err == nil {
+			err = res[0].Err
+		}
+	}
+	if err != nil {
+		if blueprint.ErrorCode(err) == blueprint.EINTERNAL {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderBoard(w, r, b, ErrorStatus(err), blueprint.ErrorMessage(err))
+		return
+	}
+	http.Redirect(w, r, "/boards/"+b.ID, http.StatusSeeOther)
+}
+
+func formValue(r *http.Request, name string) *string {
+	v := strings.TrimSpace(r.PostForm.Get(name))
+	return &v
+}
+
+// handleAddCardForm serves POST /boards/{id}/cards: a card at the end of its cell.
+func (s *Server) handleAddCardForm(w http.ResponseWriter, r *http.Request) {
+	s.formEdit(w, r, func(b *blueprint.Board) (blueprint.Op, error) {
+		f := blueprint.Fields{Stage: formValue(r, "stage"), Lane: formValue(r, "lane"), Text: formValue(r, "text")}
+		if k := formValue(r, "kind"); *k != "" {
+			f.Kind = k
+		}
+		if t := formValue(r, "team"); *t != "" {
+			f.Team = t
+		}
+		last := ""
+		for _, c := range b.CellCards()[[2]string{*f.Stage, *f.Lane}] {
+			last = c.Order
+		}
+		order, err := blueprint.KeyBetween(last, "")
+		f.Order = &order
+		return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeCard, ID: newID("c"), Fields: f}, err
+	})
+}
+
+// handleDeleteCardForm serves POST /boards/{id}/cards/{cardID}/delete.
+func (s *Server) handleDeleteCardForm(w http.ResponseWriter, r *http.Request) {
+	s.formEdit(w, r, func(*blueprint.Board) (blueprint.Op, error) {
+		return blueprint.Op{Action: blueprint.ActionDelete, Type: blueprint.TypeCard, ID: chi.URLParam(r, "cardID")}, nil
+	})
+}
+
+// handleAddStageForm serves POST /boards/{id}/stages: a stage at the right end.
+func (s *Server) handleAddStageForm(w http.ResponseWriter, r *http.Request) {
+	s.formEdit(w, r, func(b *blueprint.Board) (blueprint.Op, error) {
+		last := ""
+		if st := b.SortedStages(); len(st) > 0 {
+			last = st[len(st)-1].Order
+		}
+		order, err := blueprint.KeyBetween(last, "")
+		return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeStage, ID: newID("s"),
+			Fields: blueprint.Fields{Name: formValue(r, "name"), Order: &order}}, err
+	})
+}
+
+// handleAddLaneForm serves POST /boards/{id}/lanes: a lane at the bottom.
+func (s *Server) handleAddLaneForm(w http.ResponseWriter, r *http.Request) {
+	s.formEdit(w, r, func(b *blueprint.Board) (blueprint.Op, error) {
+		last := ""
+		if ls := b.SortedLanes(); len(ls) > 0 {
+			last = ls[len(ls)-1].Order
+		}
+		order, err := blueprint.KeyBetween(last, "")
+		return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeLane, ID: newID("l"),
+			Fields: blueprint.Fields{Label: formValue(r, "label"), Role: formValue(r, "role"), Order: &order}}, err
+	})
+}
+
+// handleAddTeamForm serves POST /boards/{id}/teams.
+func (s *Server) handleAddTeamForm(w http.ResponseWriter, r *http.Request) {
+	s.formEdit(w, r, func(*blueprint.Board) (blueprint.Op, error) {
+		return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeTeam, ID: newID("t"),
+			Fields: blueprint.Fields{Name: formValue(r, "name"), Color: formValue(r, "color")}}, nil
+	})
+}
+
+// handleRenameForm serves POST /boards/{id}/title.
+func (s *Server) handleRenameForm(w http.ResponseWriter, r *http.Request) {
+	s.formEdit(w, r, func(b *blueprint.Board) (blueprint.Op, error) {
+		return blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: b.ID,
+			Fields: blueprint.Fields{Title: formValue(r, "title")}}, nil
+	})
+}

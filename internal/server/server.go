@@ -1,0 +1,134 @@
+// Package server is lastmile's HTTP face: chi routes, middleware, the HTML pages and forms,
+// the JSON API, health checks and the one place where errors become responses.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/go-chi/chi/v5"
+
+	"lastmile/internal/blueprint"
+	"lastmile/internal/i18n"
+	"lastmile/web"
+)
+
+// Size limits on request bodies. They are documented in docs/protocol.md.
+const (
+	MaxOpsBody    = 1 << 20 // POST /api/boards/{id}/ops
+	MaxImportBody = 8 << 20 // POST /api/boards
+	MaxFormBody   = 64 << 10
+)
+
+// Editor applies edits to a board and makes them known to everyone watching it. The
+// realtime hub is one; a bare store is another (then nobody is told).
+type Editor interface {
+	// ApplyEdits has the contract of blueprint.BoardService.ApplyEdits.
+	ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error)
+}
+
+// Config is what the server is built from. Boards and Catalog are required.
+type Config struct {
+	Boards  blueprint.BoardService
+	Editor  Editor // defaults to Boards
+	Catalog *i18n.Catalog
+	Logger  *slog.Logger
+	// Ready reports whether the server can take traffic beyond its own process (database
+	// reachable, schema migrated). Nil means always ready.
+	Ready func(context.Context) error
+	// Realtime serves /boards/{id}/ws when set.
+	Realtime http.Handler
+}
+
+// Server routes requests. It is an http.Handler.
+type Server struct {
+	boards   blueprint.BoardService
+	editor   Editor
+	catalog  *i18n.Catalog
+	log      *slog.Logger
+	ready    func(context.Context) error
+	draining atomic.Bool
+	router   chi.Router
+}
+
+// New returns a server with its routes.
+func New(cfg Config) *Server {
+	s := &Server{boards: cfg.Boards, editor: cfg.Editor, catalog: cfg.Catalog, log: cfg.Logger, ready: cfg.Ready}
+	if s.editor == nil {
+		s.editor = cfg.Boards
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.ready == nil {
+		s.ready = func(context.Context) error { return nil }
+	}
+	r := chi.NewRouter()
+	r.Use(s.recoverer, s.logRequests, securityHeaders, s.language)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, blueprint.Errorf(blueprint.ENOTFOUND, "no page at %s", r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, blueprint.Errorf(blueprint.EINVALID, "method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
+
+	r.Get("/livez", s.handleLivez)
+	r.Get("/readyz", s.handleReadyz)
+	r.Handle("/static/*", http.StripPrefix("/static/", staticHandler(web.Static())))
+
+	r.Get("/", s.handleHome)
+	r.Post("/boards", s.handleCreateBoardForm)
+	r.Route("/boards/{boardID}", func(r chi.Router) {
+		r.With(s.loadBoard).Get("/", s.handleBoardPage)
+		if cfg.Realtime != nil {
+			r.Handle("/ws", cfg.Realtime)
+		}
+		r.Post("/cards", s.handleAddCardForm)
+		r.Post("/cards/{cardID}/delete", s.handleDeleteCardForm)
+		r.Post("/stages", s.handleAddStageForm)
+		r.Post("/lanes", s.handleAddLaneForm)
+		r.Post("/teams", s.handleAddTeamForm)
+		r.Post("/title", s.handleRenameForm)
+	})
+
+	r.Route("/api", func(r chi.Router) {
+		r.Get("/boards", s.handleListBoards)
+		r.Post("/boards", s.handleCreateBoard)
+		r.With(s.loadBoard).Get("/boards/{boardID}", s.handleGetBoard)
+		r.Post("/boards/{boardID}/ops", s.handlePostOps)
+		r.Get("/boards/{boardID}/ops", s.handleGetOps)
+	})
+	s.router = r
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+// Drain marks the server as shutting down: /readyz answers 503 from now on so that a
+// load balancer stops sending new traffic.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func staticHandler(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// newID returns a random entity id of 12 characters (60 bits) with a one-letter prefix.
+func newID(prefix string) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[b[i]&31]
+	}
+	return prefix + string(b)
+}
+

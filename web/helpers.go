@@ -1,0 +1,83 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"lastmile/internal/blueprint"
+	"lastmile/internal/i18n"
+)
+
+func langName(lang string) string {
+	if lang == "fr" {
+		return "Français"
+	}
+	return "English"
+}
+
+// langURL returns path with the lang parameter set; only local paths are kept.
+func langURL(path, lang string) string {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		path = "/"
+	}
+	return path + "?lang=" + url.QueryEscape(lang)
+}
+
+func boardURL(id string, parts ...string) string {
+	return "/boards/" + url.PathEscape(id) + strings.Join(parts, "")
+}
+
+// teamStyles returns CSS giving each team's colour to the elements that carry its id.
+// Ids and colours are checked against their patterns again here, because the result is
+// written into a style element as is.
+func teamStyles(teams []*blueprint.Team) string {
+	var sb strings.Builder
+	for _, t := range teams {
+		if !blueprint.ValidID(t.ID) || !validColor(t.Color) {
+			continue
+		}
+		fmt.Fprintf(&sb, "[data-team=%q]{--team:%s}", t.ID, t.Color)
+	}
+	return sb.String()
+}
+
+func validColor(c string) bool {
+	if len(c) != 7 || c[0] != '#' {
+		return false
+	}
+	for _, r := range c[1:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
+}
+
+func styleTag(nonce, css string) string {
+	if nonce != "" {
+		return `<style nonce="` + nonce + `">` + css + `</style>`
+	}
+	return `<style>` + css + `</style>`
+}
+
+func minutes(l *i18n.Localizer, n int) string {
+	if n >= 60*24 {
+		return l.N("time.days", n/(60*24))
+	}
+	if n >= 60 && n%60 == 0 {
+		return l.N("time.hours", n/60)
+	}
+	return l.N("time.minutes", n)
+}
+
+func emotionLabel(n int) string {
+	switch {
+	case n > 0:
+		return fmt.Sprintf("+%d", n)
+	default:
+		return fmt.Sprintf("%d", n)
+	}
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -1,0 +1,98 @@
+// Package web holds lastmile's pages as templ components and its static assets (CSS and
+// plain ES modules), both embedded in the binary.
+package web
+
+import (
+	"embed"
+	"io/fs"
+
+	"lastmile/internal/blueprint"
+	"lastmile/internal/i18n"
+)
+
+//go:embed static
+var static embed.FS
+
+// Static returns the static assets, rooted at the folder that holds them.
+func Static() fs.FS {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Page carries what every page needs: the reader's language and the request's details.
+type Page struct {
+	L     *i18n.Localizer
+	Title string
+	Path  string // the path of the page, for the language switch
+	Nonce string // the Content-Security-Policy nonce of this response, if any
+	Error string // a message to show at the top of the page, already localised
+}
+
+// BoardView is a board laid out for rendering: lanes top to bottom with their cells in
+// stage order, and the blueprint lines placed above the lanes they precede.
+type BoardView struct {
+	Board  *blueprint.Board
+	Stages []*blueprint.Stage
+	Rows   []Row
+	Teams  []*blueprint.Team
+	Links  []LinkView
+	team   map[string]*blueprint.Team
+}
+
+// Row is one lane with its cells and the line drawn above it, if any.
+type Row struct {
+	Lane  *blueprint.Lane
+	Line  string // "", "interaction", "visibility" or "internal_interaction"
+	Cells []Cell
+}
+
+// Cell holds the cards of one stage in one lane.
+type Cell struct {
+	Stage *blueprint.Stage
+	Cards []*blueprint.Card
+}
+
+// LinkView is a link with the texts of the cards it joins.
+type LinkView struct {
+	Link     *blueprint.Link
+	FromText string
+	ToText   string
+	Owner    *blueprint.Team
+}
+
+// NewBoardView lays a board out for rendering.
+func NewBoardView(b *blueprint.Board) *BoardView {
+	v := &BoardView{Board: b, Stages: b.SortedStages(), Teams: b.SortedTeams(), team: b.Teams}
+	lines := map[string]string{}
+	for _, l := range b.Lines() {
+		lines[l.Before] = l.Name
+	}
+	cells := b.CellCards()
+	for _, lane := range b.SortedLanes() {
+		if lane.Hidden {
+			continue
+		}
+		row := Row{Lane: lane, Line: lines[lane.ID]}
+		for _, s := range v.Stages {
+			row.Cells = append(row.Cells, Cell{Stage: s, Cards: cells[[2]string{s.ID, lane.ID}]})
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	for _, l := range b.SortedLinks() {
+		v.Links = append(v.Links, LinkView{Link: l, FromText: cardText(b, l.From), ToText: cardText(b, l.To), Owner: b.Teams[l.Owner]})
+	}
+	return v
+}
+
+// Team returns the team of a card, or nil.
+func (v *BoardView) Team(c *blueprint.Card) *blueprint.Team { return v.team[c.Team] }
+
+func cardText(b *blueprint.Board, id string) string {
+	if c := b.Cards[id]; c != nil {
+		return c.Text
+	}
+	return id
+}
