@@ -40,7 +40,9 @@ func (s *Server) loadBoard(next http.Handler) http.Handler {
 	})
 }
 
-func boardFrom(r *http.Request) *blueprint.Board { return r.Context().Value(boardKey).(*blueprint.Board) }
+func boardFrom(r *http.Request) *blueprint.Board {
+	return r.Context().Value(boardKey).(*blueprint.Board)
+}
 
 // language picks the reader's language: ?lang= (remembered in a cookie), then the cookie,
 // then Accept-Language.

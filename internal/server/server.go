@@ -131,4 +131,3 @@ func newID(prefix string) string {
 	}
 	return prefix + string(b)
 }
-
