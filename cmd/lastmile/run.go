@@ -11,10 +11,17 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"lastmile/internal/i18n"
 	"lastmile/internal/postgres"
+	"lastmile/internal/realtime"
 	"lastmile/internal/server"
 )
 
@@ -107,8 +114,27 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+
+	// Live collaboration: a hub of rooms, told of other processes' commits through
+	// Postgres notifications.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+	notifier := postgres.NewNotifier(pool, log)
+	hub := realtime.NewHub(store, notifier, log, realtime.NewMetrics(reg), realtime.Options{})
+	bg, stopBackground := context.WithCancel(context.Background())
+	var background sync.WaitGroup
+	background.Add(2)
+	go func() { defer background.Done(); notifier.Run(bg) }()
+	go func() { defer background.Done(); postgres.Listen(bg, *dsn, log, hub.Notify, hub.Resync) }()
+	defer func() { stopBackground(); background.Wait() }()
+
 	srv := server.New(server.Config{
-		Boards: store, Catalog: catalog, Logger: log,
+		Boards: store, Editor: hub, Catalog: catalog, Logger: log,
+		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		AllowedOrigins: splitList(m.Getenv("LASTMILE_ORIGINS")),
+		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
+			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit})
+		},
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {
 				return fmt.Errorf("database unreachable: %w", err)
@@ -137,6 +163,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	srv.Drain()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	// Rooms first: they commit what they were handed and close sockets with 1012; then
+	// the HTTP server waits for requests in flight.
+	if err := hub.Shutdown(sctx); err != nil {
+		log.Warn("rooms did not stop in time", "err", err)
+	}
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
@@ -192,6 +223,14 @@ func (m *Main) migrate(args []string) error {
 	latest, _ := postgres.LatestVersion()
 	fmt.Fprintf(m.Stdout, "schema version %d (latest known %d, dirty %v)\n", v, latest, dirty)
 	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, f)
+	}
+	return out
 }
 
 func (m *Main) bench(ctx context.Context, args []string) error {

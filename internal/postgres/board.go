@@ -315,3 +315,13 @@ func (s *Store) OpsSince(ctx context.Context, boardID string, after int64, limit
 	})
 	return out, interpretError(err, "ops")
 }
+
+// BoardSeq returns the board's current sequence. ENOTFOUND if there is no such board.
+func (s *Store) BoardSeq(ctx context.Context, id string) (int64, error) {
+	if !blueprint.ValidID(id) {
+		return 0, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
+	}
+	var seq int64
+	err := s.pool.QueryRow(ctx, `SELECT seq FROM boards WHERE id = $1`, id).Scan(&seq)
+	return seq, interpretError(err, "board")
+}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/websocket"
 
 	"lastmile/internal/blueprint"
 	"lastmile/internal/i18n"
@@ -40,8 +41,14 @@ type Config struct {
 	// Ready reports whether the server can take traffic beyond its own process (database
 	// reachable, schema migrated). Nil means always ready.
 	Ready func(context.Context) error
-	// Realtime serves /boards/{id}/ws when set.
-	Realtime http.Handler
+	// Live serves an upgraded websocket of /boards/{id}/ws until it ends. Without it the
+	// route answers 404.
+	Live func(ws *websocket.Conn, boardID string, who Participant)
+	// AllowedOrigins lists the origins (scheme://host[:port]) allowed to open websockets
+	// besides the server's own host.
+	AllowedOrigins []string
+	// Metrics serves /metrics when set.
+	Metrics http.Handler
 }
 
 // Server routes requests. It is an http.Handler.
@@ -53,11 +60,16 @@ type Server struct {
 	ready    func(context.Context) error
 	draining atomic.Bool
 	router   chi.Router
+	live     func(ws *websocket.Conn, boardID string, who Participant)
+	upgrader websocket.Upgrader
 }
 
 // New returns a server with its routes.
 func New(cfg Config) *Server {
-	s := &Server{boards: cfg.Boards, editor: cfg.Editor, catalog: cfg.Catalog, log: cfg.Logger, ready: cfg.Ready}
+	s := &Server{boards: cfg.Boards, editor: cfg.Editor, catalog: cfg.Catalog, log: cfg.Logger, ready: cfg.Ready,
+		live: cfg.Live}
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096,
+		CheckOrigin: originChecker(cfg.AllowedOrigins)}
 	if s.editor == nil {
 		s.editor = cfg.Boards
 	}
@@ -78,14 +90,17 @@ func New(cfg Config) *Server {
 
 	r.Get("/livez", s.handleLivez)
 	r.Get("/readyz", s.handleReadyz)
+	if cfg.Metrics != nil {
+		r.Handle("/metrics", cfg.Metrics)
+	}
 	r.Handle("/static/*", http.StripPrefix("/static/", staticHandler(web.Static())))
 
 	r.Get("/", s.handleHome)
 	r.Post("/boards", s.handleCreateBoardForm)
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.With(s.loadBoard).Get("/", s.handleBoardPage)
-		if cfg.Realtime != nil {
-			r.Handle("/ws", cfg.Realtime)
+		if cfg.Live != nil {
+			r.Get("/ws", s.handleWebsocket)
 		}
 		r.Post("/cards", s.handleAddCardForm)
 		r.Post("/cards/{cardID}/delete", s.handleDeleteCardForm)

@@ -1,0 +1,393 @@
+package realtime
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"lastmile/internal/blueprint"
+)
+
+// Timing and size limits of a connection (docs/protocol.md).
+const (
+	writeWait      = 10 * time.Second  // time allowed to write a frame
+	pongWait       = 60 * time.Second  // time allowed between pongs
+	pingPeriod     = pongWait * 9 / 10 // must be less than pongWait
+	helloWait      = 10 * time.Second  // time allowed for the hello frame
+	closeGrace     = time.Second       // time allowed to write a close frame
+	maxMessageSize = 1 << 20           // largest frame a client may send
+	maxNameLen     = 80                // display names, in characters
+	presenceRate   = rate.Limit(30)    // presence frames per second, per connection
+	presenceBurst  = 30
+)
+
+// outMsg is a frame waiting to be written: prepared once for a broadcast, or bytes.
+type outMsg struct {
+	prepared *websocket.PreparedMessage
+	data     []byte
+}
+
+// conn is one participant's websocket. Its reader runs in Serve's goroutine and its
+// writer in its own; the room owns cursor, editing and skipThrough.
+type conn struct {
+	hub     *Hub
+	ws      *websocket.Conn
+	boardID string
+	id      string
+	p       Participant
+	client  string // the client's own id, which prefixes its op keys
+	resume  int64  // the sequence the client held when it said hello; -1 for none
+
+	send      chan outMsg
+	closeOnce sync.Once
+	closing   chan struct{}
+	closeCode int
+	closeText string
+
+	ops      *rate.Limiter
+	presence *rate.Limiter
+
+	// owned by the room
+	cursor      *Cursor
+	editing     string
+	skipThrough int64
+}
+
+func newConn(h *Hub, ws *websocket.Conn, boardID string, p Participant) *conn {
+	p.Name = cleanName(p.Name)
+	return &conn{
+		hub: h, ws: ws, boardID: boardID, id: newConnID(), p: p, resume: -1,
+		send: make(chan outMsg, h.opts.SendQueue), closing: make(chan struct{}),
+		ops:      rate.NewLimiter(rate.Limit(h.opts.OpsPerSecond), h.opts.OpsBurst),
+		presence: rate.NewLimiter(presenceRate, presenceBurst),
+	}
+}
+
+func newConnID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+func cleanName(s string) string {
+	s = strings.TrimSpace(strings.ToValidUTF8(s, ""))
+	if s == "" {
+		return "Anonymous"
+	}
+	if utf8.RuneCountInString(s) > maxNameLen {
+		s = string([]rune(s)[:maxNameLen])
+	}
+	return s
+}
+
+func (c *conn) peer() Peer {
+	return Peer{Conn: c.id, Name: c.p.Name, Role: c.p.Role, Cursor: c.cursor, Editing: c.editing}
+}
+
+// enqueue queues a frame without blocking; false when the queue is full or closed.
+func (c *conn) enqueue(m outMsg) bool {
+	select {
+	case <-c.closing:
+		return true // closing anyway: nothing to report
+	default:
+	}
+	select {
+	case c.send <- m:
+		return true
+	default:
+		return false
+	}
+}
+
+// sendJSON queues a frame for this connection alone; a full queue closes it.
+func (c *conn) sendJSON(v any) {
+	if !c.enqueue(outMsg{data: mustJSON(v)}) {
+		c.closeWith(websocket.CloseTryAgainLater, "too slow: reconnect to catch up")
+	}
+}
+
+// closeWith asks the writer to send a close frame with code and end the connection.
+func (c *conn) closeWith(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.closing)
+	})
+}
+
+// run serves the connection: the writer in a goroutine, the reader here. It returns
+// when both have stopped.
+func (c *conn) run() {
+	c.hub.wg.Add(1)
+	writerDone := make(chan struct{})
+	go func() {
+		defer c.hub.wg.Done()
+		defer close(writerDone)
+		c.writePump()
+	}()
+	var r *room
+	defer func() {
+		if v := recover(); v != nil {
+			c.hub.log.Error("panic in websocket reader", "board", c.boardID, "panic", fmt.Sprint(v))
+		}
+		if r != nil {
+			select {
+			case r.leave <- c:
+			case <-r.done:
+			}
+		}
+		c.closeWith(websocket.CloseNormalClosure, "")
+		<-writerDone
+		_ = c.ws.Close()
+	}()
+	r = c.readPump()
+}
+
+// fail sends an error frame and closes the connection with code.
+func (c *conn) fail(closeCode int, code, message string) {
+	c.sendJSON(errorFrame{T: frameError, Code: code, Message: message})
+	c.closeWith(closeCode, message)
+}
+
+// readPump reads the hello, joins the room, then reads frames until the connection ends.
+// It returns the room it joined, if any, so that run can leave it.
+func (c *conn) readPump() *room {
+	c.ws.SetReadLimit(maxMessageSize)
+	_ = c.ws.SetReadDeadline(time.Now().Add(helloWait))
+	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
+
+	var hello inFrame
+	if err := c.readFrame(&hello); err != nil {
+		c.fail(websocket.ClosePolicyViolation, codeProtocol, "expected a hello frame: "+err.Error())
+		return nil
+	}
+	switch {
+	case hello.T != frameHello:
+		c.fail(websocket.ClosePolicyViolation, codeProtocol, "the first frame must be a hello")
+		return nil
+	case hello.V != ProtocolVersion:
+		c.fail(websocket.ClosePolicyViolation, codeVersion,
+			fmt.Sprintf("this server speaks protocol version %d, not %d: please reload the page", ProtocolVersion, hello.V))
+		return nil
+	case !blueprint.ValidID(hello.Client):
+		c.fail(websocket.ClosePolicyViolation, codeProtocol, "hello needs a client id of 1 to 64 letters, digits, '-' or '_'")
+		return nil
+	}
+	c.client = hello.Client
+	if hello.Seq != nil {
+		c.resume = *hello.Seq
+	}
+	if hello.Name != "" {
+		c.p.Name = cleanName(hello.Name)
+	}
+	_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
+
+	var r *room
+	for r == nil {
+		rm, err := c.hub.room(c.hub.ctx, c.boardID)
+		if err != nil {
+			code := websocket.CloseTryAgainLater
+			if blueprint.ErrorCode(err) == blueprint.ENOTFOUND {
+				code = websocket.ClosePolicyViolation
+			} else if blueprint.ErrorCode(err) == blueprint.EUNAVAILABLE {
+				code = websocket.CloseServiceRestart
+			}
+			c.fail(code, blueprint.ErrorCode(err), blueprint.ErrorMessage(err))
+			return nil
+		}
+		select {
+		case rm.join <- c:
+			r = rm
+		case <-rm.done:
+		case <-c.closing:
+			return nil
+		}
+	}
+
+	for {
+		var f inFrame
+		if err := c.readFrame(&f); err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) || errors.Is(err, errConnDone) {
+				return r
+			}
+			if errors.Is(err, errBadFrame) {
+				c.sendJSON(errorFrame{T: frameError, Code: codeProtocol, Message: err.Error()})
+				continue
+			}
+			return r
+		}
+		if !c.handle(r, f) {
+			return r
+		}
+	}
+}
+
+var (
+	errBadFrame = errors.New("malformed frame")
+	errConnDone = errors.New("connection closed")
+)
+
+// readFrame reads one JSON text frame. Transport errors end the connection; a frame that
+// is not JSON is errBadFrame (wrapped with what was wrong), and the connection goes on.
+func (c *conn) readFrame(f *inFrame) error {
+	typ, data, err := c.ws.ReadMessage()
+	if err != nil {
+		if errors.Is(err, websocket.ErrReadLimit) {
+			c.fail(websocket.CloseMessageTooBig, blueprint.ETOOLARGE, fmt.Sprintf("a frame may be at most %d bytes", maxMessageSize))
+			return errConnDone
+		}
+		return err
+	}
+	if typ != websocket.TextMessage {
+		return fmt.Errorf("%w: frames are JSON text", errBadFrame)
+	}
+	if !utf8.Valid(data) {
+		return fmt.Errorf("%w: the frame is not valid UTF-8", errBadFrame)
+	}
+	if err := blueprint.DecodeStrict(data, f); err != nil {
+		return fmt.Errorf("%w: %s", errBadFrame, blueprint.ErrorMessage(err))
+	}
+	return nil
+}
+
+// handle acts on one frame after the hello; false ends the connection.
+func (c *conn) handle(r *room, f inFrame) bool {
+	switch f.T {
+	case frameSubmit:
+		return c.handleOps(r, f)
+	case framePresence:
+		if !c.presence.Allow() {
+			return true // cursors are best effort: drop the excess quietly
+		}
+		if f.Editing != nil && *f.Editing != "" && !blueprint.ValidID(*f.Editing) {
+			c.sendJSON(errorFrame{T: frameError, Code: blueprint.EINVALID, Message: "editing must be a card id"})
+			return true
+		}
+		if f.Editing != nil && !c.p.CanEdit {
+			f.Editing = nil
+		}
+		select {
+		case r.presence <- presenceUpdate{conn: c, cursor: f.Cursor, editing: f.Editing}:
+		case <-r.done:
+			return false
+		case <-c.closing:
+			return false
+		}
+		return true
+	case frameHello:
+		c.sendJSON(errorFrame{T: frameError, Code: codeProtocol, Message: "hello is sent once, first"})
+		return true
+	default:
+		c.sendJSON(errorFrame{T: frameError, Code: codeProtocol, Message: fmt.Sprintf("unknown frame type %q", truncate(f.T, 40))})
+		return true
+	}
+}
+
+// handleOps checks a batch of ops and hands it to the room. Refused ops get a nack each
+// and change nothing.
+func (c *conn) handleOps(r *room, f inFrame) bool {
+	ops, err := blueprint.DecodeOps(f.Ops)
+	if err != nil {
+		c.sendJSON(errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: blueprint.ErrorMessage(err)})
+		return true
+	}
+	var edits []blueprint.Edit
+	for _, op := range ops {
+		var refuse error
+		switch {
+		case !c.p.CanEdit:
+			refuse = blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot edit it", c.p.Role)
+		case !strings.HasPrefix(op.Key, c.client+":") || len(op.Key) == len(c.client)+1:
+			refuse = blueprint.Errorf(blueprint.EINVALID, "every op needs a key of the form <client id>:<number>")
+		case !c.ops.Allow():
+			refuse = blueprint.Errorf(codeRateLimited, "too many edits at once; slow down")
+		default:
+			refuse = op.Validate()
+		}
+		if refuse != nil {
+			c.sendJSON(nackFrame{T: frameNack, Key: op.Key, ID: op.ID, Code: blueprint.ErrorCode(refuse), Message: blueprint.ErrorMessage(refuse)})
+			continue
+		}
+		edits = append(edits, blueprint.Edit{Author: c.p.Name, Op: op})
+	}
+	if len(edits) == 0 {
+		return true
+	}
+	select {
+	case r.submit <- &submission{conn: c, edits: edits}:
+		return true
+	case <-r.done:
+		// The room stopped (shutdown): the ops were not taken. Close so the client resends.
+		c.closeWith(websocket.CloseServiceRestart, "server restarting")
+		return false
+	case <-c.closing:
+		return false
+	}
+}
+
+// writePump writes queued frames and pings, and the close frame at the end.
+func (c *conn) writePump() {
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	defer func() {
+		if v := recover(); v != nil {
+			c.hub.log.Error("panic in websocket writer", "board", c.boardID, "panic", fmt.Sprint(v))
+		}
+		_ = c.ws.Close() // unblocks the reader
+	}()
+	for {
+		select {
+		case m := <-c.send:
+			if err := c.write(m); err != nil {
+				c.closeWith(websocket.CloseGoingAway, "")
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.closeWith(websocket.CloseGoingAway, "")
+				return
+			}
+		case <-c.closing:
+			// Flush what is queued when closing normally, so that a client told to
+			// reconnect has every frame sent before.
+			if c.closeCode != websocket.CloseTryAgainLater {
+				for flushed := false; !flushed; {
+					select {
+					case m := <-c.send:
+						if c.write(m) != nil {
+							flushed = true
+						}
+					default:
+						flushed = true
+					}
+				}
+			}
+			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText),
+				time.Now().Add(closeGrace))
+			return
+		}
+	}
+}
+
+func (c *conn) write(m outMsg) error {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	if m.prepared != nil {
+		return c.ws.WritePreparedMessage(m.prepared)
+	}
+	return c.ws.WriteMessage(websocket.TextMessage, m.data)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

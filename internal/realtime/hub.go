@@ -1,0 +1,250 @@
+// Package realtime runs live collaboration on boards: one room per board per process,
+// the connections of its participants, fan-out of committed ops, presence and soft locks,
+// catch-up on reconnect, and catch-up from the op log when another process has written.
+//
+// Invariants, stated once here and relied on everywhere below:
+//   - A room's goroutine is the only writer of the board in this process. It batches the
+//     submissions that arrive while a commit is in flight into the next commit (group
+//     commit), under a server-owned context, never the client's.
+//   - An op is broadcast only after its commit, in sequence order, with no gap and no
+//     duplicate: the room's seq is the last sequence it broadcast, and anything newer comes
+//     from its own commits or from the log (OpsSince), read by the same goroutine.
+//   - Each connection has one reader and one writer goroutine and a bounded send queue. A
+//     connection whose queue is full is dropped (close code 1013); it never slows the room.
+//
+// The package knows the domain and two small interfaces, Store and Broker; it never sees
+// SQL or HTTP routing.
+package realtime
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"lastmile/internal/blueprint"
+)
+
+// Store is what rooms need from storage.
+type Store interface {
+	// ApplyEdits has the contract of blueprint.BoardService.ApplyEdits.
+	ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error)
+	// OpsSince returns up to limit ops with sequence > after, in order.
+	OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]blueprint.Committed, error)
+	// FindBoard returns the board's current state (ENOTFOUND if none).
+	FindBoard(ctx context.Context, id string) (*blueprint.Board, error)
+	// BoardSeq returns the board's current sequence (ENOTFOUND if none).
+	BoardSeq(ctx context.Context, id string) (int64, error)
+}
+
+// Broker tells other processes that a board has new ops.
+type Broker interface {
+	// Publish announces that boardID's log reaches seq. It must not block: it is called
+	// on the commit path, after the commit.
+	Publish(boardID string, seq int64)
+}
+
+// Options tune a hub. Zero values take the defaults below.
+type Options struct {
+	SendQueue     int           // frames a connection may have queued before it is dropped
+	Horizon       int64         // a client further behind than this gets a snapshot
+	MaxBatch      int           // ops per group commit, at most
+	LockTTL       time.Duration // a soft lock not refreshed for this long expires
+	IdleTimeout   time.Duration // a room without participants stops after this long
+	CommitTimeout time.Duration
+	OpsPerSecond  float64 // per connection, with a burst of OpsBurst
+	OpsBurst      int
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.SendQueue, 512)
+	def(&o.MaxBatch, 1000)
+	def(&o.OpsBurst, 400)
+	if o.Horizon <= 0 {
+		o.Horizon = 1000
+	}
+	if o.LockTTL <= 0 {
+		o.LockTTL = 30 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = time.Minute
+	}
+	if o.CommitTimeout <= 0 {
+		o.CommitTimeout = 10 * time.Second
+	}
+	if o.OpsPerSecond <= 0 {
+		o.OpsPerSecond = 200
+	}
+	return o
+}
+
+// Hub holds the rooms of this process.
+type Hub struct {
+	store   Store
+	broker  Broker
+	log     *slog.Logger
+	opts    Options
+	metrics *Metrics
+
+	ctx    context.Context // ends when the hub shuts down
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // rooms and connection pumps
+
+	mu     sync.Mutex
+	rooms  map[string]*room
+	closed bool
+}
+
+// NewHub returns a hub over store. broker may be nil (a single process); metrics may be nil.
+func NewHub(store Store, broker Broker, log *slog.Logger, metrics *Metrics, opts Options) *Hub {
+	if log == nil {
+		log = slog.Default()
+	}
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{store: store, broker: broker, log: log, opts: opts.withDefaults(), metrics: metrics,
+		ctx: ctx, cancel: cancel, rooms: map[string]*room{}}
+}
+
+// room returns the board's room, starting it if needed. ENOTFOUND for an unknown board;
+// EUNAVAILABLE once the hub is shutting down.
+func (h *Hub) room(ctx context.Context, boardID string) (*room, error) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, blueprint.Errorf(blueprint.EUNAVAILABLE, "the server is restarting; reconnect in a moment")
+	}
+	if r, ok := h.rooms[boardID]; ok {
+		h.mu.Unlock()
+		return r, nil
+	}
+	h.mu.Unlock()
+
+	seq, err := h.store.BoardSeq(ctx, boardID)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, blueprint.Errorf(blueprint.EUNAVAILABLE, "the server is restarting; reconnect in a moment")
+	}
+	if r, ok := h.rooms[boardID]; ok {
+		return r, nil
+	}
+	r := newRoom(h, boardID, seq)
+	h.rooms[boardID] = r
+	h.metrics.rooms.Inc()
+	h.wg.Add(1)
+	go r.run()
+	return r, nil
+}
+
+// removeRoom forgets an idle room, unless someone is still in it. It reports whether the
+// room may stop.
+func (h *Hub) removeRoom(r *room) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(r.conns) > 0 || h.rooms[r.id] != r {
+		return false
+	}
+	delete(h.rooms, r.id)
+	h.metrics.rooms.Dec()
+	close(r.done)
+	return true
+}
+
+// ApplyEdits commits edits through the board's room, so that everyone in the room sees
+// them. It waits for the commit; the commit itself runs under the hub's context, so a
+// caller that goes away does not cancel it. It implements the server's Editor.
+func (h *Hub) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error) {
+	s := &submission{edits: edits, reply: make(chan reply, 1)}
+	if err := h.submit(ctx, boardID, s); err != nil {
+		return nil, err
+	}
+	select {
+	case rep := <-s.reply:
+		return rep.results, rep.err
+	case <-ctx.Done():
+		return nil, blueprint.Errorf(blueprint.EUNAVAILABLE, "the request ended before the commit was confirmed")
+	}
+}
+
+// submit hands a submission to the board's room, starting the room if needed.
+func (h *Hub) submit(ctx context.Context, boardID string, s *submission) error {
+	for {
+		r, err := h.room(ctx, boardID)
+		if err != nil {
+			return err
+		}
+		select {
+		case r.submit <- s:
+			return nil
+		case <-r.done: // the room stopped as we arrived: start a new one
+		case <-ctx.Done():
+			return blueprint.Errorf(blueprint.EUNAVAILABLE, "the request ended before the op was taken")
+		}
+	}
+}
+
+// Notify tells the board's room, if this process has one, that the log reaches seq. The
+// listener of another process's commits calls it; it never blocks.
+func (h *Hub) Notify(boardID string, seq int64) {
+	h.mu.Lock()
+	r := h.rooms[boardID]
+	h.mu.Unlock()
+	if r != nil {
+		r.poke(seq)
+	}
+}
+
+// Resync makes every room read the log for ops it may have missed, as after the loss of
+// the connection that listens for other processes' commits.
+func (h *Hub) Resync() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.rooms {
+		r.poke(1 << 62)
+	}
+}
+
+// Shutdown stops the hub: rooms commit what they were handed, then close every
+// connection with code 1012 (service restart) so that clients reconnect elsewhere or
+// later. It waits for every goroutine of the hub, or for ctx.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Participant is who a connection is: a display name and a role on the board.
+type Participant struct {
+	Name    string
+	Role    string // "editor", "viewer", …; see CanEdit
+	CanEdit bool
+}
+
+// Serve runs one websocket connection of a participant of boardID until it ends. The
+// caller has upgraded the connection (after checking origin and role) and hands it over.
+func (h *Hub) Serve(ws *websocket.Conn, boardID string, p Participant) {
+	c := newConn(h, ws, boardID, p)
+	c.run()
+}

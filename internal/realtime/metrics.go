@@ -1,0 +1,36 @@
+package realtime
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the hub's Prometheus instruments.
+type Metrics struct {
+	rooms         prometheus.Gauge
+	conns         prometheus.Gauge
+	opsCommitted  prometheus.Counter
+	deliveries    prometheus.Counter
+	slowDrops     prometheus.Counter
+	commitSeconds prometheus.Histogram
+	batchOps      prometheus.Histogram
+}
+
+// NewMetrics creates the instruments and registers them with reg, when reg is not nil.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		rooms: prometheus.NewGauge(prometheus.GaugeOpts{Name: "lastmile_rooms", Help: "Boards with a live room in this process."}),
+		conns: prometheus.NewGauge(prometheus.GaugeOpts{Name: "lastmile_connections", Help: "Websocket connections in rooms."}),
+		opsCommitted: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_ops_committed_total",
+			Help: "Ops committed through this process's rooms."}),
+		deliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_op_deliveries_total",
+			Help: "Ops queued to connections (one op to one connection counts one)."}),
+		slowDrops: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_slow_connections_dropped_total",
+			Help: "Connections dropped because their send queue was full."}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_commit_seconds",
+			Help: "Duration of group commits.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		batchOps: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_commit_batch_ops",
+			Help: "Ops per group commit.", Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.rooms, m.conns, m.opsCommitted, m.deliveries, m.slowDrops, m.commitSeconds, m.batchOps)
+	}
+	return m
+}

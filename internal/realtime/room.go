@@ -1,0 +1,482 @@
+package realtime
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"lastmile/internal/blueprint"
+)
+
+// submission is a batch of edits handed to a room: from a websocket connection (conn set;
+// results go back as frames) or from an HTTP handler (reply set).
+type submission struct {
+	conn  *conn
+	edits []blueprint.Edit
+	reply chan reply
+}
+
+type reply struct {
+	results []blueprint.Result
+	err     error
+}
+
+// presenceUpdate is a participant's new cursor or editing state.
+type presenceUpdate struct {
+	conn    *conn
+	cursor  *Cursor
+	editing *string
+}
+
+// lock is a soft lock on a card's text, held by one connection.
+type lock struct {
+	holder *conn
+	until  time.Time
+}
+
+// room is one board in this process. Every field below is owned by the room's goroutine,
+// except remoteSeq and the channels.
+type room struct {
+	hub *Hub
+	id  string
+
+	seq   int64 // the last sequence broadcast to the room
+	conns map[*conn]struct{}
+	locks map[string]*lock // card id → lock
+
+	submit   chan *submission // unbuffered: senders wait while a commit is in flight
+	join     chan *conn
+	leave    chan *conn
+	presence chan presenceUpdate
+	remote   chan struct{} // capacity 1: "the log may have moved on"
+	done     chan struct{} // closed when the room has stopped
+
+	remoteSeq atomic.Int64
+}
+
+func newRoom(h *Hub, id string, seq int64) *room {
+	return &room{
+		hub: h, id: id, seq: seq,
+		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
+		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
+		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), done: make(chan struct{}),
+	}
+}
+
+// poke records that the log reaches at least seq and wakes the room.
+func (r *room) poke(seq int64) {
+	for {
+		cur := r.remoteSeq.Load()
+		if seq <= cur || r.remoteSeq.CompareAndSwap(cur, seq) {
+			break
+		}
+	}
+	select {
+	case r.remote <- struct{}{}:
+	default:
+	}
+}
+
+func (r *room) run() {
+	defer r.hub.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	idleSince := time.Now()
+	for {
+		select {
+		case s := <-r.submit:
+			r.commit(r.gather(s))
+			idleSince = time.Now()
+		case c := <-r.join:
+			r.admit(c)
+		case c := <-r.leave:
+			r.remove(c)
+			idleSince = time.Now()
+		case p := <-r.presence:
+			r.relay(p)
+		case <-r.remote:
+			if r.remoteSeq.Load() > r.seq {
+				r.catchUp()
+			}
+		case now := <-tick.C:
+			r.expireLocks(now)
+			if len(r.conns) == 0 && now.Sub(idleSince) > r.hub.opts.IdleTimeout && r.hub.removeRoom(r) {
+				return
+			}
+		case <-r.hub.ctx.Done():
+			r.shutdown()
+			return
+		}
+	}
+}
+
+// gather adds to s the submissions whose senders are already waiting, up to MaxBatch ops:
+// they go into the same transaction.
+func (r *room) gather(s *submission) []*submission {
+	batch := []*submission{s}
+	n := len(s.edits)
+	for n < r.hub.opts.MaxBatch {
+		select {
+		case more := <-r.submit:
+			batch = append(batch, more)
+			n += len(more.edits)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commit applies a batch of submissions in one transaction, then broadcasts what was
+// applied, answers the senders, and tells other processes.
+func (r *room) commit(batch []*submission) {
+	var edits []blueprint.Edit
+	type origin struct {
+		s *submission
+		i int // index in s.edits
+	}
+	var origins []origin
+	pre := map[*submission][]blueprint.Result{} // results decided before the store (locks)
+	for _, s := range batch {
+		res := make([]blueprint.Result, len(s.edits))
+		pre[s] = res
+		for i, e := range s.edits {
+			if err := r.checkLock(s.conn, e.Op); err != nil {
+				res[i].Err = err
+				continue
+			}
+			edits = append(edits, e)
+			origins = append(origins, origin{s, i})
+		}
+	}
+	var committed []committedOp
+	var lastSeq int64
+	if len(edits) > 0 {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+		start := time.Now()
+		results, err := r.hub.store.ApplyEdits(ctx, r.id, edits)
+		cancel()
+		r.hub.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+		r.hub.metrics.batchOps.Observe(float64(len(edits)))
+		if err != nil {
+			r.hub.log.Warn("commit failed", "board", r.id, "ops", len(edits), "err", err)
+			for _, s := range batch {
+				r.answerFailure(s, err)
+			}
+			return
+		}
+		for k, res := range results {
+			o := origins[k]
+			pre[o.s][o.i] = res
+			if res.Err != nil || res.Duplicate {
+				continue
+			}
+			e := edits[k]
+			co := committedOp{Seq: res.Seq, Author: e.Author, At: res.At.UnixMilli(), Op: e.Op}
+			if o.s.conn != nil {
+				co.Conn = o.s.conn.id
+			}
+			committed = append(committed, co)
+			lastSeq = res.Seq
+		}
+	}
+	if len(committed) > 0 {
+		r.hub.metrics.opsCommitted.Add(float64(len(committed)))
+		if committed[0].Seq == r.seq+1 {
+			r.broadcastOps(committed)
+		} else {
+			r.catchUp() // another process wrote in between: read the log, ours included
+		}
+		if r.hub.broker != nil {
+			r.hub.broker.Publish(r.id, lastSeq)
+		}
+	}
+	for _, s := range batch {
+		r.answer(s, pre[s])
+	}
+}
+
+// answer sends a submission's results: nacks for refused ops and acks for resent ones to
+// a connection (applied ops are acknowledged by their broadcast), or the results to an
+// HTTP caller.
+func (r *room) answer(s *submission, results []blueprint.Result) {
+	if s.reply != nil {
+		s.reply <- reply{results: results}
+		return
+	}
+	for i, res := range results {
+		op := s.edits[i].Op
+		switch {
+		case res.Err != nil:
+			s.conn.sendJSON(nackFrame{T: frameNack, Key: op.Key, ID: op.ID,
+				Code: blueprint.ErrorCode(res.Err), Message: blueprint.ErrorMessage(res.Err)})
+		case res.Duplicate:
+			s.conn.sendJSON(ackFrame{T: frameAck, Key: op.Key, Seq: res.Seq})
+		}
+	}
+}
+
+// answerFailure tells the senders of a batch that nothing of it was committed. A client
+// keeps such ops and sends them again after reconnecting, with the same keys.
+func (r *room) answerFailure(s *submission, err error) {
+	if s.reply != nil {
+		s.reply <- reply{err: err}
+		return
+	}
+	code := blueprint.ErrorCode(err)
+	if code == blueprint.EINTERNAL {
+		code = blueprint.EUNAVAILABLE
+	}
+	s.conn.sendJSON(errorFrame{T: frameError, Code: code, Message: "the edit could not be saved; it will be sent again"})
+	s.conn.closeWith(websocket.CloseTryAgainLater, "commit failed")
+}
+
+// broadcastOps sends ops that directly follow r.seq to everyone, encoded once.
+func (r *room) broadcastOps(ops []committedOp) {
+	if len(ops) == 0 {
+		return
+	}
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(opsFrame{T: frameOps, Ops: ops}))
+	if err != nil {
+		r.hub.log.Error("encoding broadcast", "err", err)
+		return
+	}
+	last := ops[len(ops)-1].Seq
+	for c := range r.conns {
+		if c.skipThrough >= last {
+			continue
+		}
+		if c.skipThrough >= ops[0].Seq { // joined from a snapshot in the middle of these
+			r.send(c, outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: after(ops, c.skipThrough)})})
+			continue
+		}
+		r.send(c, outMsg{prepared: msg})
+	}
+	r.hub.metrics.deliveries.Add(float64(len(r.conns) * len(ops)))
+	r.seq = last
+}
+
+func after(ops []committedOp, seq int64) []committedOp {
+	for i, o := range ops {
+		if o.Seq > seq {
+			return ops[i:]
+		}
+	}
+	return nil
+}
+
+// catchUp reads the ops this room has not broadcast yet from the log and broadcasts them.
+func (r *room) catchUp() {
+	for {
+		ops, err := r.readLog(r.seq, 1000)
+		if err != nil {
+			r.hub.log.Warn("reading the op log", "board", r.id, "err", err)
+			return
+		}
+		r.broadcastOps(ops)
+		if len(ops) < 1000 {
+			return
+		}
+	}
+}
+
+func (r *room) readLog(after int64, limit int) ([]committedOp, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+	defer cancel()
+	log, err := r.hub.store.OpsSince(ctx, r.id, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]committedOp, 0, len(log))
+	for i, c := range log {
+		if c.Seq != after+int64(i)+1 {
+			return nil, blueprint.Errorf(blueprint.EINTERNAL, "the op log of board %s has a gap at %d", r.id, after+int64(i)+1)
+		}
+		ops = append(ops, committedOp{Seq: c.Seq, Author: c.Author, At: c.At.UnixMilli(), Op: c.Op})
+	}
+	return ops, nil
+}
+
+// send queues a message for c, dropping c when its queue is full.
+func (r *room) send(c *conn, m outMsg) {
+	if !c.enqueue(m) {
+		r.hub.metrics.slowDrops.Inc()
+		r.hub.log.Info("dropping a slow connection", "board", r.id, "conn", c.id)
+		r.remove(c)
+		c.closeWith(websocket.CloseTryAgainLater, "too slow: reconnect to catch up")
+	}
+}
+
+// admit brings a connection into the room: it catches the room up with the log, sends the
+// welcome, then what the client misses — the ops after the sequence it holds, or a
+// snapshot when it is too far behind — and only then adds it to the broadcast, so the
+// client sees every sequence exactly once.
+func (r *room) admit(c *conn) {
+	r.catchUp()
+	held := c.resume
+	welcome := welcomeFrame{T: frameWelcome, V: ProtocolVersion, Board: r.id, Conn: c.id, Role: c.p.Role, Peers: r.peers()}
+	if held >= 0 && held <= r.seq && r.seq-held <= r.hub.opts.Horizon {
+		ops, err := r.readLog(held, int(r.seq-held))
+		if err == nil && (len(ops) == 0 || ops[len(ops)-1].Seq == r.seq) {
+			welcome.Seq = r.seq
+			c.enqueue(outMsg{data: mustJSON(welcome)})
+			for len(ops) > 0 {
+				n := min(len(ops), 500)
+				c.enqueue(outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: ops[:n]})})
+				ops = ops[n:]
+			}
+			r.addConn(c)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+	b, err := r.hub.store.FindBoard(ctx, r.id)
+	cancel()
+	if err != nil {
+		c.sendJSON(errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: blueprint.ErrorMessage(err)})
+		c.closeWith(websocket.CloseTryAgainLater, "could not load the board")
+		return
+	}
+	welcome.Seq = b.Seq
+	c.enqueue(outMsg{data: mustJSON(welcome)})
+	c.enqueue(outMsg{data: mustJSON(snapshotFrame{T: frameSnapshot, Board: b.Export()})})
+	c.skipThrough = b.Seq
+	if b.Seq < r.seq { // the room is ahead of the snapshot: send the difference
+		if ops, err := r.readLog(b.Seq, int(r.seq-b.Seq)); err == nil {
+			c.enqueue(outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: ops})})
+		}
+	}
+	r.addConn(c)
+	if b.Seq > r.seq { // the snapshot is ahead of the room: catch the others up
+		r.catchUp()
+	}
+}
+
+func (r *room) addConn(c *conn) {
+	r.conns[c] = struct{}{}
+	r.hub.metrics.conns.Inc()
+	r.broadcastExcept(c, mustJSON(peerFrame{T: framePeer, Peer: c.peer()}))
+}
+
+func (r *room) peers() []Peer {
+	out := make([]Peer, 0, len(r.conns))
+	for c := range r.conns {
+		out = append(out, c.peer())
+	}
+	return out
+}
+
+// remove takes a connection out of the room, releases its locks and tells the others.
+func (r *room) remove(c *conn) {
+	if _, ok := r.conns[c]; !ok {
+		return
+	}
+	delete(r.conns, c)
+	r.hub.metrics.conns.Dec()
+	for card, l := range r.locks {
+		if l.holder == c {
+			delete(r.locks, card)
+		}
+	}
+	r.broadcastExcept(c, mustJSON(leaveFrame{T: frameLeave, Conn: c.id}))
+}
+
+func (r *room) broadcastExcept(except *conn, data []byte) {
+	if len(r.conns) == 0 {
+		return
+	}
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+	if err != nil {
+		return
+	}
+	for c := range r.conns {
+		if c != except {
+			r.send(c, outMsg{prepared: msg})
+		}
+	}
+}
+
+// relay records a presence update and passes it on. Setting editing to a card takes its
+// soft lock unless someone else holds it; an empty editing releases it.
+func (r *room) relay(p presenceUpdate) {
+	c := p.conn
+	if _, ok := r.conns[c]; !ok {
+		return
+	}
+	if p.cursor != nil {
+		c.cursor = p.cursor
+	}
+	if p.editing != nil {
+		card := *p.editing
+		if l := r.locks[c.editing]; c.editing != "" && l != nil && l.holder == c && c.editing != card {
+			delete(r.locks, c.editing)
+		}
+		c.editing = ""
+		if card != "" {
+			if l := r.locks[card]; l != nil && l.holder != c {
+				c.sendJSON(nackFrame{T: frameNack, ID: card, Code: blueprint.ECONFLICT,
+					Message: l.holder.p.Name + " is editing this card"})
+			} else {
+				r.locks[card] = &lock{holder: c, until: time.Now().Add(r.hub.opts.LockTTL)}
+				c.editing = card
+			}
+		}
+	} else if c.editing != "" {
+		if l := r.locks[c.editing]; l != nil && l.holder == c {
+			l.until = time.Now().Add(r.hub.opts.LockTTL) // any presence refreshes the lock
+		}
+	}
+	r.broadcastExcept(c, mustJSON(peerFrame{T: framePeer, Peer: c.peer()}))
+}
+
+// checkLock refuses a change to the text of a card that someone else is editing.
+func (r *room) checkLock(c *conn, op blueprint.Op) error {
+	if op.Type != blueprint.TypeCard || op.Action != blueprint.ActionUpdate ||
+		(op.Fields.Text == nil && op.Fields.Detail == nil) {
+		return nil
+	}
+	l := r.locks[op.ID]
+	if l == nil || l.holder == c {
+		return nil
+	}
+	return blueprint.Errorf(blueprint.ECONFLICT, "%s is editing this card's text", l.holder.p.Name)
+}
+
+func (r *room) expireLocks(now time.Time) {
+	for card, l := range r.locks {
+		if now.After(l.until) {
+			delete(r.locks, card)
+			if l.holder.editing == card {
+				l.holder.editing = ""
+				r.broadcastExcept(l.holder, mustJSON(peerFrame{T: framePeer, Peer: l.holder.peer()}))
+			}
+		}
+	}
+}
+
+// shutdown commits the submissions already waiting, then closes every connection with
+// 1012 so that clients reconnect; nothing acknowledged is lost and nothing handed over
+// is dropped silently.
+func (r *room) shutdown() {
+	for {
+		select {
+		case s := <-r.submit:
+			r.commit(r.gather(s))
+			continue
+		default:
+		}
+		break
+	}
+	for c := range r.conns {
+		c.closeWith(websocket.CloseServiceRestart, "server restarting")
+	}
+	r.hub.mu.Lock()
+	if r.hub.rooms[r.id] == r {
+		delete(r.hub.rooms, r.id)
+		r.hub.metrics.rooms.Dec()
+	}
+	r.hub.mu.Unlock()
+	close(r.done)
+}

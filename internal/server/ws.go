@@ -1,0 +1,62 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"lastmile/internal/blueprint"
+)
+
+// Participant is who opens a websocket on a board.
+type Participant struct {
+	Name    string
+	Role    string
+	CanEdit bool
+}
+
+// handleWebsocket serves GET /boards/{id}/ws: it checks that the board exists and that
+// the request comes from an allowed origin, upgrades, and hands the connection over. The
+// protocol is in docs/protocol.md.
+func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "boardID")
+	if !blueprint.ValidID(id) {
+		s.fail(w, r, blueprint.Errorf(blueprint.ENOTFOUND, "board not found"))
+		return
+	}
+	if !s.upgrader.CheckOrigin(r) {
+		s.fail(w, r, blueprint.Errorf(blueprint.EFORBIDDEN, "websocket connections from origin %q are not allowed", r.Header.Get("Origin")))
+		return
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered with an error already
+	}
+	s.live(ws, id, Participant{Name: r.URL.Query().Get("name"), Role: "editor", CanEdit: true})
+}
+
+// originChecker allows requests without an Origin header (not from a browser), from the
+// server's own host, and from the listed origins. Everything else is refused.
+func originChecker(allowed []string) func(*http.Request) bool {
+	norm := make([]string, 0, len(allowed))
+	for _, a := range allowed {
+		norm = append(norm, strings.TrimRight(strings.ToLower(a), "/"))
+	}
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			return true
+		}
+		u, err := url.Parse(origin)
+		if err != nil || u.Host == "" {
+			return false
+		}
+		if strings.EqualFold(u.Host, r.Host) {
+			return true
+		}
+		return slices.Contains(norm, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+}

@@ -1,0 +1,373 @@
+// Package wsclient is a Go client of lastmile's websocket protocol (docs/protocol.md),
+// with the same model as the browser's: ops apply locally at once, wait in a pending list
+// until the server's broadcast (or ack) confirms them, are re-applied over every server op
+// (last writer wins per field, in server order), and are sent again with the same keys
+// after a reconnect. The tests and `lastmile bench` use it.
+package wsclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"lastmile/internal/blueprint"
+)
+
+// Committed is an op as the server broadcasts it.
+type Committed struct {
+	Seq    int64        `json:"seq"`
+	Author string       `json:"author"`
+	Conn   string       `json:"conn"`
+	At     int64        `json:"at"`
+	Op     blueprint.Op `json:"op"`
+}
+
+// Frame is any frame the server sends.
+type Frame struct {
+	T       string            `json:"t"`
+	V       int               `json:"v"`
+	Board   json.RawMessage   `json:"board"`
+	Conn    string            `json:"conn"`
+	Role    string            `json:"role"`
+	Seq     int64             `json:"seq"`
+	Ops     []Committed       `json:"ops"`
+	Key     string            `json:"key"`
+	ID      string            `json:"id"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Name    string            `json:"name"`
+	Editing string            `json:"editing"`
+	Peers   []json.RawMessage `json:"peers"`
+}
+
+// Client is one participant. Its methods are safe for concurrent use.
+type Client struct {
+	url   string // ws://host/boards/{id}/ws
+	board string
+	id    string
+	name  string
+
+	// OnOps and OnFrame are set before Connect, never after.
+	// OnOps, when set, is called (from the reading goroutine) with each ops frame.
+	OnOps func(ops []Committed, received time.Time)
+	// OnFrame, when set, is called with every frame, before it is handled.
+	OnFrame func(f *Frame)
+
+	wmu       sync.Mutex // serialises writes to ws; taken after mu when both are
+	mu        sync.Mutex
+	ws        *websocket.Conn
+	confirmed *blueprint.Board // the server's state at seq
+	seq       int64            // -1 before the first welcome
+	pending   []blueprint.Op   // local ops not yet confirmed, in the order made
+	nextKey   int
+	rejected  []Frame // nacks received
+	closeCode int     // close code of the last connection, when the server closed it
+	done      chan struct{}
+}
+
+// New returns a client of the board served at base (http://host:port) as clientID.
+func New(base, boardID, clientID, name string) *Client {
+	u := strings.Replace(strings.TrimRight(base, "/"), "http", "ws", 1) + "/boards/" + url.PathEscape(boardID) + "/ws"
+	return &Client{url: u, board: boardID, id: clientID, name: name, seq: -1}
+}
+
+// ID returns the client id.
+func (c *Client) ID() string { return c.id }
+
+// Connect dials, says hello with the last sequence held, waits for the welcome and the
+// catch-up that follows it, then sends every pending op again with its key. It returns
+// once the client is current, and reads in the background until the connection ends.
+func (c *Client) Connect(ctx context.Context) error {
+	ws, _, err := websocket.DefaultDialer.DialContext(ctx, c.url, http.Header{})
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	hello := map[string]any{"t": "hello", "v": 1, "client": c.id, "name": c.name, "seq": c.seq}
+	c.mu.Unlock()
+	if err := ws.WriteJSON(hello); err != nil {
+		ws.Close()
+		return err
+	}
+	// The welcome, then a snapshot or ops up to the welcome's seq.
+	ready := make(chan error, 1)
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.ws, c.done, c.closeCode = ws, done, 0
+	c.mu.Unlock()
+	go c.read(ws, ready, done)
+	select {
+	case err := <-ready:
+		if err != nil {
+			ws.Close()
+			return err
+		}
+	case <-ctx.Done():
+		ws.Close()
+		return ctx.Err()
+	}
+	c.mu.Lock()
+	pending := append([]blueprint.Op(nil), c.pending...)
+	c.mu.Unlock()
+	if len(pending) > 0 {
+		return c.write(ws, map[string]any{"t": "ops", "ops": pending})
+	}
+	return nil
+}
+
+// read handles frames until the connection ends. It reports on ready once the client
+// holds the sequence the welcome announced.
+func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}) {
+	defer close(done)
+	target := int64(-1)
+	report := func(err error) {
+		if ready != nil {
+			ready <- err
+			ready = nil
+		}
+	}
+	for {
+		var f Frame
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			c.mu.Lock()
+			if errors.As(err, &ce) {
+				c.closeCode = ce.Code
+			}
+			c.mu.Unlock()
+			report(err)
+			return
+		}
+		if err := json.Unmarshal(data, &f); err != nil {
+			report(err)
+			ws.Close()
+			return
+		}
+		if c.OnFrame != nil {
+			c.OnFrame(&f)
+		}
+		if err := c.handle(&f, &target); err != nil {
+			report(err)
+			ws.Close()
+			return
+		}
+		c.mu.Lock()
+		current := target >= 0 && c.seq >= target
+		c.mu.Unlock()
+		if current {
+			report(nil)
+		}
+	}
+}
+
+func (c *Client) handle(f *Frame, target *int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch f.T {
+	case "welcome":
+		*target = f.Seq
+	case "snapshot":
+		e, err := blueprint.DecodeExport(f.Board)
+		if err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		b, err := e.Board()
+		if err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		c.confirmed, c.seq = b, e.Seq
+	case "ops":
+		now := time.Now()
+		for _, o := range f.Ops {
+			if o.Seq <= c.seq {
+				continue
+			}
+			if o.Seq != c.seq+1 {
+				return fmt.Errorf("gap: holding %d, received %d", c.seq, o.Seq)
+			}
+			if c.confirmed == nil {
+				return fmt.Errorf("ops before any state")
+			}
+			if err := c.confirmed.Apply(o.Op); err != nil {
+				return fmt.Errorf("server op %d does not apply: %w", o.Seq, err)
+			}
+			c.confirmed.Seq = o.Seq
+			c.seq = o.Seq
+			c.dropPending(o.Op.Key)
+		}
+		if c.OnOps != nil {
+			c.mu.Unlock()
+			c.OnOps(f.Ops, now)
+			c.mu.Lock()
+		}
+	case "ack":
+		c.dropPending(f.Key)
+	case "nack":
+		if f.Key != "" {
+			c.dropPending(f.Key)
+		}
+		c.rejected = append(c.rejected, *f)
+	case "error":
+		c.rejected = append(c.rejected, *f)
+	}
+	return nil
+}
+
+func (c *Client) dropPending(key string) {
+	if key == "" {
+		return
+	}
+	for i, p := range c.pending {
+		if p.Key == key {
+			c.pending = append(c.pending[:i], c.pending[i+1:]...)
+			return
+		}
+	}
+}
+
+// Submit gives op a key, keeps it pending and sends it when connected. It returns the key.
+func (c *Client) Submit(op blueprint.Op) (string, error) {
+	c.mu.Lock()
+	c.nextKey++
+	op.Key = fmt.Sprintf("%s:%d", c.id, c.nextKey)
+	c.pending = append(c.pending, op)
+	ws := c.ws
+	c.mu.Unlock()
+	if ws == nil {
+		return op.Key, nil
+	}
+	return op.Key, c.write(ws, map[string]any{"t": "ops", "ops": []blueprint.Op{op}})
+}
+
+// write sends one frame. A failed write is not an error of the op: it stays pending and
+// is sent again after the next Connect.
+func (c *Client) write(ws *websocket.Conn, v any) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return ws.WriteJSON(v)
+}
+
+// SendPresence sends a presence frame.
+func (c *Client) SendPresence(x, y float64, editing *string) error {
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	if ws == nil {
+		return errors.New("not connected")
+	}
+	f := map[string]any{"t": "presence", "cursor": map[string]float64{"x": x, "y": y}}
+	if editing != nil {
+		f["editing"] = *editing
+	}
+	return c.write(ws, f)
+}
+
+// Drop ends the connection abruptly, as a lost network would; pending ops stay.
+func (c *Client) Drop() {
+	c.mu.Lock()
+	ws, done := c.ws, c.done
+	c.ws = nil
+	c.mu.Unlock()
+	if ws != nil {
+		ws.Close()
+		<-done
+	}
+}
+
+// Close ends the connection politely.
+func (c *Client) Close() {
+	c.mu.Lock()
+	ws, done := c.ws, c.done
+	c.ws = nil
+	c.mu.Unlock()
+	if ws != nil {
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		ws.Close()
+		<-done
+	}
+}
+
+// Done is closed when the current connection has ended.
+func (c *Client) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done
+}
+
+// CloseCode returns the close code the server sent on the last connection, or 0.
+func (c *Client) CloseCode() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeCode
+}
+
+// Seq returns the last sequence the client holds.
+func (c *Client) Seq() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seq
+}
+
+// Pending returns how many local ops wait for confirmation.
+func (c *Client) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending)
+}
+
+// Rejected returns the nacks and error frames received so far.
+func (c *Client) Rejected() []Frame {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Frame(nil), c.rejected...)
+}
+
+// Confirmed returns a copy of the server's state as the client holds it.
+func (c *Client) Confirmed() *blueprint.Board {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return clone(c.confirmed)
+}
+
+// View returns what the participant sees: the confirmed state with the pending ops
+// applied over it, in order; a pending op that no longer applies is left out.
+func (c *Client) View() *blueprint.Board {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := clone(c.confirmed)
+	if v == nil {
+		return nil
+	}
+	for _, op := range c.pending {
+		_ = v.Apply(op)
+	}
+	return v
+}
+
+func clone(b *blueprint.Board) *blueprint.Board {
+	if b == nil {
+		return nil
+	}
+	e := b.Export()
+	data, _ := json.Marshal(e)
+	e2, err := blueprint.DecodeExport(data)
+	if err != nil {
+		panic(err)
+	}
+	out, err := e2.Board()
+	if err != nil {
+		panic(err)
+	}
+	out.ID, out.Seq = b.ID, b.Seq
+	return out
+}
