@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"sync/atomic"
@@ -416,6 +417,16 @@ func TestLive_BadFrames(t *testing.T) {
 				}
 				break
 			}
+		}
+	})
+	t.Run("ForeignOrigin", func(t *testing.T) {
+		ws, resp, err := websocket.DefaultDialer.Dial(wsURL, http.Header{"Origin": {"http://evil.example"}})
+		if err == nil {
+			ws.Close()
+			t.Fatal("a websocket from another origin was accepted")
+		}
+		if resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("response %v; want 403", resp)
 		}
 	})
 	t.Run("UnknownBoard", func(t *testing.T) {
