@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -184,12 +185,43 @@ func describeJSONError(err error) string {
 		return fmt.Sprintf("%s (at byte %d)", syn.Error(), syn.Offset)
 	case errors.As(err, &typ):
 		if typ.Field != "" {
-			return fmt.Sprintf("field %q must be a %s, not a %s", typ.Field, typ.Type, typ.Value)
+			return fmt.Sprintf("field %q must be %s, not %s", typ.Field, jsonKind(typ.Type), withArticle(typ.Value))
 		}
-		return fmt.Sprintf("expected a %s, not a %s", typ.Type, typ.Value)
+		return fmt.Sprintf("expected %s, not %s", jsonKind(typ.Type), withArticle(typ.Value))
 	default:
 		return strings.TrimPrefix(err.Error(), "json: ")
 	}
+}
+
+// jsonKind names, in JSON's terms, what a Go type is decoded from, so that messages do
+// not speak of Go types.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "a " + t.String()
+}
+
+// withArticle puts "a" or "an" before the name of a JSON value ("string", "object", ...).
+func withArticle(v string) string {
+	if v != "" && strings.ContainsRune("aeiou", rune(v[0])) {
+		return "an " + v
+	}
+	return "a " + v
 }
 
 // Validate checks an op's shape — action, type, id, key and the fields allowed for its

@@ -87,7 +87,15 @@ func (s *Server) importBoard(r *http.Request, data []byte) (*blueprint.Board, er
 	if err != nil {
 		return nil, err
 	}
+	if e.Template != "" && !blueprint.ValidTemplate(e.Template) {
+		return nil, blueprint.Errorf(blueprint.EINVALID, "unknown template %.40q: expected one of %v", e.Template, blueprint.Templates)
+	}
 	if _, err := e.Board(); err != nil { // every rule, before anything is written
+		// A dangling reference or a repeated id inside the body makes the body invalid;
+		// nothing the URL names is missing or in conflict.
+		if c := blueprint.ErrorCode(err); c == blueprint.ENOTFOUND || c == blueprint.ECONFLICT {
+			return nil, blueprint.Errorf(blueprint.EINVALID, "%s", blueprint.ErrorMessage(err))
+		}
 		return nil, err
 	}
 	return s.boards.CreateBoard(r.Context(), e.Title, e.Template, "import", e.Ops())

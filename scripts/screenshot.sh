@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# screenshot.sh — build a sample service blueprint through the JSON API and take the
+# README's screenshots of it, in English and in French.
+#
+#   scripts/screenshot.sh [SERVER_URL]     (default http://localhost:8080)
+#
+# The server must already run (`make run`). The script imports two boards — the same
+# journey written in English and in French: a city portal for resident parking permits
+# that still ends with a paper validation at the town hall — and writes
+# docs/img/board-en.png and docs/img/board-fr.png with a headless Chromium
+# (from scripts/chromium.sh). It prints the URLs of the two boards.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+base=${1:-http://localhost:8080}
+base=${base%/}
+
+command -v curl >/dev/null 2>&1 || die "curl is needed"
+curl -fsS -o /dev/null "$base/livez" || die "no lastmile answers at $base; start one with 'make run'"
+chromium=$("$root/scripts/chromium.sh")
+
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+
+# create_board posts the lastmile JSON read from stdin to POST /api/boards and prints
+# the new board's id.
+create_board() {
+	local answer id
+	answer=$(curl -sS -X POST -H 'Content-Type: application/json' --data-binary @- \
+		-w '\n%{http_code}' "$base/api/boards") || die "POST $base/api/boards failed"
+	[[ ${answer##*$'\n'} == 201 ]] || die "POST $base/api/boards answered: ${answer//$'\n'/ }"
+	id=$(sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p' <<<"$answer")
+	[[ -n $id ]] || die "no board id in the answer: $answer"
+	echo "$id"
+}
+
+# shoot writes a PNG of the page at url to out (a path under the repository).
+shoot() {
+	local url=$1 out=$2
+	mkdir -p "$root/$(dirname "$out")"
+	(cd "$root" && "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--hide-scrollbars --user-data-dir="$profile" --window-size=1600,1000 \
+		--screenshot="$out" "$url" >/dev/null 2>&1) || die "Chromium could not take $out"
+	[[ -s $root/$out ]] || die "Chromium wrote no $out"
+	log "wrote $out ($(($(stat -c %s "$root/$out") / 1024)) KiB) from $url"
+}
+
+en=$(create_board <<'JSON'
+{
+  "format": "lastmile", "version": 1, "template": "service-blueprint",
+  "title": "Resident parking permit — city portal",
+  "seq": 0,
+  "teams": [
+    {"id": "t-digital", "name": "Digital services", "color": "#2563eb"},
+    {"id": "t-desk", "name": "Town hall front desk", "color": "#d97706"},
+    {"id": "t-permits", "name": "Permits office", "color": "#059669"},
+    {"id": "t-it", "name": "IT and identity", "color": "#7c3aed"}
+  ],
+  "stages": [
+    {"id": "s-find", "name": "Find out", "order": "A"},
+    {"id": "s-account", "name": "Create an account", "order": "C"},
+    {"id": "s-form", "name": "Fill in the application", "order": "E"},
+    {"id": "s-upload", "name": "Send the documents", "order": "G"},
+    {"id": "s-paper", "name": "Validate on paper", "order": "I"},
+    {"id": "s-permit", "name": "Get the permit", "order": "K"}
+  ],
+  "lanes": [
+    {"id": "l-evidence", "role": "physical_evidence", "label": "Physical evidence", "order": "A"},
+    {"id": "l-resident", "role": "customer_actions", "label": "Resident", "order": "F"},
+    {"id": "l-front", "role": "frontstage", "label": "Frontstage", "order": "K"},
+    {"id": "l-back", "role": "backstage", "label": "Backstage", "order": "P"},
+    {"id": "l-support", "role": "support", "label": "Support processes", "order": "U"}
+  ],
+  "cards": [
+    {"id": "c01", "stage": "s-find", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "\"Parking permits\" page on the city website"},
+    {"id": "c02", "stage": "s-find", "lane": "l-resident", "order": "V", "kind": "action", "text": "Searches \"resident parking permit\" after a first fine", "emotion": -1},
+    {"id": "c03", "stage": "s-find", "lane": "l-front", "order": "V", "kind": "touchpoint", "team": "t-digital", "text": "Chatbot answers eligibility questions"},
+    {"id": "c04", "stage": "s-account", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Activation e-mail"},
+    {"id": "c05", "stage": "s-account", "lane": "l-resident", "order": "V", "kind": "action", "text": "Signs in with the national digital ID", "active_minutes": 5},
+    {"id": "c06", "stage": "s-account", "lane": "l-back", "order": "V", "kind": "process", "team": "t-it", "text": "Account matched with the residents register"},
+    {"id": "c07", "stage": "s-account", "lane": "l-support", "order": "V", "kind": "system", "team": "t-it", "text": "National identity provider"},
+    {"id": "c08", "stage": "s-form", "lane": "l-resident", "order": "V", "kind": "action", "text": "Enters the vehicle plate and address", "active_minutes": 10},
+    {"id": "c09", "stage": "s-form", "lane": "l-front", "order": "V", "kind": "touchpoint", "team": "t-digital", "text": "Form pre-filled from the register"},
+    {"id": "c10", "stage": "s-form", "lane": "l-front", "order": "k", "kind": "pain_point", "team": "t-digital", "text": "Session expires after 15 minutes: the form is lost"},
+    {"id": "c11", "stage": "s-upload", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Upload page listing the documents"},
+    {"id": "c12", "stage": "s-upload", "lane": "l-resident", "order": "V", "kind": "action", "text": "Uploads the vehicle registration and a proof of address", "active_minutes": 15},
+    {"id": "c13", "stage": "s-upload", "lane": "l-back", "order": "V", "kind": "process", "team": "t-permits", "text": "Agent checks the documents", "wait_minutes": 4320},
+    {"id": "c14", "stage": "s-paper", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Letter: come to the town hall with the originals"},
+    {"id": "c15", "stage": "s-paper", "lane": "l-resident", "order": "V", "kind": "pain_point", "text": "Takes half a day off to queue at the town hall", "emotion": -2, "wait_minutes": 10080},
+    {"id": "c16", "stage": "s-paper", "lane": "l-front", "order": "V", "kind": "action", "team": "t-desk", "text": "Front desk stamps the paper form"},
+    {"id": "c17", "stage": "s-paper", "lane": "l-back", "order": "V", "kind": "pain_point", "team": "t-permits", "text": "Agent types the stamped form into the permits system"},
+    {"id": "c18", "stage": "s-permit", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Windscreen sticker sent by post"},
+    {"id": "c19", "stage": "s-permit", "lane": "l-resident", "order": "V", "kind": "action", "text": "Parks near home without a fine", "emotion": 1},
+    {"id": "c20", "stage": "s-permit", "lane": "l-support", "order": "V", "kind": "system", "team": "t-it", "text": "Plate sent to the enforcement scan cars"},
+    {"id": "c21", "stage": "s-paper", "lane": "l-support", "order": "V", "kind": "opportunity", "team": "t-it", "text": "Accept the digital ID instead of the stamp"}
+  ],
+  "links": [
+    {"id": "k1", "kind": "handoff", "from": "c12", "to": "c13", "status": "agreed", "owner": "t-permits"},
+    {"id": "k2", "kind": "handoff", "from": "c13", "to": "c14", "status": "open", "critical": true},
+    {"id": "k3", "kind": "handoff", "from": "c16", "to": "c17", "status": "open", "critical": true, "owner": "t-desk"},
+    {"id": "k4", "kind": "dependency", "from": "c09", "to": "c06", "status": "resolved", "owner": "t-it"}
+  ]
+}
+JSON
+)
+
+fr=$(create_board <<'JSON'
+{
+  "format": "lastmile", "version": 1, "template": "service-blueprint",
+  "title": "Carte de stationnement résident — portail de la ville",
+  "seq": 0,
+  "teams": [
+    {"id": "t-digital", "name": "Services numériques", "color": "#2563eb"},
+    {"id": "t-desk", "name": "Accueil de la mairie", "color": "#d97706"},
+    {"id": "t-permits", "name": "Service des autorisations", "color": "#059669"},
+    {"id": "t-it", "name": "DSI et identité", "color": "#7c3aed"}
+  ],
+  "stages": [
+    {"id": "s-find", "name": "S’informer", "order": "A"},
+    {"id": "s-account", "name": "Créer un compte", "order": "C"},
+    {"id": "s-form", "name": "Remplir la demande", "order": "E"},
+    {"id": "s-upload", "name": "Envoyer les pièces", "order": "G"},
+    {"id": "s-paper", "name": "Valider sur papier", "order": "I"},
+    {"id": "s-permit", "name": "Recevoir la carte", "order": "K"}
+  ],
+  "lanes": [
+    {"id": "l-evidence", "role": "physical_evidence", "label": "Preuves physiques", "order": "A"},
+    {"id": "l-resident", "role": "customer_actions", "label": "Usager", "order": "F"},
+    {"id": "l-front", "role": "frontstage", "label": "Front-office", "order": "K"},
+    {"id": "l-back", "role": "backstage", "label": "Back-office", "order": "P"},
+    {"id": "l-support", "role": "support", "label": "Processus de support", "order": "U"}
+  ],
+  "cards": [
+    {"id": "c01", "stage": "s-find", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Page « Stationnement résident » du site de la ville"},
+    {"id": "c02", "stage": "s-find", "lane": "l-resident", "order": "V", "kind": "action", "text": "Cherche « carte résident » après une première amende", "emotion": -1},
+    {"id": "c03", "stage": "s-find", "lane": "l-front", "order": "V", "kind": "touchpoint", "team": "t-digital", "text": "Le chatbot répond aux questions d’éligibilité"},
+    {"id": "c04", "stage": "s-account", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "E-mail d’activation"},
+    {"id": "c05", "stage": "s-account", "lane": "l-resident", "order": "V", "kind": "action", "text": "Se connecte avec l’identité numérique nationale", "active_minutes": 5},
+    {"id": "c06", "stage": "s-account", "lane": "l-back", "order": "V", "kind": "process", "team": "t-it", "text": "Compte rapproché du registre des résidents"},
+    {"id": "c07", "stage": "s-account", "lane": "l-support", "order": "V", "kind": "system", "team": "t-it", "text": "Fournisseur d’identité national"},
+    {"id": "c08", "stage": "s-form", "lane": "l-resident", "order": "V", "kind": "action", "text": "Saisit la plaque du véhicule et l’adresse", "active_minutes": 10},
+    {"id": "c09", "stage": "s-form", "lane": "l-front", "order": "V", "kind": "touchpoint", "team": "t-digital", "text": "Formulaire pré-rempli depuis le registre"},
+    {"id": "c10", "stage": "s-form", "lane": "l-front", "order": "k", "kind": "pain_point", "team": "t-digital", "text": "Session expirée après 15 minutes : le formulaire est perdu"},
+    {"id": "c11", "stage": "s-upload", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Page de dépôt listant les pièces"},
+    {"id": "c12", "stage": "s-upload", "lane": "l-resident", "order": "V", "kind": "action", "text": "Dépose la carte grise et un justificatif de domicile", "active_minutes": 15},
+    {"id": "c13", "stage": "s-upload", "lane": "l-back", "order": "V", "kind": "process", "team": "t-permits", "text": "Un agent vérifie les pièces", "wait_minutes": 4320},
+    {"id": "c14", "stage": "s-paper", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Courrier : venir en mairie avec les originaux"},
+    {"id": "c15", "stage": "s-paper", "lane": "l-resident", "order": "V", "kind": "pain_point", "text": "Pose une demi-journée pour faire la queue en mairie", "emotion": -2, "wait_minutes": 10080},
+    {"id": "c16", "stage": "s-paper", "lane": "l-front", "order": "V", "kind": "action", "team": "t-desk", "text": "L’accueil tamponne le formulaire papier"},
+    {"id": "c17", "stage": "s-paper", "lane": "l-back", "order": "V", "kind": "pain_point", "team": "t-permits", "text": "Un agent ressaisit le formulaire tamponné"},
+    {"id": "c18", "stage": "s-permit", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Vignette envoyée par la poste"},
+    {"id": "c19", "stage": "s-permit", "lane": "l-resident", "order": "V", "kind": "action", "text": "Se gare près de chez lui sans amende", "emotion": 1},
+    {"id": "c20", "stage": "s-permit", "lane": "l-support", "order": "V", "kind": "system", "team": "t-it", "text": "Plaque transmise aux voitures de contrôle"},
+    {"id": "c21", "stage": "s-paper", "lane": "l-support", "order": "V", "kind": "opportunity", "team": "t-it", "text": "Accepter l’identité numérique au lieu du tampon"}
+  ],
+  "links": [
+    {"id": "k1", "kind": "handoff", "from": "c12", "to": "c13", "status": "agreed", "owner": "t-permits"},
+    {"id": "k2", "kind": "handoff", "from": "c13", "to": "c14", "status": "open", "critical": true},
+    {"id": "k3", "kind": "handoff", "from": "c16", "to": "c17", "status": "open", "critical": true, "owner": "t-desk"},
+    {"id": "k4", "kind": "dependency", "from": "c09", "to": "c06", "status": "resolved", "owner": "t-it"}
+  ]
+}
+JSON
+)
+
+shoot "$base/boards/$en?lang=en" docs/img/board-en.png
+shoot "$base/boards/$fr?lang=fr" docs/img/board-fr.png
+echo "$base/boards/$en"
+echo "$base/boards/$fr"
