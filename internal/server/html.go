@@ -102,11 +102,7 @@ func (s *Server) handleAddCardForm(w http.ResponseWriter, r *http.Request) {
 		if t := formValue(r, "team"); *t != "" {
 			f.Team = t
 		}
-		last := ""
-		for _, c := range b.CellCards()[[2]string{*f.Stage, *f.Lane}] {
-			last = c.Order
-		}
-		order, err := blueprint.KeyBetween(last, "")
+		order, err := afterLast(b.CellCards()[[2]string{*f.Stage, *f.Lane}], func(c *blueprint.Card) string { return c.Order })
 		f.Order = &order
 		return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeCard, ID: newID("c"), Fields: f}, err
 	})
@@ -122,11 +118,7 @@ func (s *Server) handleDeleteCardForm(w http.ResponseWriter, r *http.Request) {
 // handleAddStageForm serves POST /boards/{id}/stages: a stage at the right end.
 func (s *Server) handleAddStageForm(w http.ResponseWriter, r *http.Request) {
 	s.formEdit(w, r, func(b *blueprint.Board) (blueprint.Op, error) {
-		last := ""
-		if st := b.SortedStages(); len(st) > 0 {
-			last = st[len(st)-1].Order
-		}
-		order, err := blueprint.KeyBetween(last, "")
+		order, err := afterLast(b.SortedStages(), func(s *blueprint.Stage) string { return s.Order })
 		return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeStage, ID: newID("s"),
 			Fields: blueprint.Fields{Name: formValue(r, "name"), Order: &order}}, err
 	})
@@ -135,11 +127,7 @@ func (s *Server) handleAddStageForm(w http.ResponseWriter, r *http.Request) {
 // handleAddLaneForm serves POST /boards/{id}/lanes: a lane at the bottom.
 func (s *Server) handleAddLaneForm(w http.ResponseWriter, r *http.Request) {
 	s.formEdit(w, r, func(b *blueprint.Board) (blueprint.Op, error) {
-		last := ""
-		if ls := b.SortedLanes(); len(ls) > 0 {
-			last = ls[len(ls)-1].Order
-		}
-		order, err := blueprint.KeyBetween(last, "")
+		order, err := afterLast(b.SortedLanes(), func(l *blueprint.Lane) string { return l.Order })
 		return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeLane, ID: newID("l"),
 			Fields: blueprint.Fields{Label: formValue(r, "label"), Role: formValue(r, "role"), Order: &order}}, err
 	})
@@ -159,4 +147,13 @@ func (s *Server) handleRenameForm(w http.ResponseWriter, r *http.Request) {
 		return blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: b.ID,
 			Fields: blueprint.Fields{Title: formValue(r, "title")}}, nil
 	})
+}
+
+// afterLast returns an order key after the last of sorted siblings (or a first key).
+func afterLast[T any](sorted []T, order func(T) string) (string, error) {
+	last := ""
+	if len(sorted) > 0 {
+		last = order(sorted[len(sorted)-1])
+	}
+	return blueprint.KeyBetween(last, "")
 }
