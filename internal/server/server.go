@@ -99,6 +99,7 @@ func New(cfg Config) *Server {
 	r.Post("/boards", s.handleCreateBoardForm)
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.With(s.loadBoard).Get("/", s.handleBoardPage)
+		r.With(s.loadBoard).Get("/fragment", s.handleBoardFragment)
 		if cfg.Live != nil {
 			r.Get("/ws", s.handleWebsocket)
 		}

@@ -1,0 +1,448 @@
+// core_test.js — tests of web/static/live-core.js and live.js, run in Chromium by
+// TestCore (core_test.go), which passes the Go implementation's answers for order keys
+// and op application. Results go to window.__coreResults: {pass, fail, failures}.
+
+import {
+  ClientKeys, Replica, applyOp, compareStrings, fromExport, keyBetween, keysBetween, toExport, validateOp,
+} from '/static/live-core.js';
+import { LiveBoard, State } from '/static/live.js';
+
+const MAX_FAILURES = 40;
+const results = { pass: 0, fail: 0, failures: [] };
+let current = '';
+
+function check(ok, what) {
+  if (ok) {
+    results.pass++;
+    return true;
+  }
+  results.fail++;
+  if (results.failures.length < MAX_FAILURES) results.failures.push(`${current}: ${what}`);
+  return false;
+}
+
+function eq(got, want, what) {
+  const g = JSON.stringify(got) ?? 'undefined';
+  const w = JSON.stringify(want) ?? 'undefined';
+  if (g === w) return check(true, what);
+  // Show both around the first difference.
+  let i = 0;
+  while (i < g.length && g[i] === w[i]) i++;
+  const from = Math.max(0, i - 60);
+  const around = (s) => `${from > 0 ? '…' : ''}${s.slice(from, i + 140)}${s.length > i + 140 ? '…' : ''}`;
+  return check(false, `${what}: got ${around(g)}, want ${around(w)}`);
+}
+
+const tests = [];
+function test(name, fn) {
+  tests.push([name, fn]);
+}
+
+const clone = (v) => JSON.parse(JSON.stringify(v));
+const ids = (list) => list.map((x) => x.id);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond, what, ms = 2000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) return check(false, `timed out waiting for ${what}`);
+    await sleep(2);
+  }
+  return check(true, what);
+}
+
+function memStorage() {
+  const m = new Map();
+  return { getItem: (k) => (m.has(k) ? m.get(k) : null), setItem: (k, v) => m.set(k, String(v)), map: m };
+}
+
+const committed = (seq, op) => ({ seq, author: 'x', at: 0, op });
+const cardText = (id, text, key) => ({ key, op: 'update', type: 'card', id, fields: { text } });
+const newCard = (id, text, key) => ({
+  key, op: 'create', type: 'card', id, fields: { stage: 'stage-1', lane: 'lane-1', order: 'V', text },
+});
+
+// --- order keys against the Go implementation -----------------------------------------
+
+test('keyBetween matches blueprint.KeyBetween', (input) => {
+  check(input.keys.length > 300, `${input.keys.length} cases`);
+  for (const c of input.keys) {
+    let key = '';
+    let code = '';
+    try {
+      key = keyBetween(c.a, c.b);
+    } catch (err) {
+      code = err.code ?? String(err);
+    }
+    eq([key, code], [c.key ?? '', c.code ?? ''], `keyBetween(${JSON.stringify(c.a)}, ${JSON.stringify(c.b)})`);
+  }
+});
+
+test('keysBetween matches blueprint.KeysBetween', (input) => {
+  for (const c of input.keysN) {
+    eq(keysBetween(c.a, c.b, c.n), c.keys, `keysBetween(${JSON.stringify(c.a)}, ${JSON.stringify(c.b)}, ${c.n})`);
+  }
+});
+
+// --- op application against the Go implementation -------------------------------------
+
+test('applyOp matches Board.Apply, step by step', (input) => {
+  const s = fromExport(input.start);
+  eq(toExport(s), toExport(fromExport(clone(input.start))), 'the start state round-trips');
+  input.steps.forEach((step, i) => {
+    const before = JSON.stringify(toExport(s));
+    const err = applyOp(s, clone(step.op));
+    const what = `step ${i + 1} (${step.op.op} ${step.op.type} ${step.op.id})`;
+    eq(err?.code ?? '', step.code ?? '', `${what}: error code (${err?.message ?? 'applied'})`);
+    if (err) eq(JSON.stringify(toExport(s)), before, `${what}: a refused op changes nothing`);
+    const mine = toExport(s);
+    const go = step.after;
+    // Content, with the fields the export omits filled in, and order exactly as Go's.
+    eq(mine, toExport(fromExport(go)), `${what}: state`);
+    for (const list of ['stages', 'lanes', 'cards', 'teams', 'links']) {
+      eq(ids(mine[list]), ids(go[list] ?? []), `${what}: order of ${list}`);
+    }
+  });
+});
+
+test('compareStrings orders by code points, as Go orders bytes', () => {
+  const words = ['b', 'a', '', 'ab', '\ue000', '\u{1f600}', 'é', 'Z', '\uffff', '\u{10000}'];
+  const sorted = [...words].sort(compareStrings);
+  eq(sorted, ['', 'Z', 'a', 'ab', 'b', 'é', '\ue000', '\uffff', '\u{10000}', '\u{1f600}'], 'sorted');
+  eq(compareStrings('x', 'x'), 0, 'equal');
+});
+
+test('validateOp refuses what Op.Validate refuses', () => {
+  const code = (op) => { try { validateOp(op); return ''; } catch (e) { return e.code; } };
+  eq(code(newCard('c1', 'x'.repeat(4000))), '', '4000 characters');
+  eq(code(newCard('c1', '😀'.repeat(4000))), '', '4000 characters outside the BMP');
+  eq(code(newCard('c1', 'x'.repeat(4001))), 'too_large', '4001 characters');
+  eq(code(newCard('c1', 'a\0b')), 'invalid', 'NUL');
+  eq(code({ op: 'create', type: 'team', id: 't', fields: { name: 'n', color: '#12345' } }), 'invalid', 'colour');
+  eq(code({ op: 'update', type: 'card', id: 'c', fields: { active_minutes: 1.5 } }), 'invalid', 'fractional minutes');
+  eq(code({ key: 'k'.repeat(129), op: 'delete', type: 'card', id: 'c' }), 'invalid', 'long key');
+  eq(code({ op: 'update', type: 'card', id: 'c', fields: { text: null } }), 'invalid', 'a null field is not set');
+});
+
+// --- the replica ----------------------------------------------------------------------
+
+test('receive applies in order, ignores what it holds, stops at a gap', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  eq(r.seq, 40, 'seq from the export');
+  let res = r.receive([committed(41, newCard('c1', 'one')), committed(42, cardText('c1', 'two'))]);
+  eq([res.applied.length, res.gap, res.error, r.seq], [2, null, null, 42], 'two ops applied');
+  eq(r.view().cards.get('c1').text, 'two', 'view');
+  res = r.receive([committed(41, cardText('c1', 'old')), committed(42, cardText('c1', 'old')), committed(43, cardText('c1', 'three'))]);
+  eq([res.applied.map((c) => c.seq), r.seq], [[43], 43], 'duplicates ignored');
+  res = r.receive([committed(44, cardText('c1', 'four')), committed(46, cardText('c1', 'six'))]);
+  eq([res.applied.map((c) => c.seq), res.gap, r.seq], [[44], { held: 44, got: 46 }, 44], 'gap after 44');
+  eq(r.confirmed.cards.get('c1').text, 'four', 'nothing past the gap');
+  eq(r.confirmed.seq, 44, 'the state has the seq');
+});
+
+test('a server op that does not apply is reported, and changes nothing', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  const res = r.receive([committed(41, cardText('ghost', 'x'))]);
+  eq([res.applied.length, res.error?.seq, res.error?.error.code, r.seq], [0, 41, 'not_found', 40], 'drift');
+  r.forget();
+  eq([r.seq, r.view()], [-1, null], 'forget asks for a snapshot');
+});
+
+test('pending ops: confirmed by their key, by an ack, rolled back by a nack', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  r.add(newCard('mine', 'pending', 'me:1'));
+  r.add(cardText('mine', 'edited', 'me:2'));
+  r.add(newCard('other', 'refused', 'me:3'));
+  eq(r.view().cards.get('mine').text, 'edited', 'pending ops show in the view');
+  check(!r.confirmed.cards.has('mine'), 'but not in the confirmed state');
+  r.receive([committed(41, newCard('mine', 'pending', 'me:1'))]);
+  eq(r.pending.map((p) => p.key), ['me:2', 'me:3'], 'confirmed by the broadcast carrying its key');
+  eq(r.view().cards.get('mine').text, 'edited', 'the later pending op still shows');
+  check(r.ack('me:2'), 'ack of a resend');
+  check(!r.ack('me:2'), 'a second ack finds nothing');
+  const op = r.nack('me:3');
+  eq(op?.id, 'other', 'nack returns the refused op');
+  check(!r.view().cards.has('other'), 'nack rolls the op back from the view');
+  eq(r.pending.length, 0, 'nothing pending');
+  eq(r.nack('unknown:1'), null, 'nack of an unknown key');
+});
+
+test('view: pending ops re-applied over server ops, last writer wins per field', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  r.receive([committed(41, newCard('c1', 'original')), committed(42, { op: 'create', type: 'team', id: 't1', fields: { name: 'T' } })]);
+  r.add(cardText('c1', 'mine', 'me:1'));
+  r.receive([committed(43, { op: 'update', type: 'card', id: 'c1', fields: { text: 'theirs', team: 't1', emotion: 1 } })]);
+  const c = r.view().cards.get('c1');
+  eq([c.text, c.team, c.emotion], ['mine', 't1', 1], 'my text over theirs, their other fields kept');
+  eq(r.confirmed.cards.get('c1').text, 'theirs', 'the confirmed state is the server\'s');
+  r.receive([committed(44, cardText('c1', 'mine', 'me:1'))]);
+  eq([r.pending.length, r.view().cards.get('c1').text], [0, 'mine'], 'confirmed in server order');
+});
+
+test('view: deletes win; a pending op that no longer applies is left out', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  r.receive([committed(41, newCard('c1', 'x'))]);
+  r.add(cardText('c1', 'edit of a card being deleted', 'me:1'));
+  r.receive([committed(42, { op: 'delete', type: 'card', id: 'c1' })]);
+  check(!r.view().cards.has('c1'), 'the card is gone');
+  eq(r.pending.length, 1, 'the op stays pending until the server answers');
+  r.receive([committed(43, { op: 'delete', type: 'stage', id: 'stage-2' })]);
+  check(!r.view().stages.has('stage-2'), 'stage deleted');
+});
+
+test('a seq without a state: tracking only', () => {
+  const r = new Replica({ seq: 5 });
+  eq(r.view(), null, 'no view');
+  let res = r.receive([committed(5, cardText('c', 'x')), committed(6, cardText('c', 'y', 'me:1'))]);
+  eq([res.applied.length, res.error, r.seq], [1, null, 6], 'seq advances');
+  res = r.receive([committed(8, cardText('c', 'z'))]);
+  eq(res.gap, { held: 6, got: 8 }, 'gap');
+  r.snapshot({ format: 'lastmile', version: 1, id: 'b', title: 'T', seq: 9, stages: [], lanes: [], cards: [], teams: [], links: [] });
+  eq([r.seq, r.view().title], [9, 'T'], 'a snapshot gives the state');
+});
+
+test('a snapshot replaces the state and keeps pending ops', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  r.add(newCard('mine', 'pending', 'me:1'));
+  const snap = clone(input.start);
+  snap.seq = 90;
+  snap.title = 'Renamed';
+  r.snapshot(snap);
+  eq([r.seq, r.view().title, r.view().cards.get('mine')?.text], [90, 'Renamed', 'pending'], 'state, seq and pending');
+});
+
+test('client keys: unique, kept over a reload, not shared with a duplicated tab', () => {
+  const storage = memStorage();
+  const a = new ClientKeys(storage);
+  check(/^[a-z2-7]{16}$/.test(a.id), `client id ${a.id}`);
+  eq([a.next(), a.next()], [`${a.id}:1`, `${a.id}:2`], 'numbered from 1');
+  const dup = new ClientKeys(storage); // a copy of sessionStorage while a is open
+  check(dup.id !== a.id, 'a duplicated tab takes another id');
+  const other = memStorage();
+  const b = new ClientKeys(other);
+  b.next();
+  b.release(); // pagehide
+  const reloaded = new ClientKeys(other);
+  eq([reloaded.id, reloaded.next()], [b.id, `${b.id}:2`], 'a reload keeps the id and goes on numbering');
+  // A page left for another of the same tab, then restored from the back/forward cache.
+  const tab = memStorage();
+  const first = new ClientKeys(tab);
+  first.next();
+  first.release(); // pagehide
+  const second = new ClientKeys(tab);
+  eq([second.id, second.next(), second.next()], [first.id, `${first.id}:2`, `${first.id}:3`], 'the next page goes on');
+  second.release();
+  first.claim(); // pageshow
+  eq(first.next(), `${first.id}:4`, 'the restored page goes on after the other page\'s numbers');
+  const broken = memStorage();
+  broken.setItem('lastmile.client', '{not json');
+  check(/^[a-z2-7]{16}$/.test(new ClientKeys(broken).id), 'a broken entry is replaced');
+  check(/^[a-z2-7]{16}$/.test(new ClientKeys(null).next().split(':')[0]), 'no storage at all');
+});
+
+// --- the transport, over a fake websocket --------------------------------------------
+
+// fakeNet makes a WebSocket class whose instances the test drives as the server.
+function fakeNet() {
+  const sockets = [];
+  class FakeSocket {
+    constructor(url) {
+      this.url = url;
+      this.sent = [];
+      this.readyState = 0;
+      this.closedWith = null;
+      sockets.push(this);
+      setTimeout(() => {
+        if (this.readyState !== 0) return;
+        this.readyState = 1;
+        this.onopen?.();
+      }, 0);
+    }
+
+    send(data) {
+      if (this.readyState !== 1) throw new Error('send on a socket that is not open');
+      this.sent.push(JSON.parse(data));
+    }
+
+    close(code) {
+      if (this.readyState >= 2) return;
+      this.readyState = 3;
+      this.closedWith = code ?? 1005;
+      setTimeout(() => this.onclose?.({ code: code ?? 1005 }), 0);
+    }
+
+    // The server's side.
+    frame(f) { this.onmessage?.({ data: JSON.stringify(f) }); }
+
+    drop(code = 1006) {
+      this.readyState = 3;
+      this.onclose?.({ code });
+    }
+
+    framesOf(t) { return this.sent.filter((f) => f.t === t); }
+  }
+  return { WebSocket: FakeSocket, sockets, last: () => sockets[sockets.length - 1] };
+}
+
+function newLive(net, opts = {}) {
+  const states = [];
+  const events = [];
+  const live = new LiveBoard({
+    boardId: 'b1', url: 'ws://test/boards/b1/ws', name: 'Ana', WebSocket: net.WebSocket,
+    keys: new ClientKeys(memStorage()), backoff: { base: 1, max: 4, jitter: 0.5 },
+    onState: (s) => states.push(s), ...opts,
+  });
+  for (const type of ['change', 'nack', 'lock', 'error', 'peers', 'local']) {
+    live.addEventListener(type, (e) => events.push([type, e.detail]));
+  }
+  return { live, states, events };
+}
+
+const welcome = (seq, peers = []) => ({ t: 'welcome', v: 1, board: 'b1', conn: 'c1', role: 'editor', seq, peers });
+
+test('LiveBoard: hello, welcome, ops confirmed by their broadcast', async () => {
+  const net = fakeNet();
+  const { live, states, events } = newLive(net, { seq: 7 });
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello sent');
+  eq(net.last().sent[0], { t: 'hello', v: 1, client: live.keys.id, name: 'Ana', seq: 7 }, 'hello');
+  eq(states, [State.CONNECTING], 'connecting');
+  const key = live.submit({ op: 'update', type: 'card', id: 'c1', fields: { text: 'early' } });
+  eq(net.last().framesOf('ops').length, 0, 'nothing sent before the welcome');
+  net.last().frame(welcome(8, [{ conn: 'p1', name: 'Bo' }]));
+  eq(states.at(-1), State.CONNECTED, 'connected');
+  eq(net.last().framesOf('ops'), [{ t: 'ops', ops: [{ op: 'update', type: 'card', id: 'c1', fields: { text: 'early' }, key }] }], 'pending sent on welcome');
+  net.last().frame({ t: 'ops', ops: [committed(8, cardText('c2', 'theirs'))] });
+  net.last().frame({ t: 'ops', ops: [committed(9, { ...cardText('c1', 'early'), key })] });
+  eq([live.seq, live.replica.pending.length], [9, 0], 'caught up, pending confirmed');
+  eq(events.filter(([t]) => t === 'change').map(([, d]) => d.seq), [8, 9], 'change events');
+  eq(events.find(([t]) => t === 'peers')?.[1].peers.map((p) => p.name), ['Bo'], 'peers from the welcome');
+  net.last().frame({ t: 'peer', conn: 'p2', name: 'Cy', editing: 'c1' });
+  net.last().frame({ t: 'leave', conn: 'p1' });
+  eq([...live.peers.keys()], ['p2'], 'peer and leave');
+  let threw = '';
+  try { live.submit({ op: 'update', type: 'card', id: 'c1', fields: {} }); } catch (e) { threw = e.code; }
+  eq(threw, 'invalid', 'a malformed op is refused at once');
+  live.stop();
+  eq([states.at(-1), net.last().closedWith], [State.STOPPED, 1000], 'stopped');
+});
+
+test('LiveBoard: nack drops the op and reports it; lock conflicts are reported', async () => {
+  const net = fakeNet();
+  const { live, events } = newLive(net, { seq: 3 });
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello');
+  net.last().frame(welcome(3));
+  const key = live.submit({ op: 'update', type: 'card', id: 'c1', fields: { text: 'x' } });
+  net.last().frame({ t: 'nack', key, id: 'c1', code: 'not_found', message: 'card "c1" does not exist' });
+  const nack = events.find(([t]) => t === 'nack')?.[1];
+  eq([nack?.key, nack?.code, nack?.op?.id, live.replica.pending.length], [key, 'not_found', 'c1', 0], 'nack');
+  live.setPresence({ editing: 'c9' });
+  await until(() => net.last().framesOf('presence').length === 1, 'presence sent');
+  eq(net.last().framesOf('presence')[0], { t: 'presence', editing: 'c9' }, 'presence frame');
+  net.last().frame({ t: 'nack', id: 'c9', code: 'conflict', message: 'Bo is editing this card' });
+  eq(events.find(([t]) => t === 'lock')?.[1], { id: 'c9', code: 'conflict', message: 'Bo is editing this card' }, 'lock');
+  live.stop();
+});
+
+test('LiveBoard: reconnects after 1012 and 1013, resending pending ops with the same keys', async () => {
+  const net = fakeNet();
+  const { live, states } = newLive(net, { seq: 10 });
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello');
+  net.last().frame(welcome(10));
+  const key = live.submit({ op: 'update', type: 'card', id: 'c1', fields: { text: 'x' } });
+  net.last().frame({ t: 'ops', ops: [committed(11, cardText('c2', 'y'))] });
+  for (const code of [1012, 1013, 1006]) {
+    const before = net.sockets.length;
+    net.last().drop(code);
+    eq(states.at(-1), State.RECONNECTING, `reconnecting after ${code}`);
+    await until(() => net.sockets.length === before + 1 && net.last().sent.length === 1, `a new connection after ${code}`);
+    eq(net.last().sent[0].seq, 11, `hello with the held seq after ${code}`);
+    net.last().frame(welcome(11));
+    eq(net.last().framesOf('ops').map((f) => f.ops.map((o) => o.key)), [[key]], `resent with the same key after ${code}`);
+    eq(states.at(-1), State.CONNECTED, `connected again after ${code}`);
+  }
+  net.last().frame({ t: 'ack', key, seq: 5 });
+  eq(live.replica.pending.length, 0, 'an ack confirms the resend');
+  live.stop();
+});
+
+test('LiveBoard: a gap makes it reconnect from the held seq', async () => {
+  const net = fakeNet();
+  const { live } = newLive(net, { seq: 20 });
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello');
+  const first = net.last();
+  first.frame(welcome(21));
+  first.frame({ t: 'ops', ops: [committed(21, cardText('c', 'a'))] });
+  first.frame({ t: 'ops', ops: [committed(23, cardText('c', 'c'))] });
+  eq(first.closedWith, 4000, 'closed on the gap');
+  await until(() => net.sockets.length === 2 && net.last().sent.length === 1, 'reconnected');
+  eq(net.last().sent[0].seq, 21, 'hello from the last seq before the gap');
+  first.frame({ t: 'ops', ops: [committed(22, cardText('c', 'late'))] });
+  eq(live.seq, 21, 'frames of an abandoned connection are ignored');
+  live.stop();
+});
+
+test('LiveBoard: a version error stops it and asks for a reload', async () => {
+  const net = fakeNet();
+  const { live, states, events } = newLive(net, { seq: 1 });
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello');
+  net.last().frame({ t: 'error', code: 'version', message: 'this server speaks protocol version 2, not 1: please reload the page' });
+  net.last().drop(1008);
+  eq(states.at(-1), State.RELOAD, 'reload');
+  eq(events.find(([t]) => t === 'error')?.[1].code, 'version', 'error event');
+  await sleep(30);
+  eq(net.sockets.length, 1, 'no reconnection');
+});
+
+test('LiveBoard: says offline after failed attempts, with growing delays', async () => {
+  const net = fakeNet();
+  const { live, states } = newLive(net, { seq: 1, backoff: { base: 5, max: 40, jitter: 0.5 } });
+  live.start();
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    await until(() => net.sockets.length === i + 1, `attempt ${i + 1}`);
+    times.push(performance.now());
+    net.last().drop(1006);
+  }
+  eq(states.at(-1), State.OFFLINE, 'offline');
+  check(states.includes(State.RECONNECTING), 'reconnecting first');
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  check(gaps[3] >= gaps[0], `delays grow: ${gaps.map(Math.round)}`);
+  await until(() => net.sockets.length === 6, 'still trying');
+  net.last().frame(welcome(1));
+  eq(states.at(-1), State.CONNECTED, 'connected when the server answers');
+  live.stop();
+});
+
+test('LiveBoard: -1 asks for a snapshot, which gives the whole state', async () => {
+  const net = fakeNet();
+  const { live, events } = newLive(net);
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello');
+  eq(net.last().sent[0].seq, -1, 'hello with -1');
+  net.last().frame(welcome(5));
+  net.last().frame({ t: 'snapshot', board: { format: 'lastmile', version: 1, id: 'b1', title: 'T', seq: 5, stages: [], lanes: [], cards: [], teams: [], links: [] } });
+  eq([live.seq, live.view()?.title], [5, 'T'], 'state from the snapshot');
+  eq(events.filter(([t]) => t === 'change').map(([, d]) => d.snapshot), [true], 'change event');
+  live.stop();
+});
+
+window.coreTests = {
+  async run(input) {
+    for (const [name, fn] of tests) {
+      current = name;
+      try {
+        await fn(input);
+      } catch (err) {
+        check(false, `threw ${err?.stack ?? err}`);
+      }
+    }
+    window.__coreResults = results;
+    return results;
+  },
+};
+window.coreTestsReady = true;

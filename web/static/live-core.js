@@ -1,0 +1,575 @@
+// live-core.js — the pure logic of a live board: a replica of the board's state with the
+// ops not yet confirmed by the server, how an op applies (the rules of
+// internal/blueprint/apply.go), fractional order keys (internal/blueprint/order.go), and
+// the client's idempotency keys. No DOM, no network: live.js does the transport, and the
+// browser tests run this module alone. The protocol is described in docs/protocol.md.
+
+// Error codes, as the server names them.
+export const Code = Object.freeze({
+  INVALID: 'invalid',
+  NOT_FOUND: 'not_found',
+  CONFLICT: 'conflict',
+  TOO_LARGE: 'too_large',
+});
+
+/** LiveError is a refusal with a code and a message, as the server's coded errors. */
+export class LiveError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'LiveError';
+    this.code = code;
+  }
+}
+
+// Limits of internal/blueprint/op.go.
+export const Limits = Object.freeze({
+  idLen: 64,
+  keyLen: 128,
+  nameLen: 200,
+  textLen: 4000,
+  detailLen: 10000,
+  minutes: 525600,
+  stages: 200,
+  lanes: 50,
+  cards: 5000,
+  teams: 100,
+  links: 5000,
+  opsPerBatch: 500,
+  orderLen: 128,
+});
+
+const LANE_ROLES = ['physical_evidence', 'customer_actions', 'frontstage', 'backstage', 'support',
+  'emotion', 'time', 'metrics', 'policies', 'pain_points', 'opportunities', 'custom'];
+const CARD_KINDS = ['note', 'touchpoint', 'action', 'process', 'system', 'pain_point', 'opportunity',
+  'metric', 'policy', 'emotion'];
+const LINK_KINDS = ['handoff', 'dependency'];
+const LINK_STATUSES = ['open', 'agreed', 'resolved'];
+
+const ALLOWED_FIELDS = {
+  board: ['title'],
+  stage: ['name', 'order'],
+  lane: ['role', 'label', 'hidden', 'order'],
+  card: ['stage', 'lane', 'order', 'text', 'team', 'kind', 'active_minutes', 'wait_minutes', 'detail', 'emotion'],
+  team: ['name', 'color'],
+  link: ['kind', 'from', 'to', 'critical', 'status', 'owner'],
+};
+// Collections of the state, by op type, with the most a board may hold.
+const COLLECTIONS = { stage: ['stages', Limits.stages], lane: ['lanes', Limits.lanes],
+  card: ['cards', Limits.cards], team: ['teams', Limits.teams], link: ['links', Limits.links] };
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/;
+
+/** validID reports whether s is a well-formed entity id. */
+export function validID(s) {
+  return typeof s === 'string' && ID_PATTERN.test(s);
+}
+
+// ---------------------------------------------------------------------------------------
+// Order keys: fractional indexes over base-62 digits, as internal/blueprint/order.go.
+
+const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** validOrder reports whether key is a well-formed order key. */
+export function validOrder(key) {
+  if (typeof key !== 'string' || key === '' || key.length > Limits.orderLen || key.endsWith('0')) {
+    return false;
+  }
+  for (const ch of key) {
+    if (!DIGITS.includes(ch)) return false;
+  }
+  return true;
+}
+
+/**
+ * keyBetween returns a key that sorts strictly between a and b; '' for a means "before
+ * everything", '' for b "after everything". It throws a LiveError (invalid, too_large)
+ * where the Go implementation returns an error.
+ */
+export function keyBetween(a, b) {
+  if (a !== '' && !validOrder(a)) throw new LiveError(Code.INVALID, `invalid order key ${JSON.stringify(a)}`);
+  if (b !== '' && !validOrder(b)) throw new LiveError(Code.INVALID, `invalid order key ${JSON.stringify(b)}`);
+  if (a !== '' && b !== '' && a >= b) { // ASCII only here, so code units sort as bytes
+    throw new LiveError(Code.INVALID, `order key ${JSON.stringify(a)} does not sort before ${JSON.stringify(b)}`);
+  }
+  const k = midpoint(a, b);
+  if (k.length > Limits.orderLen) {
+    throw new LiveError(Code.TOO_LARGE, `no order key of at most ${Limits.orderLen} digits sorts between these keys`);
+  }
+  return k;
+}
+
+/** keysBetween returns n ascending keys between a and b, spread evenly. */
+export function keysBetween(a, b, n) {
+  if (n <= 0) return [];
+  if (n === 1) return [keyBetween(a, b)];
+  const mid = keyBetween(a, b);
+  const half = Math.floor(n / 2);
+  return [...keysBetween(a, mid, half), mid, ...keysBetween(mid, b, n - half - 1)];
+}
+
+function midpoint(a, b) {
+  if (b !== '') {
+    // Skip the common prefix, padding a with zeros as we go.
+    let n = 0;
+    while (n < b.length && digitAt(a, n) === b[n]) n++;
+    if (n > 0) return b.slice(0, n) + midpoint(a.slice(n), b.slice(n));
+  }
+  const da = a !== '' ? DIGITS.indexOf(a[0]) : 0;
+  const db = b !== '' ? DIGITS.indexOf(b[0]) : DIGITS.length;
+  if (db - da > 1) return DIGITS[Math.floor((da + db + 1) / 2)];
+  // The first digits are consecutive.
+  if (b.length > 1) return b.slice(0, 1);
+  return DIGITS[da] + midpoint(a.slice(1), '');
+}
+
+function digitAt(s, i) {
+  return i < s.length ? s[i] : '0';
+}
+
+// ---------------------------------------------------------------------------------------
+// Board state: maps of entities by id, every field present (the export omits zero values).
+
+/**
+ * compareStrings orders strings as Go does: by their UTF-8 bytes, that is by code points.
+ * UTF-16 code units sort the same way except that surrogates (U+D800–U+DFFF, the halves
+ * of code points above U+FFFF) must sort after U+E000–U+FFFF.
+ */
+export function compareStrings(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return unitRank(x) < unitRank(y) ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : (a.length < b.length ? -1 : 1);
+}
+
+function unitRank(u) {
+  if (u >= 0xe000) return u - 0x800;
+  if (u >= 0xd800) return u + 0x2000;
+  return u;
+}
+
+function byKeys(...keys) {
+  return (x, y) => {
+    for (const k of keys) {
+      const c = compareStrings(x[k], y[k]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+}
+
+const stageOf = (s) => ({ id: s.id, name: s.name ?? '', order: s.order });
+const laneOf = (l) => ({ id: l.id, role: l.role, label: l.label ?? '', order: l.order, hidden: !!l.hidden });
+const cardOf = (c) => ({
+  id: c.id, stage: c.stage, lane: c.lane, order: c.order, text: c.text ?? '', team: c.team ?? '',
+  kind: c.kind || 'note', active_minutes: c.active_minutes ?? 0, wait_minutes: c.wait_minutes ?? 0,
+  detail: c.detail ?? '', emotion: c.emotion ?? 0,
+});
+const teamOf = (t) => ({ id: t.id, name: t.name, color: t.color ?? '#6b7280' });
+const linkOf = (l) => ({
+  id: l.id, kind: l.kind || 'handoff', from: l.from, to: l.to, critical: !!l.critical,
+  status: l.status || 'open', owner: l.owner ?? '',
+});
+
+function mapOf(list, make) {
+  const m = new Map();
+  for (const v of list ?? []) m.set(v.id, make(v));
+  return m;
+}
+
+/** fromExport turns a board export (GET /api/boards/{id}, a snapshot frame) into a state. */
+export function fromExport(e) {
+  return {
+    id: e.id ?? '', title: e.title ?? '', template: e.template ?? '', seq: e.seq ?? 0,
+    stages: mapOf(e.stages, stageOf), lanes: mapOf(e.lanes, laneOf), cards: mapOf(e.cards, cardOf),
+    teams: mapOf(e.teams, teamOf), links: mapOf(e.links, linkOf),
+  };
+}
+
+/**
+ * toExport lists a state as the export does: stages and lanes by order, cards by order
+ * then id, teams by name then id, links by id. Every field is present.
+ */
+export function toExport(s) {
+  const list = (m, make, cmp) => [...m.values()].map(make).sort(cmp);
+  return {
+    format: 'lastmile', version: 1, id: s.id, title: s.title, template: s.template, seq: s.seq,
+    stages: list(s.stages, stageOf, byKeys('order', 'id')),
+    lanes: list(s.lanes, laneOf, byKeys('order', 'id')),
+    cards: list(s.cards, cardOf, byKeys('order', 'id')),
+    teams: list(s.teams, teamOf, byKeys('name', 'id')),
+    links: list(s.links, linkOf, byKeys('id')),
+  };
+}
+
+/** cloneState returns a deep copy of a state. */
+export function cloneState(s) {
+  const copy = (m) => new Map([...m].map(([id, v]) => [id, { ...v }]));
+  return { ...s, stages: copy(s.stages), lanes: copy(s.lanes), cards: copy(s.cards), teams: copy(s.teams), links: copy(s.links) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Ops: validation (Op.Validate) and application (Board.Apply).
+
+const runeCount = (s) => [...s].length;
+const utf8Len = (s) => new TextEncoder().encode(s).length;
+const isInt = (v) => Number.isInteger(v);
+
+/** validateOp checks an op's shape without looking at any board; it throws a LiveError. */
+export function validateOp(op) {
+  const bad = (msg, code = Code.INVALID) => { throw new LiveError(code, msg); };
+  if (!op || typeof op !== 'object') bad('an op is an object');
+  if (!['create', 'update', 'delete'].includes(op.op)) {
+    bad(op.op ? `unknown op ${JSON.stringify(op.op)}: expected create, update or delete` : 'the op is missing "op" (create, update or delete)');
+  }
+  const allowed = ALLOWED_FIELDS[op.type];
+  if (!allowed) bad(op.type ? `unknown type ${JSON.stringify(op.type)}` : 'the op is missing "type"');
+  if (op.key !== undefined && (typeof op.key !== 'string' || utf8Len(op.key) > Limits.keyLen)) {
+    bad(`the key is longer than ${Limits.keyLen} bytes`);
+  }
+  if (!validID(op.id)) bad(op.id ? `invalid id ${JSON.stringify(op.id)}` : 'the op is missing "id"');
+  if (op.type === 'board' && op.op !== 'update') bad('a board can only be updated by an op');
+  const f = op.fields ?? {};
+  const names = Object.keys(f).filter((k) => f[k] !== undefined && f[k] !== null);
+  if (op.op === 'delete' && names.length > 0) bad('a delete op takes no fields');
+  if (op.op === 'update' && names.length === 0) bad('an update op must set at least one field');
+  for (const n of names) {
+    if (!allowed.includes(n)) bad(`a ${op.type} has no field ${JSON.stringify(n)}`);
+  }
+  if (op.op === 'update' && op.type === 'link' && (names.includes('from') || names.includes('to'))) {
+    bad("a link's ends cannot change: delete it and draw a new one");
+  }
+  const str = (name) => f[name] !== undefined && f[name] !== null;
+  for (const [name, max] of [['title', Limits.nameLen], ['name', Limits.nameLen], ['label', Limits.nameLen],
+    ['text', Limits.textLen], ['detail', Limits.detailLen]]) {
+    if (!str(name)) continue;
+    if (typeof f[name] !== 'string') bad(`field ${JSON.stringify(name)} must be a string`);
+    const n = runeCount(f[name]);
+    if (n > max) bad(`${name} is ${n} characters long; the limit is ${max}`, Code.TOO_LARGE);
+    if (f[name].includes('\0')) bad(`${name} contains a NUL character`);
+  }
+  if (str('role') && !LANE_ROLES.includes(f.role)) bad(`unknown lane role ${JSON.stringify(f.role)}`);
+  if (str('order') && !validOrder(f.order)) bad(`invalid order key ${JSON.stringify(f.order)}`);
+  for (const [name, zero] of [['stage', false], ['lane', false], ['team', true], ['from', false], ['to', false], ['owner', true]]) {
+    if (!str(name) || (zero && f[name] === '')) continue;
+    if (!validID(f[name])) bad(`invalid ${name} id ${JSON.stringify(f[name])}`);
+  }
+  if (str('kind') && !CARD_KINDS.includes(f.kind) && !LINK_KINDS.includes(f.kind)) bad(`unknown kind ${JSON.stringify(f.kind)}`);
+  for (const name of ['active_minutes', 'wait_minutes']) {
+    if (str(name) && (!isInt(f[name]) || f[name] < 0 || f[name] > Limits.minutes)) bad(`${name} must be between 0 and ${Limits.minutes}`);
+  }
+  if (str('emotion') && (!isInt(f.emotion) || f.emotion < -2 || f.emotion > 2)) bad('emotion must be between -2 and +2');
+  if (str('color') && !COLOR_PATTERN.test(f.color)) bad(`invalid colour ${JSON.stringify(f.color)}: use #rrggbb`);
+  if (str('status') && !LINK_STATUSES.includes(f.status)) bad(`unknown link status ${JSON.stringify(f.status)}`);
+  for (const name of ['hidden', 'critical']) {
+    if (str(name) && typeof f[name] !== 'boolean') bad(`field ${JSON.stringify(name)} must be true or false`);
+  }
+}
+
+/**
+ * applyOp validates op against state s and applies it, as Board.Apply does: it either
+ * changes s and returns null, or returns a LiveError and changes nothing. An update or
+ * delete of a missing entity is not_found (deletes win over later updates); a create of
+ * an existing id is conflict; deleting a stage or lane deletes its cards, deleting a card
+ * its links, deleting a team clears it from cards and links.
+ */
+export function applyOp(s, op) {
+  try {
+    validateOp(op);
+    if (op.type === 'board') {
+      if (op.id !== s.id) throw new LiveError(Code.NOT_FOUND, `board ${JSON.stringify(op.id)} is not this board`);
+      if (op.fields.title != null) s.title = op.fields.title;
+      return null;
+    }
+    const f = op.fields ?? {};
+    const [coll, limit] = COLLECTIONS[op.type];
+    const m = s[coll];
+    const cur = m.get(op.id);
+    const missing = () => new LiveError(Code.NOT_FOUND, `${op.type} ${JSON.stringify(op.id)} does not exist (it may have been deleted)`);
+    switch (op.op) {
+      case 'create': {
+        if (cur) throw new LiveError(Code.CONFLICT, `a ${op.type} with id ${JSON.stringify(op.id)} already exists`);
+        if (m.size >= limit) throw new LiveError(Code.TOO_LARGE, `a board holds at most ${limit} of type ${op.type}`);
+        m.set(op.id, create[op.type](s, op.id, f));
+        return null;
+      }
+      case 'update': {
+        if (!cur) throw missing();
+        check[op.type]?.(s, f);
+        for (const [k, v] of Object.entries(f)) {
+          if (v !== undefined && v !== null) cur[k] = v;
+        }
+        return null;
+      }
+      default: // delete
+        if (!cur) throw missing();
+        remove[op.type](s, op.id);
+        return null;
+    }
+  } catch (err) {
+    if (err instanceof LiveError) return err;
+    throw err;
+  }
+}
+
+function need(f, type, name) {
+  if (f[name] === undefined || f[name] === null) throw new LiveError(Code.INVALID, `creating a ${type} needs ${JSON.stringify(name)}`);
+  return f[name];
+}
+
+function refMissing(type, id) {
+  return new LiveError(Code.NOT_FOUND, `${type} ${JSON.stringify(id)} does not exist (it may have been deleted)`);
+}
+
+const check = {
+  card(s, f) {
+    if (f.stage != null && !s.stages.has(f.stage)) throw refMissing('stage', f.stage);
+    if (f.lane != null && !s.lanes.has(f.lane)) throw refMissing('lane', f.lane);
+    if (f.team != null && f.team !== '' && !s.teams.has(f.team)) throw refMissing('team', f.team);
+    if (f.kind != null && !CARD_KINDS.includes(f.kind)) throw new LiveError(Code.INVALID, `unknown card kind ${JSON.stringify(f.kind)}`);
+  },
+  link(s, f) {
+    if (f.kind != null && !LINK_KINDS.includes(f.kind)) throw new LiveError(Code.INVALID, `unknown link kind ${JSON.stringify(f.kind)}: expected handoff or dependency`);
+    if (f.owner != null && f.owner !== '' && !s.teams.has(f.owner)) throw refMissing('team', f.owner);
+  },
+};
+
+const create = {
+  stage: (s, id, f) => stageOf({ id, name: f.name, order: need(f, 'stage', 'order') }),
+  lane(s, id, f) {
+    const order = need(f, 'lane', 'order');
+    const role = need(f, 'lane', 'role');
+    return laneOf({ id, role, label: f.label, order, hidden: f.hidden });
+  },
+  card(s, id, f) {
+    for (const name of ['stage', 'lane', 'order']) need(f, 'card', name);
+    check.card(s, f);
+    return cardOf({ ...definedOnly(f), id });
+  },
+  team: (s, id, f) => teamOf({ id, name: need(f, 'team', 'name'), color: f.color ?? undefined }),
+  link(s, id, f) {
+    const from = need(f, 'link', 'from');
+    const to = need(f, 'link', 'to');
+    if (from === to) throw new LiveError(Code.INVALID, 'a link joins two different cards');
+    for (const c of [from, to]) {
+      if (!s.cards.has(c)) throw refMissing('card', c);
+    }
+    check.link(s, f);
+    return linkOf({ ...definedOnly(f), id });
+  },
+};
+
+function definedOnly(f) {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== null));
+}
+
+const remove = {
+  stage(s, id) {
+    s.stages.delete(id);
+    for (const [cid, c] of s.cards) if (c.stage === id) remove.card(s, cid);
+  },
+  lane(s, id) {
+    s.lanes.delete(id);
+    for (const [cid, c] of s.cards) if (c.lane === id) remove.card(s, cid);
+  },
+  card(s, id) {
+    s.cards.delete(id);
+    for (const [lid, l] of s.links) if (l.from === id || l.to === id) s.links.delete(lid);
+  },
+  team(s, id) {
+    s.teams.delete(id);
+    for (const c of s.cards.values()) if (c.team === id) c.team = '';
+    for (const l of s.links.values()) if (l.owner === id) l.owner = '';
+  },
+  link(s, id) {
+    s.links.delete(id);
+  },
+};
+
+// ---------------------------------------------------------------------------------------
+// The replica.
+
+/**
+ * Replica holds what a client knows of a board: the confirmed state (the server's, at
+ * seq) and the pending ops (made here, not yet confirmed), in the order they were made.
+ *
+ * It may hold a sequence without a state: a server-rendered page knows which seq its
+ * HTML shows but has no export; it then tracks sequences and confirmations only, and
+ * view() is null until a snapshot arrives.
+ */
+export class Replica {
+  /** @param {{board?: object|null, seq?: number}} [opts] an export, or a seq alone */
+  constructor({ board = null, seq = -1 } = {}) {
+    this.confirmed = board ? fromExport(board) : null;
+    this.seq = board ? (board.seq ?? 0) : seq;
+    this.pending = [];
+    this.cache = null; // view(), until something changes
+  }
+
+  /** snapshot replaces the confirmed state with an export from the server. */
+  snapshot(board) {
+    this.confirmed = fromExport(board);
+    this.seq = board.seq ?? 0;
+    this.cache = null;
+  }
+
+  /** forget drops the confirmed state, so that the next connection asks for a snapshot. */
+  forget() {
+    this.confirmed = null;
+    this.seq = -1;
+    this.cache = null;
+  }
+
+  /** add keeps a local op (with its key) as pending. */
+  add(op) {
+    if (!op.key) throw new Error('a pending op needs a key');
+    this.pending.push(op);
+    this.cache = null;
+  }
+
+  /**
+   * receive takes committed ops from the server ({seq, op, ...}) in sequence order. Ops
+   * at or below the held seq are ignored (already held); an op further than seq+1 is a
+   * gap, and receive stops there: the caller reconnects and the server replays from the
+   * held seq. An op that does not apply to the confirmed state means the replica has
+   * drifted; receive stops and reports it. An applied op that carries the key of a pending
+   * op confirms it.
+   *
+   * @returns {{applied: object[], gap: null|{held: number, got: number}, error: null|{seq: number, error: LiveError}}}
+   */
+  receive(ops) {
+    const out = { applied: [], gap: null, error: null };
+    for (const c of ops) {
+      if (c.seq <= this.seq) continue;
+      if (c.seq !== this.seq + 1) {
+        out.gap = { held: this.seq, got: c.seq };
+        break;
+      }
+      if (this.confirmed) {
+        const err = applyOp(this.confirmed, c.op);
+        if (err) {
+          out.error = { seq: c.seq, error: err };
+          break;
+        }
+        this.confirmed.seq = c.seq;
+      }
+      this.seq = c.seq;
+      this.drop(c.op.key);
+      out.applied.push(c);
+    }
+    if (out.applied.length > 0) this.cache = null;
+    return out;
+  }
+
+  /** ack confirms a pending op the server had already applied (a resend). */
+  ack(key) {
+    return this.drop(key) !== null;
+  }
+
+  /** nack drops a pending op the server refused and returns it (null if unknown). */
+  nack(key) {
+    return this.drop(key);
+  }
+
+  drop(key) {
+    if (!key) return null;
+    const i = this.pending.findIndex((p) => p.key === key);
+    if (i < 0) return null;
+    this.cache = null;
+    return this.pending.splice(i, 1)[0];
+  }
+
+  /**
+   * view returns what the person sees: the confirmed state with the pending ops applied
+   * over it, in order (last writer wins per field: a pending op sets only the fields it
+   * names); a pending op that no longer applies is left out. null without a state. The
+   * result is shared until the next change: do not modify it.
+   */
+  view() {
+    if (!this.confirmed) return null;
+    if (!this.cache) {
+      const v = cloneState(this.confirmed);
+      for (const op of this.pending) applyOp(v, op);
+      this.cache = v;
+    }
+    return this.cache;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Client identity and op keys.
+
+const STORAGE_KEY = 'lastmile.client';
+
+/** newClientID returns a random client id of 16 lowercase letters and digits. */
+export function newClientID() {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  let id = '';
+  for (const b of bytes) id += alphabet[b & 31];
+  return id;
+}
+
+/**
+ * ClientKeys makes the idempotency keys `${clientId}:${n}`. The client id and the last
+ * n live in storage (sessionStorage: one tab), so a reload keeps the id and never reuses
+ * a number. A duplicated tab copies sessionStorage; the copy finds the id marked as in
+ * use by a live page and takes a new one, so two tabs never share keys. The page calls
+ * release() when it goes away (pagehide) and claim() when it comes back (pageshow).
+ */
+export class ClientKeys {
+  /** @param {{getItem(k: string): string|null, setItem(k: string, v: string): void}|null} storage */
+  constructor(storage) {
+    this.storage = storage;
+    const saved = this.load();
+    if (saved && !saved.open) {
+      this.id = saved.id;
+      this.n = saved.n;
+    } else {
+      this.id = newClientID();
+      this.n = 0;
+    }
+    this.claim();
+  }
+
+  /** next returns a key never used before by this client id. */
+  next() {
+    this.n++;
+    this.save(true);
+    return `${this.id}:${this.n}`;
+  }
+
+  /**
+   * claim marks the id as in use by this page. A page back from the back/forward cache
+   * goes on after the numbers another page of the tab used meanwhile.
+   */
+  claim() {
+    const saved = this.load();
+    if (saved?.id === this.id) this.n = Math.max(this.n, saved.n);
+    this.save(true);
+  }
+
+  /** release marks the id as free, for the next page of this tab. */
+  release() { this.save(false); }
+
+  load() {
+    try {
+      const saved = JSON.parse(this.storage?.getItem(STORAGE_KEY) ?? 'null');
+      return saved && validID(saved.id) && isInt(saved.n) && saved.n >= 0 ? saved : null;
+    } catch {
+      return null;
+    }
+  }
+
+  save(open) {
+    try {
+      this.storage?.setItem(STORAGE_KEY, JSON.stringify({ id: this.id, n: this.n, open }));
+    } catch {
+      // Storage full or denied: keys stay unique for this page, which is what matters.
+    }
+  }
+}
