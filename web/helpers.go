@@ -81,3 +81,24 @@ func emotionLabel(n int) string {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// newCardID is the id of the card markup the editor copies for a new card; it puts the
+// new card's id in its place.
+const newCardID = "__new__"
+
+// editorShortcuts are the keyboard shortcuts the editor's help lists, in order; each has
+// a key text (editor.key.*) and a description (editor.help.*).
+var editorShortcuts = []string{"arrows", "enter", "new", "save", "newline", "escape", "move", "delete", "undo", "redo", "help"}
+
+// accountAction is where an account form posts.
+func accountAction(kind string) string {
+	if kind == "password" {
+		return "/account/password"
+	}
+	return "/" + kind
+}
+
+// signInURL is the sign-in page, coming back to path afterwards.
+func signInURL(path string) string {
+	return "/signin?next=" + url.QueryEscape(path)
+}

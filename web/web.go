@@ -5,7 +5,9 @@ package web
 import (
 	"embed"
 	"io/fs"
+	"time"
 
+	"lastmile/internal/auth"
 	"lastmile/internal/blueprint"
 	"lastmile/internal/i18n"
 )
@@ -29,6 +31,11 @@ type Page struct {
 	Path  string // the path of the page, for the language switch
 	Nonce string // the Content-Security-Policy nonce of this response, if any
 	Error string // a message to show at the top of the page, already localised
+	// Accounts is set when sign-in exists; Who names the signed-in person or guest;
+	// SignedIn is set for a user with an account.
+	Accounts bool
+	Who      string
+	SignedIn bool
 }
 
 // BoardView is a board laid out for rendering: lanes top to bottom with their cells in
@@ -40,6 +47,31 @@ type BoardView struct {
 	Teams  []*blueprint.Team
 	Links  []LinkView
 	team   map[string]*blueprint.Team
+	// ReadOnly hides the edit forms from those who may not edit.
+	ReadOnly bool
+	// Role is the reader's role on a board that has members, "" on an open board.
+	Role string
+	// Share is the share-link panel, for the facilitator only.
+	Share *ShareView
+}
+
+// ShareView is the facilitator's list of share links and the address of a link just
+// made (shown once: only its hash is kept).
+type ShareView struct {
+	Links  []*auth.Link
+	NewURL string
+	Now    time.Time
+}
+
+// LinkState is "active", "revoked" or "expired".
+func (v *ShareView) LinkState(l *auth.Link) string {
+	switch {
+	case l.RevokedAt != nil:
+		return "revoked"
+	case !l.Valid(v.Now):
+		return "expired"
+	}
+	return "active"
 }
 
 // Row is one lane with its cells and the line drawn above it, if any.

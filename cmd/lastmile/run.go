@@ -130,10 +130,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 
 	srv := server.New(server.Config{
 		Boards: store, Editor: hub, Catalog: catalog, Logger: log,
+		Accounts: store, Revoke: hub.Revoke,
 		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		AllowedOrigins: splitList(m.Getenv("LASTMILE_ORIGINS")),
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
-			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit})
+			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit, GrantID: who.GrantID})
 		},
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {
@@ -230,5 +231,5 @@ func splitList(s string) []string {
 }
 
 func (m *Main) bench(ctx context.Context, args []string) error {
-	return errors.New("bench is not available yet")
+	return m.runBench(ctx, args)
 }

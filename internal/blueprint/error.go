@@ -15,6 +15,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // the caller is not known
 	ETOOLARGE     = "too_large"    // the input exceeds a documented size limit
 	EUNAVAILABLE  = "unavailable"  // the service is draining or overloaded; try again
+	ETOOMANY      = "too_many"     // the caller tried too often; wait before trying again
 	EINTERNAL     = "internal"     // a bug or an infrastructure failure
 )
 

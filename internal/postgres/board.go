@@ -142,8 +142,27 @@ func decodeState(id string, state []byte) (*blueprint.Board, error) {
 
 // ListBoards returns the boards, most recently changed first (at most 1,000).
 func (s *Store) ListBoards(ctx context.Context) ([]blueprint.BoardSummary, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, title, template, seq, card_count, created_at, updated_at
+	return s.listBoards(ctx, `SELECT id, title, template, seq, card_count, created_at, updated_at
 		FROM boards ORDER BY updated_at DESC, id LIMIT 1000`)
+}
+
+// ListVisibleBoards returns the boards the holder of a session (userID and token hash,
+// either may be empty) may see, as ResolveAccess decides: open boards, boards the user is a
+// member of, boards of a valid share-link grant of the session. Most recently changed
+// first, at most 1,000.
+func (s *Store) ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]blueprint.BoardSummary, error) {
+	return s.listBoards(ctx, `SELECT b.id, b.title, b.template, b.seq, b.card_count, b.created_at, b.updated_at
+		FROM boards b
+		WHERE NOT EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id)
+		   OR EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id AND m.user_id = $1)
+		   OR EXISTS (SELECT 1 FROM session_grants g JOIN share_links l ON l.id = g.link_id
+		              WHERE g.token_hash = $2 AND l.board_id = b.id AND l.revoked_at IS NULL
+		                AND (l.expires_at IS NULL OR l.expires_at > $3))
+		ORDER BY b.updated_at DESC, b.id LIMIT 1000`, userID, tokenHash, s.now())
+}
+
+func (s *Store) listBoards(ctx context.Context, query string, args ...any) ([]blueprint.BoardSummary, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, interpretError(err, "boards")
 	}

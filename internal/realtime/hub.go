@@ -97,9 +97,10 @@ type Hub struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // rooms and connection pumps
 
-	mu     sync.Mutex
-	rooms  map[string]*room
-	closed bool
+	mu      sync.Mutex
+	rooms   map[string]*room
+	closed  bool
+	revoked map[string]bool // grant ids revoked while this process ran
 }
 
 // NewHub returns a hub over store. broker may be nil (a single process); metrics may be nil.
@@ -240,6 +241,43 @@ type Participant struct {
 	Name    string
 	Role    string // "editor", "viewer", …; see CanEdit
 	CanEdit bool
+	// GrantID names the share link the role comes from ("" when it does not): Revoke
+	// closes the connections of a grant.
+	GrantID string
+}
+
+// Revoke closes, with code 1008 (policy violation), every connection of this process to
+// boardID that came in through the grant (share link) grantID. The caller has revoked the
+// grant in storage first, so that a reconnect is refused. It returns once the room has
+// closed them, or at once when the board has no room here.
+func (h *Hub) Revoke(boardID, grantID string) {
+	if grantID == "" {
+		return
+	}
+	h.mu.Lock()
+	if h.revoked == nil {
+		h.revoked = map[string]bool{}
+	}
+	h.revoked[grantID] = true // refuses a connection authorised just before and admitted after
+	r := h.rooms[boardID]
+	h.mu.Unlock()
+	if r == nil {
+		return
+	}
+	select {
+	case r.revoke <- grantID:
+	case <-r.done:
+	case <-h.ctx.Done():
+	}
+}
+
+func (h *Hub) isRevoked(grantID string) bool {
+	if grantID == "" {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.revoked[grantID]
 }
 
 // Serve runs one websocket connection of a participant of boardID until it ends. The

@@ -51,6 +51,7 @@ type room struct {
 	leave    chan *conn
 	presence chan presenceUpdate
 	remote   chan struct{} // capacity 1: "the log may have moved on"
+	revoke   chan string   // a grant id whose connections must close
 	done     chan struct{} // closed when the room has stopped
 
 	remoteSeq atomic.Int64
@@ -61,7 +62,7 @@ func newRoom(h *Hub, id string, seq int64) *room {
 		hub: h, id: id, seq: seq,
 		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
-		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), done: make(chan struct{}),
+		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan string), done: make(chan struct{}),
 	}
 }
 
@@ -96,6 +97,12 @@ func (r *room) run() {
 			idleSince = time.Now()
 		case p := <-r.presence:
 			r.relay(p)
+		case grant := <-r.revoke:
+			for c := range r.conns {
+				if c.p.GrantID == grant {
+					c.closeWith(websocket.ClosePolicyViolation, "your access to this board was revoked")
+				}
+			}
 		case <-r.remote:
 			if r.remoteSeq.Load() > r.seq {
 				r.catchUp()
@@ -314,6 +321,10 @@ func (r *room) send(c *conn, m outMsg) {
 // snapshot when it is too far behind — and only then adds it to the broadcast, so the
 // client sees every sequence exactly once.
 func (r *room) admit(c *conn) {
+	if r.hub.isRevoked(c.p.GrantID) {
+		c.closeWith(websocket.ClosePolicyViolation, "your access to this board was revoked")
+		return
+	}
 	r.catchUp()
 	held := c.resume
 	welcome := welcomeFrame{T: frameWelcome, V: ProtocolVersion, Board: r.id, Conn: c.id, Role: c.p.Role, Peers: r.peers()}

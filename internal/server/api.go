@@ -58,6 +58,9 @@ func (s *Server) handleCreateBoard(w http.ResponseWriter, r *http.Request) {
 			b, err = s.createFromTemplate(r, req.Template, req.Title, i18n.Match(lang, ""))
 		}
 	}
+	if err == nil {
+		err = s.addOwner(r, b)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -117,7 +120,7 @@ func (s *Server) createFromTemplate(r *http.Request, template, title, lang strin
 
 // handleListBoards serves GET /api/boards.
 func (s *Server) handleListBoards(w http.ResponseWriter, r *http.Request) {
-	list, err := s.boards.ListBoards(r.Context())
+	list, err := s.listBoards(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -224,6 +227,11 @@ func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
 	if v == "" {
 		return def, nil
 	}
+	return queryIntValue(name, v, lo, hi)
+}
+
+// queryIntValue parses a whole number from lo to hi given in a query or a form.
+func queryIntValue(name, v string, lo, hi int64) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < lo || n > hi {
 		return 0, blueprint.Errorf(blueprint.EINVALID, "%s must be a whole number from %d to %d", name, lo, hi)

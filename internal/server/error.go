@@ -19,6 +19,7 @@ var statusOf = map[string]int{
 	blueprint.EUNAUTHORIZED: http.StatusUnauthorized,
 	blueprint.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	blueprint.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	blueprint.ETOOMANY:      http.StatusTooManyRequests,
 	blueprint.EINTERNAL:     http.StatusInternalServerError,
 }
 

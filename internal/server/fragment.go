@@ -11,6 +11,11 @@ import (
 // ops arrive and swaps it in, so that no markup is written twice.
 func (s *Server) handleBoardFragment(w http.ResponseWriter, r *http.Request) {
 	b := boardFrom(r)
+	v, err := s.boardView(r, b, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	render(w, r, http.StatusOK, web.BoardFragment(s.page(r, b.Title), web.NewBoardView(b)))
+	render(w, r, http.StatusOK, web.BoardFragment(s.page(r, b.Title), v))
 }

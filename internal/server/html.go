@@ -6,13 +6,14 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"lastmile/internal/auth"
 	"lastmile/internal/blueprint"
 	"lastmile/web"
 )
 
 // handleHome serves GET /: the boards and the form for a new one.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	list, err := s.boards.ListBoards(r.Context())
+	list, err := s.listBoards(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -26,9 +27,35 @@ func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, b *blueprint.Board, status int, errMsg string) {
+	s.renderBoardWith(w, r, b, status, errMsg, "")
+}
+
+// renderBoardWith renders the board page; newLink is the address of a share link just
+// made, shown this once to the facilitator.
+func (s *Server) renderBoardWith(w http.ResponseWriter, r *http.Request, b *blueprint.Board, status int, errMsg, newLink string) {
 	p := s.page(r, b.Title)
 	p.Error = errMsg
-	render(w, r, status, web.BoardPage(p, web.NewBoardView(b)))
+	v, err := s.boardView(r, b, newLink)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	render(w, r, status, web.BoardPage(p, v))
+}
+
+// boardView lays the board out for the caller's role: the edit forms only for those who
+// may edit, the share links only for the facilitator.
+func (s *Server) boardView(r *http.Request, b *blueprint.Board, newLink string) (*web.BoardView, error) {
+	v := web.NewBoardView(b)
+	acc := accessFrom(r)
+	v.ReadOnly = !auth.Can(acc.Role, auth.Edit)
+	v.Role = string(acc.Role)
+	if acc.Open {
+		v.Role = ""
+	}
+	share, err := s.shareView(r, b.ID, newLink)
+	v.Share = share
+	return v, err
 }
 
 // handleCreateBoardForm serves POST /boards from the home page's form.
@@ -38,6 +65,9 @@ func (s *Server) handleCreateBoardForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := s.createFromTemplate(r, r.PostForm.Get("template"), strings.TrimSpace(r.PostForm.Get("title")), localizer(r).Lang())
+	if err == nil {
+		err = s.addOwner(r, b)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

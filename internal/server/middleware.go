@@ -25,6 +25,8 @@ const (
 	boardKey contextKey = iota
 	localizerKey
 	nonceKey
+	sessionKey
+	accessKey
 )
 
 // loadBoard loads the board named in the path once, answers 404 when there is none, and
@@ -87,7 +89,8 @@ func securityHeaders(next http.Handler) http.Handler {
 
 func (s *Server) page(r *http.Request, title string) web.Page {
 	nonce, _ := r.Context().Value(nonceKey).(string)
-	return web.Page{L: localizer(r), Title: title, Path: r.URL.Path, Nonce: nonce}
+	return web.Page{L: localizer(r), Title: title, Path: r.URL.Path, Nonce: nonce,
+		Accounts: s.accounts != nil, Who: sessionFrom(r).Name(), SignedIn: sessionFrom(r) != nil && sessionFrom(r).UserID != ""}
 }
 
 // logRequests writes one JSON log line per request.

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/gorilla/websocket"
 
+	"lastmile/internal/auth"
 	"lastmile/internal/blueprint"
 	"lastmile/internal/i18n"
 	"lastmile/web"
@@ -49,6 +50,16 @@ type Config struct {
 	AllowedOrigins []string
 	// Metrics serves /metrics when set.
 	Metrics http.Handler
+	// Accounts turns on accounts, sessions, board roles and share links. Without it there
+	// is nobody to tell apart: every board is open to anyone as editor.
+	Accounts Accounts
+	// Hasher hashes passwords; defaults to an *auth.Hasher with its default parameters.
+	Hasher PasswordHasher
+	// Limiter slows down password guessing; defaults to auth.NewLimiter().
+	Limiter *auth.Limiter
+	// Revoke is told when a share link is revoked, so that live connections that came in
+	// through it are closed (the realtime hub's Revoke).
+	Revoke func(boardID, grantID string)
 }
 
 // Server routes requests. It is an http.Handler.
@@ -62,12 +73,22 @@ type Server struct {
 	router   chi.Router
 	live     func(ws *websocket.Conn, boardID string, who Participant)
 	upgrader websocket.Upgrader
+	accounts Accounts
+	hasher   PasswordHasher
+	limiter  *auth.Limiter
+	revoke   func(boardID, grantID string)
 }
 
 // New returns a server with its routes.
 func New(cfg Config) *Server {
 	s := &Server{boards: cfg.Boards, editor: cfg.Editor, catalog: cfg.Catalog, log: cfg.Logger, ready: cfg.Ready,
-		live: cfg.Live}
+		live: cfg.Live, accounts: cfg.Accounts, hasher: cfg.Hasher, limiter: cfg.Limiter, revoke: cfg.Revoke}
+	if s.hasher == nil {
+		s.hasher = &auth.Hasher{}
+	}
+	if s.limiter == nil {
+		s.limiter = auth.NewLimiter()
+	}
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096,
 		CheckOrigin: originChecker(cfg.AllowedOrigins)}
 	if s.editor == nil {
@@ -79,8 +100,21 @@ func New(cfg Config) *Server {
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
 	}
+	// Cross-origin protection refuses state-changing requests that a browser marks as
+	// coming from another site (Sec-Fetch-Site, or Origin against Host).
+	cop := http.NewCrossOriginProtection()
+	for _, o := range cfg.AllowedOrigins {
+		_ = cop.AddTrustedOrigin(o) // an origin that cannot be parsed stays untrusted
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, blueprint.Errorf(blueprint.EFORBIDDEN, "cross-origin requests that change something are refused"))
+	}))
+
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.logRequests, securityHeaders, s.language)
+	r.Use(s.recoverer, s.logRequests, securityHeaders, s.language, cop.Handler)
+	if s.accounts != nil {
+		r.Use(s.session)
+	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, blueprint.Errorf(blueprint.ENOTFOUND, "no page at %s", r.URL.Path))
 	})
@@ -97,26 +131,49 @@ func New(cfg Config) *Server {
 
 	r.Get("/", s.handleHome)
 	r.Post("/boards", s.handleCreateBoardForm)
+	if s.accounts != nil {
+		r.Get("/signup", s.handleSignUpPage)
+		r.Post("/signup", s.handleSignUp)
+		r.Get("/signin", s.handleSignInPage)
+		r.Post("/signin", s.handleSignIn)
+		r.Post("/signout", s.handleSignOut)
+		r.Get("/account/password", s.handlePasswordPage)
+		r.Post("/account/password", s.handleChangePassword)
+		r.Get("/s/{token}", s.handleShareLink)
+		r.Post("/s/{token}", s.handleJoin)
+	}
+	view, edit, manage := s.allow(auth.View), s.allow(auth.Edit), s.allow(auth.ManageLinks)
 	r.Route("/boards/{boardID}", func(r chi.Router) {
-		r.With(s.loadBoard).Get("/", s.handleBoardPage)
-		r.With(s.loadBoard).Get("/fragment", s.handleBoardFragment)
+		r.Use(s.authorize)
+		r.With(view, s.loadBoard).Get("/", s.handleBoardPage)
+		r.With(view, s.loadBoard).Get("/fragment", s.handleBoardFragment)
 		if cfg.Live != nil {
-			r.Get("/ws", s.handleWebsocket)
+			r.With(view).Get("/ws", s.handleWebsocket)
 		}
-		r.Post("/cards", s.handleAddCardForm)
-		r.Post("/cards/{cardID}/delete", s.handleDeleteCardForm)
-		r.Post("/stages", s.handleAddStageForm)
-		r.Post("/lanes", s.handleAddLaneForm)
-		r.Post("/teams", s.handleAddTeamForm)
-		r.Post("/title", s.handleRenameForm)
+		r.With(edit).Post("/cards", s.handleAddCardForm)
+		r.With(edit).Post("/cards/{cardID}/delete", s.handleDeleteCardForm)
+		r.With(edit).Post("/stages", s.handleAddStageForm)
+		r.With(edit).Post("/lanes", s.handleAddLaneForm)
+		r.With(edit).Post("/teams", s.handleAddTeamForm)
+		r.With(edit).Post("/title", s.handleRenameForm)
+		if s.accounts != nil {
+			r.With(manage).Post("/share", s.handleCreateLink)
+			r.With(manage).Post("/share/{linkID}/revoke", s.handleRevokeLink)
+		}
 	})
 
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/boards", s.handleListBoards)
 		r.Post("/boards", s.handleCreateBoard)
-		r.With(s.loadBoard).Get("/boards/{boardID}", s.handleGetBoard)
-		r.Post("/boards/{boardID}/ops", s.handlePostOps)
-		r.Get("/boards/{boardID}/ops", s.handleGetOps)
+		r.Route("/boards/{boardID}", func(r chi.Router) {
+			r.Use(s.authorize)
+			r.With(view, s.loadBoard).Get("/", s.handleGetBoard)
+			r.With(edit).Post("/ops", s.handlePostOps)
+			r.With(view).Get("/ops", s.handleGetOps)
+			if s.accounts != nil {
+				r.With(manage).Get("/share", s.handleListLinks)
+			}
+		})
 	})
 	s.router = r
 	return s

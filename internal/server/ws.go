@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"lastmile/internal/auth"
 	"lastmile/internal/blueprint"
 )
 
@@ -16,10 +17,15 @@ type Participant struct {
 	Name    string
 	Role    string
 	CanEdit bool
+	// GrantID is the share link the role comes from, "" otherwise: revoking the link
+	// closes the connection.
+	GrantID string
 }
 
-// handleWebsocket serves GET /boards/{id}/ws: it checks that the board exists and that
-// the request comes from an allowed origin, upgrades, and hands the connection over. The
+// handleWebsocket serves GET /boards/{id}/ws: it checks that the board exists, that the
+// caller may view it (authorize and allow ran before) and that the request comes from an
+// allowed origin, upgrades, and hands the connection over with the caller's role; a role
+// that may not edit gets its ops refused. The
 // protocol is in docs/protocol.md.
 func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "boardID")
@@ -35,7 +41,12 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader has answered with an error already
 	}
-	s.live(ws, id, Participant{Name: r.URL.Query().Get("name"), Role: "editor", CanEdit: true})
+	acc := accessFrom(r)
+	name := sessionFrom(r).Name()
+	if name == "" {
+		name = r.URL.Query().Get("name")
+	}
+	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit), GrantID: acc.GrantID})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the

@@ -14,15 +14,23 @@ function main() {
   if (!article) return;
   const status = document.querySelector('[data-live-status]');
   const seq = Number.parseInt(article.dataset.seq ?? '', 10);
+  // An editable page holds the whole board (a snapshot when it connects): the editor
+  // reads it to order cards and to undo.
+  const canEdit = article.dataset.canEdit !== 'false';
   const live = new LiveBoard({
     boardId: article.dataset.boardId,
-    seq: Number.isInteger(seq) ? seq : -1,
+    seq: !canEdit && Number.isInteger(seq) ? seq : -1,
     onState: (state) => showState(status, state),
   });
   const refresher = new Refresher(article, () => live.seq);
   live.addEventListener('change', () => refresher.schedule(DEBOUNCE));
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
   live.start();
+  if (canEdit) {
+    import('./editor.js').then(({ startEditor }) => {
+      refresher.editor = startEditor({ article, live, refresher });
+    });
+  }
 }
 
 // showState writes the text of a connection state, taken from the status element's data
@@ -44,6 +52,8 @@ class Refresher {
     this.timer = 0;
     this.busy = false;
     this.sheet = null;
+    this.editor = null; // the in-place editor, when the page is editable
+    this.forced = false;
   }
 
   shownSeq() {
@@ -53,16 +63,24 @@ class Refresher {
   // schedule fetches the board after delay, unless a fetch is scheduled already: ops that
   // keep arriving cause one fetch per delay, never an endless wait.
   schedule(delay) {
-    if (this.timer || this.shownSeq() >= this.liveSeq()) return;
+    if (this.timer || (!this.forced && this.shownSeq() >= this.liveSeq())) return;
     this.timer = setTimeout(() => {
       this.timer = 0;
       this.refresh();
     }, delay);
   }
 
+  // force fetches the board even when it shows the last sequence, as when an edit shown
+  // before the server confirmed it was refused.
+  force() {
+    this.forced = true;
+    this.schedule(0);
+  }
+
   async refresh() {
     if (this.busy) return; // the fetch under way schedules the next one when it ends
     this.busy = true;
+    this.forced = false;
     let delay = DEBOUNCE;
     try {
       const res = await fetch(this.url, { cache: 'no-store', credentials: 'same-origin', headers: { Accept: 'text/html' } });
@@ -98,6 +116,7 @@ class Refresher {
     } else {
       keep = null;
     }
+    const saved = this.editor?.beforeSwap();
     const focus = focusSelector(this.article, keep);
     const scroll = this.article.querySelector('.board-scroll');
     const [left, top] = scroll ? [scroll.scrollLeft, scroll.scrollTop] : [0, 0];
@@ -114,6 +133,7 @@ class Refresher {
       scrolled.scrollTop = top;
     }
     if (focus) this.article.querySelector(focus)?.focus({ preventScroll: true });
+    this.editor?.afterSwap(saved);
   }
 
   // teamStyles applies the team colours of the fetched board. Inserting a style element

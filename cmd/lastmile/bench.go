@@ -1,0 +1,863 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"lastmile/internal/blueprint"
+	"lastmile/internal/wsclient"
+)
+
+// benchConfig is what `lastmile bench` is asked to do (docs/performance.md).
+type benchConfig struct {
+	url      string
+	board    string
+	editors  int
+	viewers  int
+	rate     float64 // edits per second per editor
+	duration time.Duration
+	push     bool
+	window   int     // ops an editor may have unconfirmed at once, with -push
+	pushRate float64 // ops per second per editor at most, with -push
+	cards    int     // cards made before the run on a new board
+	parallel int     // connections opened at once
+	drain    time.Duration
+}
+
+// bench runs `lastmile bench`: a load of editors and viewers on one board, against a
+// server at -url or against a child process of this binary started for the run.
+func (m *Main) runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	var cfg benchConfig
+	fs.StringVar(&cfg.url, "url", "", "base URL of the server to load (http://host:port); empty: start `lastmile serve` as a child process on 127.0.0.1 with DATABASE_URL")
+	fs.StringVar(&cfg.board, "board", "", "id of an existing board; empty: create one from the service-blueprint template")
+	fs.IntVar(&cfg.editors, "editors", 50, "participants that edit")
+	fs.IntVar(&cfg.viewers, "viewers", 0, "participants that only watch")
+	fs.Float64Var(&cfg.rate, "rate", 4, "edits per second per editor (0: editors stay idle)")
+	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "length of the measured run")
+	fs.BoolVar(&cfg.push, "push", false, "editors send as fast as their pending window allows (measures the most committed edits/s)")
+	fs.IntVar(&cfg.window, "window", 32, "with -push: unconfirmed ops an editor may have at once")
+	fs.Float64Var(&cfg.pushRate, "push-rate", 190, "with -push: ops/s per editor at most (the server refuses more than 200/s per connection)")
+	fs.IntVar(&cfg.cards, "cards", 200, "cards to create on a new board before the run, shared out among the editors")
+	fs.IntVar(&cfg.parallel, "parallel", 32, "connections opened at once while connecting")
+	fs.DurationVar(&cfg.drain, "drain", 15*time.Second, "after the run, how long to wait for the last ops to be confirmed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case cfg.editors < 0 || cfg.viewers < 0 || cfg.editors+cfg.viewers == 0:
+		return errors.New("bench: -editors and -viewers must not be negative, and at least one participant is needed")
+	case cfg.rate < 0 || cfg.duration <= 0 || cfg.window < 1 || cfg.pushRate <= 0 || cfg.parallel < 1 || cfg.cards < 0:
+		return errors.New("bench: -rate, -cards must be ≥ 0; -duration, -window, -push-rate, -parallel must be > 0")
+	case cfg.cards > blueprint.MaxCards/2:
+		return fmt.Errorf("bench: -cards is at most %d", blueprint.MaxCards/2)
+	}
+
+	out := m.Stdout
+	target := "server at " + cfg.url
+	var child *benchChild
+	if cfg.url == "" {
+		var err error
+		child, err = m.startBenchChild(ctx)
+		if err != nil {
+			return err
+		}
+		defer child.stop()
+		cfg.url = child.base
+		target = fmt.Sprintf("child server pid %d at %s", child.cmd.Process.Pid, child.base)
+	}
+	cfg.url = strings.TrimRight(cfg.url, "/")
+	r := &benchRun{cfg: cfg, http: &http.Client{Timeout: 30 * time.Second}, run: newBenchRunID()}
+	defer r.http.CloseIdleConnections()
+	if err := r.prepareBoard(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "lastmile bench: board %s (%d cards), %s\n", r.boardID, len(r.initial.Cards), target)
+	mode := fmt.Sprintf("%.3g edits/s each", cfg.rate)
+	if cfg.push {
+		mode = fmt.Sprintf("push: window %d, at most %.3g ops/s each", cfg.window, cfg.pushRate)
+	}
+	fmt.Fprintf(out, "participants: %d editors (%s), %d viewers; run %s\n", cfg.editors, mode, cfg.viewers, cfg.duration)
+	return r.execute(ctx, out)
+}
+
+// benchChild is `lastmile serve` run as a child process, so that the server's memory
+// and CPU figures are its own.
+type benchChild struct {
+	cmd    *exec.Cmd
+	base   string
+	exited chan struct{}
+}
+
+func (m *Main) startBenchChild(ctx context.Context) (*benchChild, error) {
+	dsn := m.Getenv("DATABASE_URL")
+	if dsn == "" {
+		return nil, errors.New("bench: give -url of a running server, or set DATABASE_URL so that bench can start one (`make bench` does)")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("bench: finding this program to start the server: %w", err)
+	}
+	port, err := benchFreePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	cmd := exec.Command(exe, "serve")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "LASTMILE_ADDR="+addr,
+		"LASTMILE_LOG_LEVEL="+m.env("LASTMILE_LOG_LEVEL", "warn"))
+	cmd.Stdout, cmd.Stderr = m.Stderr, m.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bench: starting the server: %w", err)
+	}
+	c := &benchChild{cmd: cmd, base: "http://" + addr, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(c.exited) }()
+	hc := &http.Client{Timeout: time.Second}
+	defer hc.CloseIdleConnections()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := hc.Get(c.base + "/readyz")
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c, nil
+			}
+		}
+		select {
+		case <-c.exited:
+			return nil, fmt.Errorf("bench: the server exited before it was ready (%v)", cmd.ProcessState)
+		case <-ctx.Done():
+			c.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			c.stop()
+			return nil, errors.New("bench: the server was not ready within 60s")
+		}
+	}
+}
+
+// stop asks the server to stop (SIGTERM, as on a deploy) and kills it if it lingers.
+func (c *benchChild) stop() {
+	select {
+	case <-c.exited:
+		return
+	default:
+	}
+	if err := c.cmd.Process.Signal(os.Interrupt); err != nil {
+		_ = c.cmd.Process.Kill()
+	}
+	select {
+	case <-c.exited:
+	case <-time.After(20 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+	}
+}
+
+func benchFreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("bench: finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func newBenchRunID() string {
+	const digits = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 6)
+	for i := range b {
+		b[i] = digits[rand.IntN(len(digits))]
+	}
+	return string(b)
+}
+
+// benchRun is one run: the board, the participants and what they measured.
+type benchRun struct {
+	cfg     benchConfig
+	http    *http.Client
+	run     string // prefix of client and card ids, unique per run so keys never repeat
+	boardID string
+	initial *blueprint.Export
+	stages  []string
+	lanes   []string
+
+	base time.Time    // the time base of every measurement; set before any client exists
+	end  atomic.Int64 // end of the run, in nanoseconds since base
+	sent sync.Map     // op key → time.Duration since base, when it was submitted
+
+	editors []*benchEditor
+	viewers []*benchParticipant
+
+	stopping atomic.Bool
+	nacks    atomic.Int64
+	errs     atomic.Int64 // error frames and failed writes
+	drops    atomic.Int64 // connections that ended while the run went on
+}
+
+// benchParticipant is one connected client with its own latency histogram.
+type benchParticipant struct {
+	c    *wsclient.Client
+	hist benchHist
+}
+
+type benchEditor struct {
+	benchParticipant
+	cards    []string // ids of the cards this editor moves, edits and deletes
+	next     int      // number of the next card it creates
+	submits  int      // ops submitted, hence the number in the next key
+	slots    chan struct{}
+	seen     atomic.Int64 // own ops seen committed (in a broadcast or an ack)
+	inWindow atomic.Int64 // own ops seen committed before the end of the run
+}
+
+func (r *benchRun) get(ctx context.Context, path string, v any) error {
+	return r.do(ctx, http.MethodGet, path, nil, v)
+}
+
+func (r *benchRun) do(ctx context.Context, method, path string, body, v any) error {
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.cfg.url+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := r.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("bench: %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("bench: %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("bench: %s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
+	}
+	if v == nil {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
+// prepareBoard creates the board (unless -board names one) with its cards, and reads it.
+func (r *benchRun) prepareBoard(ctx context.Context) error {
+	r.boardID = r.cfg.board
+	created := r.boardID == ""
+	if created {
+		var b struct{ ID string }
+		if err := r.do(ctx, http.MethodPost, "/api/boards", map[string]string{"template": "service-blueprint", "title": "bench " + r.run}, &b); err != nil {
+			return err
+		}
+		r.boardID = b.ID
+	}
+	if err := r.get(ctx, "/api/boards/"+r.boardID, &r.initial); err != nil {
+		return err
+	}
+	for _, s := range r.initial.Stages {
+		r.stages = append(r.stages, s.ID)
+	}
+	for _, l := range r.initial.Lanes {
+		r.lanes = append(r.lanes, l.ID)
+	}
+	if len(r.stages) == 0 || len(r.lanes) == 0 {
+		return fmt.Errorf("bench: board %s has no stage or no lane to put cards in", r.boardID)
+	}
+	if !created || r.cfg.cards == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ops []blueprint.Op
+	for k := range r.cfg.cards {
+		ops = append(ops, r.createOp(rng, r.sharedCardID(k)))
+	}
+	for len(ops) > 0 {
+		n := min(len(ops), blueprint.MaxOpsPerBatch)
+		if err := r.do(ctx, http.MethodPost, "/api/boards/"+r.boardID+"/ops", ops[:n], nil); err != nil {
+			return err
+		}
+		ops = ops[n:]
+	}
+	return r.get(ctx, "/api/boards/"+r.boardID, &r.initial)
+}
+
+func (r *benchRun) sharedCardID(k int) string { return fmt.Sprintf("%s-c%d", r.run, k) }
+
+func (r *benchRun) createOp(rng *rand.Rand, id string) blueprint.Op {
+	stage, lane := r.stages[rng.IntN(len(r.stages))], r.lanes[rng.IntN(len(r.lanes))]
+	order, text, kind := benchOrder(rng), "card "+id, blueprint.CardKinds[rng.IntN(5)]
+	return blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeCard, ID: id,
+		Fields: blueprint.Fields{Stage: &stage, Lane: &lane, Order: &order, Text: &text, Kind: &kind}}
+}
+
+// benchOrder returns a random order key.
+func benchOrder(rng *rand.Rand) string {
+	const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 1+rng.IntN(4))
+	for i := range b {
+		b[i] = digits[rng.IntN(len(digits))]
+	}
+	b[len(b)-1] = digits[1+rng.IntN(len(digits)-1)] // a key does not end in '0'
+	return string(b)
+}
+
+// nextOp picks an editor's next edit: mostly moves and text edits of its own cards, some
+// creates and deletes, so that nobody's edit is refused because of someone else's.
+func (r *benchRun) nextOp(e *benchEditor, rng *rand.Rand) blueprint.Op {
+	x := rng.Float64()
+	switch {
+	case len(e.cards) < 3 || (x < 0.10 && len(e.cards) < 40):
+		id := fmt.Sprintf("%s-%d", e.c.ID(), e.next)
+		e.next++
+		e.cards = append(e.cards, id)
+		return r.createOp(rng, id)
+	case x < 0.20:
+		i := rng.IntN(len(e.cards))
+		id := e.cards[i]
+		e.cards[i] = e.cards[len(e.cards)-1]
+		e.cards = e.cards[:len(e.cards)-1]
+		return blueprint.Op{Action: blueprint.ActionDelete, Type: blueprint.TypeCard, ID: id}
+	case x < 0.60:
+		stage, lane, order := r.stages[rng.IntN(len(r.stages))], r.lanes[rng.IntN(len(r.lanes))], benchOrder(rng)
+		return blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeCard, ID: e.cards[rng.IntN(len(e.cards))],
+			Fields: blueprint.Fields{Stage: &stage, Lane: &lane, Order: &order}}
+	default:
+		text := fmt.Sprintf("edited by %s, %d", e.c.ID(), rng.IntN(1_000_000))
+		return blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeCard, ID: e.cards[rng.IntN(len(e.cards))],
+			Fields: blueprint.Fields{Text: &text}}
+	}
+}
+
+// newParticipant makes a client whose hooks measure what it receives.
+func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
+	p := &benchParticipant{}
+	if e != nil {
+		p = &e.benchParticipant
+	}
+	p.c = wsclient.New(r.cfg.url, r.boardID, id, id)
+	prefix := id + ":"
+	own := func(at time.Duration) {
+		if e == nil {
+			return
+		}
+		e.seen.Add(1)
+		if int64(at) < r.end.Load() {
+			e.inWindow.Add(1)
+		}
+		select {
+		case <-e.slots:
+		default:
+		}
+	}
+	p.c.OnOps = func(ops []wsclient.Committed, received time.Time) {
+		at := received.Sub(r.base)
+		for _, o := range ops {
+			if strings.HasPrefix(o.Op.Key, prefix) {
+				own(at)
+				continue
+			}
+			if sent, ok := r.sent.Load(o.Op.Key); ok {
+				p.hist.add(at - sent.(time.Duration))
+			}
+		}
+	}
+	p.c.OnFrame = func(f *wsclient.Frame) {
+		switch f.T {
+		case "ack":
+			own(time.Since(r.base))
+		case "nack":
+			r.nacks.Add(1)
+			if f.Key != "" {
+				own(time.Since(r.base))
+			}
+		case "error":
+			r.errs.Add(1)
+		}
+	}
+	return p
+}
+
+// connect opens every participant's connection, cfg.parallel at a time, and watches for
+// connections that end during the run.
+func (r *benchRun) connect(ctx context.Context, all []*benchParticipant) error {
+	sem := make(chan struct{}, r.cfg.parallel)
+	errc := make(chan error, len(all))
+	var wg sync.WaitGroup
+	for _, p := range all {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			if err := p.c.Connect(cctx); err != nil {
+				errc <- fmt.Errorf("bench: connecting %s: %w", p.c.ID(), err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// watch reconnects a participant whose connection ends before the run is over (the server
+// dropped it as too slow, say), counting it.
+func (r *benchRun) watch(ctx context.Context, p *benchParticipant, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.c.Done():
+		}
+		if r.stopping.Load() {
+			return
+		}
+		r.drops.Add(1)
+		for attempt := 1; ; attempt++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Duration(min(attempt, 10)) * 50 * time.Millisecond):
+			}
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := p.c.Connect(cctx)
+			cancel()
+			if err == nil {
+				break
+			}
+		}
+	}
+}
+
+// submit records the send time of e's next op under the key the client will give it,
+// then submits it.
+func (r *benchRun) submit(e *benchEditor, op blueprint.Op) {
+	e.submits++
+	key := e.c.ID() + ":" + strconv.Itoa(e.submits)
+	r.sent.Store(key, time.Since(r.base))
+	got, err := e.c.Submit(op)
+	if err != nil {
+		r.errs.Add(1)
+	}
+	if got != key {
+		panic(fmt.Sprintf("bench: the client gave key %q, expected %q", got, key))
+	}
+}
+
+// edit runs one editor until ctx ends: edits at cfg.rate with jitter, or pushed.
+func (r *benchRun) edit(ctx context.Context, e *benchEditor, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	if r.cfg.push {
+		lim := rate.NewLimiter(rate.Limit(r.cfg.pushRate), 1)
+		for {
+			select {
+			case e.slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			if lim.Wait(ctx) != nil {
+				return
+			}
+			r.submit(e, r.nextOp(e, rng))
+		}
+	}
+	if r.cfg.rate == 0 {
+		return
+	}
+	interval := time.Duration(float64(time.Second) / r.cfg.rate)
+	next := time.Now().Add(time.Duration(rng.Int64N(int64(interval))))
+	timer := time.NewTimer(time.Until(next))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		r.submit(e, r.nextOp(e, rng))
+		// The next edit comes after a jittered interval (0.5 to 1.5 of the mean), counted
+		// from when this one was due, so that the mean rate is exact.
+		next = next.Add(time.Duration(float64(interval) * (0.5 + rng.Float64())))
+		timer.Reset(max(time.Until(next), 0))
+	}
+}
+
+// execute connects everyone, runs the load for cfg.duration, drains and reports.
+func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
+	cfg := r.cfg
+	r.base = time.Now()
+	r.end.Store(math.MaxInt64)
+	var all []*benchParticipant
+	for i := range cfg.editors {
+		e := &benchEditor{slots: make(chan struct{}, cfg.window)}
+		r.newParticipant(fmt.Sprintf("%s-e%d", r.run, i), e)
+		r.editors = append(r.editors, e)
+		all = append(all, &e.benchParticipant)
+	}
+	for k, c := range r.initial.Cards {
+		if cfg.editors > 0 && strings.HasPrefix(c.ID, r.run+"-c") {
+			e := r.editors[k%cfg.editors]
+			e.cards = append(e.cards, c.ID)
+		}
+	}
+	for i := range cfg.viewers {
+		p := r.newParticipant(fmt.Sprintf("%s-v%d", r.run, i), nil)
+		r.viewers = append(r.viewers, p)
+		all = append(all, p)
+	}
+	defer func() {
+		r.stopping.Store(true)
+		var wg sync.WaitGroup
+		for _, p := range all {
+			wg.Add(1)
+			go func() { defer wg.Done(); p.c.Close() }()
+		}
+		wg.Wait()
+	}()
+
+	t0 := time.Now()
+	if err := r.connect(ctx, all); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "connected %d participants in %s\n", len(all), time.Since(t0).Round(time.Millisecond))
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	var watchers sync.WaitGroup
+	for _, p := range all {
+		watchers.Add(1)
+		go r.watch(runCtx, p, &watchers)
+	}
+
+	before, err := r.metrics(ctx)
+	if err != nil {
+		fmt.Fprintf(out, "server metrics unavailable: %v\n", err)
+	}
+	cpu0 := benchReadCPU()
+	r.end.Store(int64(time.Since(r.base) + cfg.duration))
+	var editing sync.WaitGroup
+	for i, e := range r.editors {
+		editing.Add(1)
+		go func() { defer editing.Done(); r.edit(runCtx, e, uint64(i)+1) }()
+	}
+	select {
+	case <-time.After(cfg.duration):
+	case <-ctx.Done():
+	}
+	elapsed := cfg.duration
+	after, err2 := r.metrics(ctx)
+	cpu1 := benchReadCPU()
+	stopRun()
+	editing.Wait()
+	watchers.Wait()
+	r.stopping.Store(true)
+
+	// Drain: wait for the ops still pending to be confirmed.
+	drainStart := time.Now()
+	pending := 0
+	for {
+		pending = 0
+		for _, e := range r.editors {
+			pending += e.c.Pending()
+		}
+		if pending == 0 || time.Since(drainStart) > cfg.drain || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	drained := time.Since(drainStart)
+	end, err3 := r.metrics(ctx) // memory with everyone still connected
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	r.report(out, elapsed, drained, pending, before, after, end, errors.Join(err, err2, err3), cpu0, cpu1)
+	return nil
+}
+
+func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending int,
+	before, after, end benchMetrics, merr error, cpu0, cpu1 benchCPU) {
+	secs := elapsed.Seconds()
+	var hist benchHist
+	var sentOps, seen, inWindow int64
+	for _, e := range r.editors {
+		hist.merge(&e.hist)
+		sentOps += int64(e.submits)
+		seen += e.seen.Load()
+		inWindow += e.inWindow.Load()
+	}
+	for _, v := range r.viewers {
+		hist.merge(&v.hist)
+	}
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	fmt.Fprintf(w, "ops sent              %d (%.0f/s)\n", sentOps, float64(sentOps)/secs)
+	fmt.Fprintf(w, "edits committed       %d in the run (%.0f/s), %d after the drain (%s)",
+		inWindow, float64(inWindow)/secs, seen, drained.Round(time.Millisecond))
+	if merr == nil {
+		d := after.get("lastmile_ops_committed_total") - before.get("lastmile_ops_committed_total")
+		fmt.Fprintf(w, "; server counted %.0f in the run (%.0f/s)", d, d/secs)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "deliveries            %d to other participants (%.0f/s)", hist.n, float64(hist.n)/secs)
+	if merr == nil {
+		d := after.get("lastmile_op_deliveries_total") - before.get("lastmile_op_deliveries_total")
+		fmt.Fprintf(w, "; server queued %.0f (%.0f/s)", d, d/secs)
+	}
+	fmt.Fprintln(w)
+	if hist.n > 0 {
+		fmt.Fprintf(w, "latency, edit → seen by another participant: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
+			benchMS(hist.quantile(0.50)), benchMS(hist.quantile(0.90)), benchMS(hist.quantile(0.99)),
+			benchMS(hist.quantile(0.999)), benchMS(hist.max))
+	}
+	fmt.Fprintf(w, "nacks %d, error frames or failed writes %d, connections lost %d, still pending after the drain %d\n",
+		r.nacks.Load(), r.errs.Load(), r.drops.Load(), pending)
+	if merr != nil {
+		fmt.Fprintf(w, "server metrics: %v\n", merr)
+		return
+	}
+	if n := after.get("lastmile_commit_seconds_count") - before.get("lastmile_commit_seconds_count"); n > 0 {
+		sum := after.get("lastmile_commit_seconds_sum") - before.get("lastmile_commit_seconds_sum")
+		ops := after.get("lastmile_commit_batch_ops_sum") - before.get("lastmile_commit_batch_ops_sum")
+		fmt.Fprintf(w, "group commits         %.0f (%.0f/s), mean %s, mean batch %.1f ops, store busy %.0f%% of the run\n",
+			n, n/secs, benchMS(time.Duration(sum/n*float64(time.Second))), ops/n, 100*sum/secs)
+	}
+	fmt.Fprintf(w, "connections           %.0f (server gauge), %d participants\n", end.get("lastmile_connections"), len(r.editors)+len(r.viewers))
+	fmt.Fprintf(w, "server memory         RSS %.1f MB, Go heap in use %.1f MB, %.0f goroutines\n",
+		end.get("process_resident_memory_bytes")/1e6, end.get("go_memstats_heap_inuse_bytes")/1e6, end.get("go_goroutines"))
+	cpu := after.get("process_cpu_seconds_total") - before.get("process_cpu_seconds_total")
+	fmt.Fprintf(w, "server CPU            %.0f%% of one core\n", 100*cpu/secs)
+	if cpu0.ok && cpu1.ok {
+		fmt.Fprintf(w, "other CPU             bench process %.0f%%, postgres %.0f%% of one core; machine %.0f%% busy over %d cores\n",
+			100*(cpu1.self-cpu0.self)/secs, 100*(cpu1.postgres-cpu0.postgres)/secs,
+			100*(cpu1.busy-cpu0.busy)/max(cpu1.total-cpu0.total, 1e-9), cpu1.cores)
+	}
+}
+
+func benchMS(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + "ms"
+}
+
+// benchMetrics is a scrape of the server's /metrics: the samples without labels.
+type benchMetrics map[string]float64
+
+func (m benchMetrics) get(name string) float64 { return m[name] }
+
+func (r *benchRun) metrics(ctx context.Context) (benchMetrics, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.cfg.url+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := r.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	return parseBenchMetrics(resp.Body)
+}
+
+// parseBenchMetrics reads the Prometheus text format, keeping the samples without labels.
+func parseBenchMetrics(rd io.Reader) (benchMetrics, error) {
+	out := benchMetrics{}
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' || strings.ContainsRune(line, '{') {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(f[1], 64); err == nil {
+			out[f[0]] = v
+		}
+	}
+	return out, sc.Err()
+}
+
+// benchCPU is CPU time read from /proc (Linux): this process, the postgres processes,
+// and the machine. ok is false elsewhere.
+type benchCPU struct {
+	ok             bool
+	self, postgres float64 // seconds
+	busy, total    float64 // machine, in ticks
+	cores          int
+}
+
+const benchTicks = 100 // USER_HZ, 100 on every Linux this runs on
+
+func benchReadCPU() benchCPU {
+	var c benchCPU
+	self, ok := benchProcCPU("/proc/self/stat")
+	if !ok {
+		return c
+	}
+	c.self = self
+	if entries, err := os.ReadDir("/proc"); err == nil {
+		for _, e := range entries {
+			if _, err := strconv.Atoi(e.Name()); err != nil {
+				continue
+			}
+			if comm, err := os.ReadFile("/proc/" + e.Name() + "/comm"); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+				if s, ok := benchProcCPU("/proc/" + e.Name() + "/stat"); ok {
+					c.postgres += s
+				}
+			}
+		}
+	}
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return c
+	}
+	for line := range strings.Lines(string(data)) {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 5 && f[0] == "cpu":
+			for i, v := range f[1:] {
+				n, _ := strconv.ParseFloat(v, 64)
+				if i >= 8 { // guest time is already in user time
+					break
+				}
+				c.total += n
+				if i != 3 && i != 4 { // idle, iowait
+					c.busy += n
+				}
+			}
+		case strings.HasPrefix(f[0], "cpu"):
+			c.cores++
+		}
+	}
+	c.ok = true
+	return c
+}
+
+// benchProcCPU returns the user+system CPU seconds of a process from its stat file.
+func benchProcCPU(path string) (float64, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	// The command name may hold spaces: fields are counted after its closing parenthesis.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return (utime + stime) / benchTicks, true
+}
+
+// benchHist is a latency histogram: 10µs buckets up to 10ms, 100µs up to 100ms, 1ms up
+// to 10s, and one bucket beyond.
+type benchHist struct {
+	mu      sync.Mutex
+	buckets [1000 + 900 + 9900 + 1]int64
+	n       int64
+	max     time.Duration
+}
+
+func benchBucket(d time.Duration) int {
+	us := d.Microseconds()
+	switch {
+	case us < 0:
+		return 0
+	case us < 10_000:
+		return int(us / 10)
+	case us < 100_000:
+		return 1000 + int((us-10_000)/100)
+	case us < 10_000_000:
+		return 1900 + int((us-100_000)/1000)
+	}
+	return 11800
+}
+
+// benchBucketTop is the upper bound of bucket i.
+func benchBucketTop(i int) time.Duration {
+	switch {
+	case i < 1000:
+		return time.Duration(i+1) * 10 * time.Microsecond
+	case i < 1900:
+		return 10*time.Millisecond + time.Duration(i-1000+1)*100*time.Microsecond
+	case i < 11800:
+		return 100*time.Millisecond + time.Duration(i-1900+1)*time.Millisecond
+	}
+	return time.Duration(math.MaxInt64)
+}
+
+func (h *benchHist) add(d time.Duration) {
+	h.mu.Lock()
+	h.buckets[benchBucket(d)]++
+	h.n++
+	h.max = max(h.max, d)
+	h.mu.Unlock()
+}
+
+func (h *benchHist) merge(o *benchHist) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, v := range o.buckets {
+		h.buckets[i] += v
+	}
+	h.n += o.n
+	h.max = max(h.max, o.max)
+}
+
+// quantile returns the upper bound of the bucket holding the q-quantile.
+func (h *benchHist) quantile(q float64) time.Duration {
+	if h.n == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(q * float64(h.n)))
+	var acc int64
+	for i, v := range h.buckets {
+		acc += v
+		if acc >= rank {
+			return min(benchBucketTop(i), h.max)
+		}
+	}
+	return h.max
+}

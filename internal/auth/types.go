@@ -1,0 +1,66 @@
+package auth
+
+import (
+	"strings"
+	"time"
+)
+
+// User is an account. PasswordHash is the encoded argon2id hash; it never leaves the server.
+type User struct {
+	ID           string
+	Email        string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Session is a signed-in person or a guest who came through a share link. It is found by
+// the SHA-256 hash of its cookie's token; the token itself is never stored.
+type Session struct {
+	TokenHash []byte
+	UserID    string // "" for a guest
+	Email     string // the user's e-mail, "" for a guest
+	GuestName string // the name a guest gave, "" for a user
+	ExpiresAt time.Time
+}
+
+// Name is how the session's person is shown to others: a guest's chosen name, or the
+// part of a user's e-mail before the @ (the whole address is not shown to others).
+func (s *Session) Name() string {
+	if s == nil {
+		return ""
+	}
+	if s.UserID != "" {
+		local, _, _ := strings.Cut(s.Email, "@")
+		return local
+	}
+	return s.GuestName
+}
+
+// Link is a share link of a board. Whoever holds its token gets Role until it is revoked
+// or expires. Only the SHA-256 hash of the token is stored, so a link can be listed and
+// revoked but never shown again.
+type Link struct {
+	ID           string
+	BoardID      string
+	Role         Role
+	Label        string
+	PasswordHash string // "" when the link asks for no password
+	CreatedAt    time.Time
+	ExpiresAt    *time.Time
+	RevokedAt    *time.Time
+}
+
+// Valid reports whether the link still gives its role at now.
+func (l *Link) Valid(now time.Time) bool {
+	return l.RevokedAt == nil && (l.ExpiresAt == nil || now.Before(*l.ExpiresAt))
+}
+
+// Access is what the caller may do on one board and why.
+type Access struct {
+	Role Role
+	// Open is set when the board has no members: it is an open board, anyone edits it.
+	Open bool
+	// GrantID is the id of the share link the role comes from, "" when it comes from a
+	// membership or the board is open.
+	GrantID string
+}

@@ -1,0 +1,348 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+
+	"lastmile/internal/auth"
+	"lastmile/internal/blueprint"
+	"lastmile/web"
+)
+
+// Accounts keeps accounts, sessions, board members and share links. The Postgres store is
+// one. Secrets reach it hashed: it never sees a password or a token.
+type Accounts interface {
+	// CreateUser creates an account. ECONFLICT when the e-mail is taken.
+	CreateUser(ctx context.Context, email, passwordHash string) (*auth.User, error)
+	// FindUserByEmail returns the account of an e-mail. ENOTFOUND when there is none.
+	FindUserByEmail(ctx context.Context, email string) (*auth.User, error)
+	// FindUser returns an account by id. ENOTFOUND when there is none.
+	FindUser(ctx context.Context, id string) (*auth.User, error)
+	// SetPassword replaces a password hash and ends the user's other sessions.
+	SetPassword(ctx context.Context, userID, passwordHash string, keepSession []byte) error
+	// CreateSession stores a session for a user or a guest under its token's hash.
+	CreateSession(ctx context.Context, tokenHash []byte, userID, guestName string) (*auth.Session, error)
+	// FindSession returns a live session. ENOTFOUND when there is none or it expired.
+	FindSession(ctx context.Context, tokenHash []byte) (*auth.Session, error)
+	// DeleteSession ends a session.
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// AddMember gives a user a role on a board.
+	AddMember(ctx context.Context, boardID, userID string, role auth.Role) error
+	// ResolveAccess says what a session may do on a board. ENOTFOUND for an unknown board.
+	ResolveAccess(ctx context.Context, boardID, userID string, tokenHash []byte) (auth.Access, error)
+	// CreateLink stores a share link under its token's hash.
+	CreateLink(ctx context.Context, l auth.Link, tokenHash []byte) (*auth.Link, error)
+	// ListLinks returns the share links of a board, newest first.
+	ListLinks(ctx context.Context, boardID string) ([]*auth.Link, error)
+	// FindLink returns the share link of a token hash, valid or not. ENOTFOUND when none.
+	FindLink(ctx context.Context, tokenHash []byte) (*auth.Link, error)
+	// RevokeLink revokes a share link of a board. ENOTFOUND when there is none.
+	RevokeLink(ctx context.Context, boardID, linkID string) error
+	// AddGrant records that a session exchanged a share link.
+	AddGrant(ctx context.Context, sessionTokenHash []byte, linkID string) error
+	// ListVisibleBoards returns the boards a session may see (open ones included).
+	ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]blueprint.BoardSummary, error)
+}
+
+// listBoards returns the boards the caller may see: all of them without accounts.
+func (s *Server) listBoards(r *http.Request) ([]blueprint.BoardSummary, error) {
+	if s.accounts == nil {
+		return s.boards.ListBoards(r.Context())
+	}
+	var userID string
+	var tokenHash []byte
+	if sess := sessionFrom(r); sess != nil {
+		userID, tokenHash = sess.UserID, sess.TokenHash
+	}
+	return s.accounts.ListVisibleBoards(r.Context(), userID, tokenHash)
+}
+
+// PasswordHasher hashes and checks passwords; *auth.Hasher is the one in use.
+type PasswordHasher interface {
+	Hash(password string) string
+	Verify(encoded, password string) (bool, error)
+	// Dummy returns a hash to verify against when there is no account, so that an
+	// unknown e-mail costs as much as a wrong password.
+	Dummy() string
+}
+
+// sessionCookie is the name of the cookie holding the session token.
+const sessionCookie = "lastmile_session"
+
+// session finds the caller's session from the cookie and puts it on the context. A
+// cookie naming no live session is cleared.
+func (s *Server) session(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || c.Value == "" || len(c.Value) > 100 || noSession(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.accounts.FindSession(r.Context(), auth.HashToken(c.Value))
+		if err != nil {
+			if blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+				s.fail(w, r, err)
+				return
+			}
+			clearSessionCookie(w, r)
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey, sess)))
+	})
+}
+
+// noSession tells the paths that never need a session, so that they cost no query.
+func noSession(path string) bool {
+	return strings.HasPrefix(path, "/static/") || path == "/livez" || path == "/readyz" || path == "/metrics"
+}
+
+// sessionFrom returns the caller's session, or nil.
+func sessionFrom(r *http.Request) *auth.Session {
+	sess, _ := r.Context().Value(sessionKey).(*auth.Session)
+	return sess
+}
+
+func secure(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(auth.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(r)})
+}
+
+func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(r)})
+}
+
+// startSession makes a new session (a fresh token, so a session is never fixed by someone
+// else), ends the one the caller had, and sets the cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID, guestName string) (*auth.Session, error) {
+	if old := sessionFrom(r); old != nil {
+		if err := s.accounts.DeleteSession(r.Context(), old.TokenHash); err != nil {
+			return nil, err
+		}
+	}
+	token, hash := auth.NewToken()
+	sess, err := s.accounts.CreateSession(r.Context(), hash, userID, guestName)
+	if err != nil {
+		return nil, err
+	}
+	setSessionCookie(w, r, token)
+	return sess, nil
+}
+
+// clientIP is the address the request came from. X-Forwarded-For is not trusted: behind
+// a proxy, every client shares the proxy's limit.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func checkPassword(pw string) error {
+	if n := len([]rune(pw)); n < auth.MinPasswordLen || len(pw) > auth.MaxPasswordLen {
+		return blueprint.Errorf(blueprint.EINVALID, "the password must be %d to %d characters long", auth.MinPasswordLen, auth.MaxPasswordLen)
+	}
+	return nil
+}
+
+// authForm re-renders a sign-in, sign-up or password form with a message, or fails.
+func (s *Server) authForm(w http.ResponseWriter, r *http.Request, kind string, email string, err error) {
+	if blueprint.ErrorCode(err) == blueprint.EINTERNAL {
+		s.fail(w, r, err)
+		return
+	}
+	l := localizer(r)
+	p := s.page(r, l.T("account."+kind))
+	if err != nil {
+		p.Error = blueprint.ErrorMessage(err)
+	}
+	status := http.StatusOK
+	if err != nil {
+		status = ErrorStatus(err)
+	}
+	next := r.URL.Query().Get("next")
+	if r.PostForm != nil && r.PostForm.Get("next") != "" {
+		next = r.PostForm.Get("next")
+	}
+	if next = safeNext(next); next == "/" {
+		next = ""
+	}
+	render(w, r, status, web.AccountForm(p, kind, email, next))
+}
+
+// handleSignUpPage serves GET /signup.
+func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) {
+	s.authForm(w, r, "signup", "", nil)
+}
+
+// handleSignUp serves POST /signup: a new account, signed in at once.
+func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	email := auth.NormalizeEmail(r.PostForm.Get("email"))
+	pw := r.PostForm.Get("password")
+	err := checkPassword(pw)
+	if !auth.ValidEmail(email) {
+		err = blueprint.Errorf(blueprint.EINVALID, "the e-mail address is not valid")
+	}
+	var u *auth.User
+	if err == nil {
+		u, err = s.accounts.CreateUser(r.Context(), email, s.hasher.Hash(pw))
+	}
+	if err == nil {
+		_, err = s.startSession(w, r, u.ID, "")
+	}
+	if err != nil {
+		s.authForm(w, r, "signup", email, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// handleSignInPage serves GET /signin.
+func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
+	s.authForm(w, r, "signin", "", nil)
+}
+
+// errSignIn is the one answer to a wrong e-mail or password: it does not say which.
+var errSignIn = blueprint.Errorf(blueprint.EUNAUTHORIZED, "wrong e-mail or password")
+
+// handleSignIn serves POST /signin. An unknown e-mail and a wrong password answer the
+// same, after the same work: the password is checked against a dummy hash when there is
+// no account. Failures are limited per IP and per e-mail.
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	email := auth.NormalizeEmail(r.PostForm.Get("email"))
+	pw := r.PostForm.Get("password")
+	if len(email) > auth.MaxEmailLen || len(pw) > auth.MaxPasswordLen {
+		s.authForm(w, r, "signin", "", blueprint.Errorf(blueprint.EINVALID, "the e-mail or the password is too long"))
+		return
+	}
+	keys := []string{"ip:" + clientIP(r), "email:" + email}
+	if !s.limiter.Allowed(keys...) {
+		s.authForm(w, r, "signin", email, blueprint.Errorf(blueprint.ETOOMANY,
+			"too many failed sign-ins: wait a minute before trying again"))
+		return
+	}
+	u, err := s.accounts.FindUserByEmail(r.Context(), email)
+	encoded := s.hasher.Dummy()
+	if err == nil {
+		encoded = u.PasswordHash
+	} else if blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+		s.fail(w, r, err)
+		return
+	}
+	ok, verr := s.hasher.Verify(encoded, pw)
+	if verr != nil {
+		s.fail(w, r, blueprint.Internal(verr))
+		return
+	}
+	if err != nil || !ok {
+		s.limiter.Failed(keys...)
+		s.authForm(w, r, "signin", email, errSignIn)
+		return
+	}
+	if _, err := s.startSession(w, r, u.ID, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
+}
+
+// safeNext keeps a redirect target on this site.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, `\`) {
+		return next
+	}
+	return "/"
+}
+
+// handleSignOut serves POST /signout.
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	if sess := sessionFrom(r); sess != nil {
+		if err := s.accounts.DeleteSession(r.Context(), sess.TokenHash); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	clearSessionCookie(w, r)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// signedIn returns the caller's session when it belongs to a user, else EUNAUTHORIZED.
+func signedIn(r *http.Request) (*auth.Session, error) {
+	sess := sessionFrom(r)
+	if sess == nil || sess.UserID == "" {
+		return nil, blueprint.Errorf(blueprint.EUNAUTHORIZED, "sign in first")
+	}
+	return sess, nil
+}
+
+// handlePasswordPage serves GET /account/password.
+func (s *Server) handlePasswordPage(w http.ResponseWriter, r *http.Request) {
+	if _, err := signedIn(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.authForm(w, r, "password", "", nil)
+}
+
+// handleChangePassword serves POST /account/password: the current password, then the new
+// one. Every other session of the user ends.
+func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
+	sess, err := signedIn(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	keys := []string{"ip:" + clientIP(r), "user:" + sess.UserID}
+	if !s.limiter.Allowed(keys...) {
+		s.authForm(w, r, "password", "", blueprint.Errorf(blueprint.ETOOMANY, "too many wrong passwords: wait a minute before trying again"))
+		return
+	}
+	u, err := s.accounts.FindUser(r.Context(), sess.UserID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	current, next := r.PostForm.Get("current"), r.PostForm.Get("password")
+	if len(current) > auth.MaxPasswordLen {
+		current = ""
+	}
+	ok, err := s.hasher.Verify(u.PasswordHash, current)
+	if err != nil {
+		s.fail(w, r, blueprint.Internal(err))
+		return
+	}
+	if !ok {
+		s.limiter.Failed(keys...)
+		s.authForm(w, r, "password", "", blueprint.Errorf(blueprint.EUNAUTHORIZED, "the current password is wrong"))
+		return
+	}
+	if err := checkPassword(next); err != nil {
+		s.authForm(w, r, "password", "", err)
+		return
+	}
+	if err := s.accounts.SetPassword(r.Context(), u.ID, s.hasher.Hash(next), sess.TokenHash); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}

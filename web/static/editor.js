@@ -1,0 +1,687 @@
+// editor.js — edits the cards of a live board in place: add, edit the text, move (drag or
+// Alt+arrow), delete, keyboard navigation of the grid, undo and redo of one's own edits.
+// Every change is an op sent through the page's LiveBoard (live.js), shown at once in the
+// grid, and kept shown over the fetched board until the server confirms or refuses it.
+// Texts come from the data attributes of the page's editor element (rendered by the
+// server, in the page's language); the markup of a new card is a copy of the template the
+// server renders.
+
+import { compareStrings, keyBetween } from './live-core.js';
+
+const HISTORY = 200; // undo steps kept
+const LOCK_REFRESH = 10000; // ms between presence frames while editing (the lock lasts 30 s)
+const NOTE_FOR = 5000; // ms a note (not an error) stays in the announcement line
+
+/**
+ * startEditor makes the board of article editable.
+ * @param {object} o
+ * @param {HTMLElement} o.article the article.board, whose content board.js swaps
+ * @param {import('./live.js').LiveBoard} o.live
+ * @param {{force: () => void}} o.refresher fetches the board again
+ * @returns {Editor|null}
+ */
+export function startEditor({ article, live, refresher }) {
+  const ui = document.querySelector('[data-editor-ui]');
+  if (!ui) return null;
+  return new Editor(article, live, refresher, ui);
+}
+
+export class Editor {
+  constructor(article, live, refresher, ui) {
+    this.article = article;
+    this.live = live;
+    this.refresher = refresher;
+    this.ui = ui;
+    this.texts = ui.dataset;
+    this.announcer = ui.querySelector('[data-editor-announce]');
+    this.help = ui.querySelector('[data-editor-help]');
+    this.template = ui.querySelector('template[data-card-template]');
+    this.undoStack = [];
+    this.redoStack = [];
+    this.editing = null; // {id, isNew, card, textarea, stage, lane}
+    this.current = null; // {card} or {stage, lane}: the grid's roving tab stop
+    this.dragged = '';
+    this.swapping = false;
+    this.locks = new Map(); // card id → name of the other person editing it
+
+    article.addEventListener('keydown', (e) => this.onKey(e));
+    article.addEventListener('click', (e) => this.onClick(e));
+    article.addEventListener('dblclick', (e) => this.onDoubleClick(e));
+    article.addEventListener('submit', (e) => this.onSubmit(e));
+    article.addEventListener('focusin', (e) => this.onFocus(e));
+    article.addEventListener('dragstart', (e) => this.onDragStart(e));
+    article.addEventListener('dragover', (e) => this.onDragOver(e));
+    article.addEventListener('dragleave', (e) => this.onDragLeave(e));
+    article.addEventListener('drop', (e) => this.onDrop(e));
+    article.addEventListener('dragend', () => this.onDragEnd());
+    document.addEventListener('keydown', (e) => this.onDocumentKey(e));
+    ui.querySelector('[data-editor-help-close]')?.addEventListener('click', () => this.toggleHelp(false));
+
+    live.addEventListener('nack', (e) => this.onNack(e.detail));
+    live.addEventListener('lock', (e) => this.onLock(e.detail));
+    live.addEventListener('peers', (e) => this.onPeers(e.detail.peers));
+    this.onPeers([...live.peers.values()]); // those who came before this module loaded
+    this.prepare();
+  }
+
+  // --- the grid -----------------------------------------------------------------------
+
+  cells() { return [...this.article.querySelectorAll('td.cell')]; }
+
+  cell(stage, lane) {
+    return this.article.querySelector(`td.cell[data-stage-id="${CSS.escape(stage)}"][data-lane-id="${CSS.escape(lane)}"]`);
+  }
+
+  card(id) {
+    return this.article.querySelector(`.card[data-card-id="${CSS.escape(id)}"]`);
+  }
+
+  cardsOf(cell) { return [...cell.querySelectorAll(':scope > .card')]; }
+
+  // prepare makes the grid's cells and cards focusable (one tab stop, the current one)
+  // and the cards draggable; it runs on the page's grid and after every swap.
+  prepare() {
+    const grid = this.article.querySelector('table.blueprint');
+    if (grid) grid.setAttribute('aria-keyshortcuts', 'n Enter Delete Alt+ArrowRight Control+Z ?');
+    for (const cell of this.cells()) cell.tabIndex = -1;
+    for (const card of this.article.querySelectorAll('td.cell > .card')) {
+      card.tabIndex = -1;
+      card.draggable = !card.classList.contains('editing');
+    }
+    let stop = null;
+    if (this.current?.card) stop = this.card(this.current.card);
+    else if (this.current) stop = this.cell(this.current.stage, this.current.lane);
+    stop ??= this.cells()[0];
+    if (stop) stop.tabIndex = 0;
+    this.showLocks();
+  }
+
+  setCurrent(el) {
+    for (const old of this.article.querySelectorAll('td.cell[tabindex="0"], td.cell > .card[tabindex="0"]')) old.tabIndex = -1;
+    el.tabIndex = 0;
+    this.current = el.matches('.card') ? { card: el.dataset.cardId } : { stage: el.dataset.stageId, lane: el.dataset.laneId };
+  }
+
+  focus(el) {
+    if (!el) return;
+    this.setCurrent(el);
+    el.focus();
+  }
+
+  onFocus(e) {
+    const el = e.target;
+    if (el.matches?.('td.cell, td.cell > .card')) this.setCurrent(el);
+  }
+
+  // neighbour returns the cell next to cell in a direction (dx, dy), or null.
+  neighbour(cell, dx, dy) {
+    const row = cell.parentElement;
+    if (dx !== 0) {
+      let c = dx < 0 ? cell.previousElementSibling : cell.nextElementSibling;
+      while (c && !c.matches('td.cell')) c = dx < 0 ? c.previousElementSibling : c.nextElementSibling;
+      return c;
+    }
+    let r = dy < 0 ? row.previousElementSibling : row.nextElementSibling;
+    while (r && !r.matches('tr.lane')) r = dy < 0 ? r.previousElementSibling : r.nextElementSibling;
+    return r?.querySelector(`td.cell[data-stage-id="${CSS.escape(cell.dataset.stageId)}"]`) ?? null;
+  }
+
+  // --- keyboard -----------------------------------------------------------------------
+
+  onDocumentKey(e) {
+    if (e.defaultPrevented || isTyping(e.target)) return;
+    if (e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      this.toggleHelp();
+    } else if (e.key === 'Escape' && !this.help.hidden) {
+      e.preventDefault();
+      this.toggleHelp(false);
+    } else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'z') {
+      e.preventDefault();
+      if (e.shiftKey) this.redo();
+      else this.undo();
+    } else if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'y') {
+      e.preventDefault();
+      this.redo();
+    }
+  }
+
+  onKey(e) {
+    if (this.editing && e.target === this.editing.textarea) {
+      this.onEditorKey(e);
+      return;
+    }
+    const el = e.target;
+    if (el.matches('td.cell')) this.onCellKey(e, el);
+    else if (el.matches('td.cell > .card')) this.onCardKey(e, el);
+  }
+
+  onCellKey(e, cell) {
+    if (e.ctrlKey || e.metaKey) return;
+    const arrow = arrowOf(e.key);
+    if (arrow && !e.altKey) {
+      e.preventDefault();
+      this.focus(this.neighbour(cell, ...arrow));
+    } else if (e.key === 'n' || e.key === 'N') {
+      e.preventDefault();
+      this.newCard(cell, e.key);
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      this.focus(this.cardsOf(cell)[0]);
+    }
+  }
+
+  onCardKey(e, card) {
+    if (e.ctrlKey || e.metaKey) return;
+    const cell = card.closest('td.cell');
+    const arrow = arrowOf(e.key);
+    if (arrow && e.altKey) {
+      e.preventDefault();
+      this.moveToCell(card, this.neighbour(cell, ...arrow));
+    } else if (arrow) {
+      e.preventDefault();
+      const [dx, dy] = arrow;
+      if (dy < 0) this.focus(card.previousElementSibling?.matches('.card') ? card.previousElementSibling : cell);
+      else if (dy > 0 && card.nextElementSibling?.matches('.card')) this.focus(card.nextElementSibling);
+      else if (dy > 0) this.focus(this.neighbour(cell, 0, 1));
+      else this.focus(this.neighbour(cell, dx, 0));
+    } else if (e.key === 'Enter' || e.key === 'F2') {
+      e.preventDefault();
+      this.edit(card, e.key);
+    } else if (e.key === 'Delete' || e.key === 'Backspace') {
+      e.preventDefault();
+      this.remove(card);
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      this.focus(cell);
+    } else if (e.key === 'n' || e.key === 'N') {
+      e.preventDefault();
+      this.newCard(cell, e.key);
+    }
+  }
+
+  onEditorKey(e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      this.commit();
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      this.cancel();
+    }
+    e.stopPropagation();
+  }
+
+  toggleHelp(show = this.help.hidden) {
+    this.help.hidden = !show;
+    if (show) {
+      this.helpReturn = document.activeElement;
+      this.help.focus();
+    } else if (this.helpReturn?.isConnected) {
+      this.helpReturn.focus();
+    }
+  }
+
+  // --- mouse --------------------------------------------------------------------------
+
+  onClick(e) {
+    if (e.target.matches?.('td.cell') && !this.editing) this.newCard(e.target);
+  }
+
+  onDoubleClick(e) {
+    const card = e.target.closest?.('td.cell > .card');
+    if (card && !e.target.closest('textarea, button')) this.edit(card);
+  }
+
+  onSubmit(e) {
+    const form = e.target;
+    if (!form.matches('.card-delete')) return;
+    const card = form.closest('.card[data-card-id]');
+    if (!card) return;
+    e.preventDefault();
+    this.remove(card);
+  }
+
+  onDragStart(e) {
+    const card = e.target.closest?.('td.cell > .card');
+    if (!card || this.editing) {
+      if (card) e.preventDefault();
+      return;
+    }
+    this.dragged = card.dataset.cardId;
+    card.classList.add('dragging');
+    e.dataTransfer.effectAllowed = 'move';
+    e.dataTransfer.setData('text/plain', card.querySelector('.card-text')?.textContent ?? '');
+  }
+
+  onDragOver(e) {
+    if (!this.dragged) return;
+    const cell = e.target.closest?.('td.cell');
+    if (!cell) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    for (const c of this.article.querySelectorAll('td.cell.drop-target')) if (c !== cell) c.classList.remove('drop-target');
+    cell.classList.add('drop-target');
+  }
+
+  onDragLeave(e) {
+    const cell = e.target.closest?.('td.cell');
+    if (cell && !cell.contains(e.relatedTarget)) cell.classList.remove('drop-target');
+  }
+
+  onDrop(e) {
+    const cell = e.target.closest?.('td.cell');
+    const card = this.dragged && this.card(this.dragged);
+    if (!cell || !card) return;
+    e.preventDefault();
+    // The card goes before the first card whose middle is below the pointer.
+    const others = this.cardsOf(cell).filter((c) => c !== card);
+    const i = others.findIndex((c) => {
+      const r = c.getBoundingClientRect();
+      return e.clientY < r.top + r.height / 2;
+    });
+    this.moveTo(card, cell, i < 0 ? others.length : i);
+    this.onDragEnd();
+  }
+
+  onDragEnd() {
+    this.card(this.dragged)?.classList.remove('dragging');
+    for (const c of this.article.querySelectorAll('td.cell.drop-target')) c.classList.remove('drop-target');
+    this.dragged = '';
+  }
+
+  // --- edits --------------------------------------------------------------------------
+
+  // state returns what is known of a card: from the LiveBoard's view when it holds the
+  // board, else from the page.
+  state(id) {
+    const c = this.live.view()?.cards.get(id);
+    if (c) return { ...c };
+    const el = this.card(id);
+    if (!el) return null;
+    const cell = el.closest('td.cell');
+    const kind = [...el.classList].find((k) => k.startsWith('kind-'))?.slice(5) || 'note';
+    return {
+      id, stage: cell?.dataset.stageId ?? '', lane: cell?.dataset.laneId ?? '', order: el.dataset.order ?? '',
+      text: el.querySelector('.card-text')?.textContent ?? '', team: el.dataset.team ?? '', kind,
+      detail: el.querySelector('.card-detail')?.textContent ?? '',
+    };
+  }
+
+  // inverse returns the op that undoes op, from the state before it.
+  inverse(op) {
+    if (op.type !== 'card') return null;
+    const before = this.state(op.id);
+    if (op.op === 'create') return { op: 'delete', type: 'card', id: op.id };
+    if (!before) return null;
+    if (op.op === 'delete') {
+      const fields = { stage: before.stage, lane: before.lane, order: before.order, text: before.text, kind: before.kind || 'note' };
+      for (const k of ['team', 'detail']) if (before[k]) fields[k] = before[k];
+      for (const k of ['active_minutes', 'wait_minutes', 'emotion']) if (before[k]) fields[k] = before[k];
+      return { op: 'create', type: 'card', id: op.id, fields };
+    }
+    const fields = {};
+    for (const k of Object.keys(op.fields)) fields[k] = before[k] ?? '';
+    return { op: 'update', type: 'card', id: op.id, fields };
+  }
+
+  // apply sends op, shows it, and keeps its inverse on the undo stack (or, for an undo,
+  // on the redo stack). A new edit forgets what was undone.
+  apply(op, { stack = 'undo', fresh = true } = {}) {
+    const inv = this.inverse(op);
+    let key;
+    try {
+      key = this.live.submit(op);
+    } catch (err) {
+      this.announce(err.message, true);
+      return false;
+    }
+    if (inv) {
+      const s = stack === 'redo' ? this.redoStack : this.undoStack;
+      s.push({ op: inv, key });
+      if (s.length > HISTORY) s.shift();
+    }
+    if (fresh) this.redoStack = [];
+    this.show(op);
+    return true;
+  }
+
+  undo() {
+    const step = this.undoStack.pop();
+    if (!step) {
+      this.announce(this.texts.nothingToUndo ?? '');
+      return;
+    }
+    this.closeEditor();
+    if (this.apply(step.op, { stack: 'redo', fresh: false })) this.announce(this.texts.undone ?? '');
+  }
+
+  redo() {
+    const step = this.redoStack.pop();
+    if (!step) return;
+    this.closeEditor();
+    this.apply(step.op, { stack: 'undo', fresh: false });
+  }
+
+  // newCard opens the editor on a new card at the end of cell. key is the key that asked
+  // for it, when one did: its character must not land in the new editor.
+  newCard(cell, key = '') {
+    if (!this.template || this.editing) return;
+    const last = this.cardsOf(cell).at(-1);
+    let order;
+    try {
+      order = keyBetween(last?.dataset.order ?? '', '');
+    } catch {
+      return;
+    }
+    const id = newID();
+    const card = this.make({ id, order, text: '', kind: 'note', team: '' });
+    cell.append(card);
+    this.setCurrent(cell);
+    this.open(card, { isNew: true, stage: cell.dataset.stageId, lane: cell.dataset.laneId });
+    if (key) swallowKey(this.editing.textarea);
+  }
+
+  edit(card, key = '') {
+    if (this.editing) return;
+    const id = card.dataset.cardId;
+    if (this.locks.has(id)) {
+      this.announce(this.lockText(this.locks.get(id)), true);
+      return;
+    }
+    this.open(card, { isNew: false });
+    if (key) swallowKey(this.editing.textarea);
+    this.live.setPresence({ editing: id });
+    // Any presence frame refreshes the soft lock, which would lapse after 30 s of silence.
+    this.editing.keepalive = setInterval(() => this.live.setPresence({ editing: id }), LOCK_REFRESH);
+  }
+
+  open(card, { isNew, stage, lane }) {
+    const textarea = document.createElement('textarea');
+    textarea.className = 'card-editor';
+    textarea.maxLength = 4000;
+    textarea.rows = 3;
+    textarea.setAttribute('aria-label', this.texts.cardEditorLabel ?? '');
+    textarea.dataset.testid = 'card-editor';
+    const text = card.querySelector('.card-text');
+    textarea.value = isNew ? '' : (this.state(card.dataset.cardId)?.text ?? text?.textContent ?? '');
+    if (text) text.hidden = true;
+    text ? text.after(textarea) : card.prepend(textarea);
+    card.draggable = false;
+    card.classList.add('editing');
+    this.editing = { id: card.dataset.cardId, isNew, card, textarea, stage, lane };
+    textarea.addEventListener('blur', () => { if (!this.swapping && this.editing?.textarea === textarea) this.commit(false); });
+    textarea.focus();
+    textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+  }
+
+  // commit saves the editor's text (a create for a new card, else an update) and closes it.
+  commit(refocus = true) {
+    const ed = this.editing;
+    if (!ed) return;
+    const text = ed.textarea.value;
+    this.closeEditor(refocus);
+    if (ed.isNew) {
+      if (text.trim() === '') {
+        ed.card.remove();
+        if (refocus) this.focus(this.cell(ed.stage, ed.lane));
+        return;
+      }
+      const order = ed.card.dataset.order;
+      ed.card.remove(); // show() puts it back, from the op
+      this.apply({ op: 'create', type: 'card', id: ed.id, fields: { stage: ed.stage, lane: ed.lane, order, text, kind: 'note' } });
+      if (refocus) this.focus(this.card(ed.id));
+    } else if (text !== (this.state(ed.id)?.text ?? '')) {
+      this.apply({ op: 'update', type: 'card', id: ed.id, fields: { text } });
+    }
+  }
+
+  cancel() {
+    const ed = this.editing;
+    if (!ed) return;
+    this.closeEditor();
+    if (ed.isNew) {
+      ed.card.remove();
+      this.focus(this.cell(ed.stage, ed.lane));
+    }
+  }
+
+  // closeEditor removes the textarea, releases the soft lock and gives the focus back to
+  // the card.
+  closeEditor(refocus = true) {
+    const ed = this.editing;
+    if (!ed) return;
+    this.editing = null;
+    clearInterval(ed.keepalive);
+    const card = ed.card.isConnected ? ed.card : this.card(ed.id);
+    const hadFocus = document.activeElement === ed.textarea;
+    ed.textarea.remove();
+    card?.querySelector('.card-text')?.removeAttribute('hidden');
+    card?.classList.remove('editing');
+    if (card) card.draggable = true;
+    if (!ed.isNew) this.live.setPresence({ editing: '' });
+    if (refocus && hadFocus && card && !ed.isNew) this.focus(card);
+  }
+
+  remove(card) {
+    const id = card.dataset.cardId;
+    if (this.editing?.id === id) this.closeEditor(false);
+    const next = card.nextElementSibling?.matches('.card') ? card.nextElementSibling
+      : card.previousElementSibling?.matches('.card') ? card.previousElementSibling : card.closest('td.cell');
+    if (this.apply({ op: 'delete', type: 'card', id })) {
+      this.announce(this.texts.deleted ?? '');
+      this.focus(next);
+    }
+  }
+
+  moveToCell(card, cell) {
+    if (!cell) return;
+    this.moveTo(card, cell, this.cardsOf(cell).filter((c) => c !== card).length);
+  }
+
+  // moveTo moves card to position i among the other cards of cell.
+  moveTo(card, cell, i) {
+    const others = this.cardsOf(cell).filter((c) => c !== card);
+    const before = others[i - 1]?.dataset.order ?? '';
+    const after = others[i]?.dataset.order ?? '';
+    let order;
+    try {
+      order = after && before >= after ? keyBetween(before, '') : keyBetween(before, after);
+    } catch {
+      return;
+    }
+    const id = card.dataset.cardId;
+    const fields = { stage: cell.dataset.stageId, lane: cell.dataset.laneId, order };
+    if (this.apply({ op: 'update', type: 'card', id, fields })) this.focus(this.card(id));
+  }
+
+  // --- showing ops --------------------------------------------------------------------
+
+  // make copies the server's card markup for a new card.
+  make(c) {
+    const card = this.template.content.querySelector('.card').cloneNode(true);
+    card.id = `card-${c.id}`;
+    card.dataset.cardId = c.id;
+    card.dataset.order = c.order;
+    card.dataset.team = c.team ?? '';
+    card.tabIndex = -1;
+    card.draggable = true;
+    card.querySelector('.card-text').textContent = c.text ?? '';
+    const form = card.querySelector('form.card-delete');
+    if (form) form.setAttribute('action', form.getAttribute('action').replace('/__new__/', `/${encodeURIComponent(c.id)}/`));
+    return card;
+  }
+
+  // show changes the grid as op will change the board, before the server confirms it.
+  show(op) {
+    if (op.type !== 'card') return;
+    let card = this.card(op.id);
+    if (op.op === 'delete') {
+      card?.remove();
+      return;
+    }
+    const f = op.fields ?? {};
+    if (op.op === 'create') {
+      if (card) return; // the fetched board has it already
+      card = this.make({ id: op.id, ...f });
+    }
+    if (!card) return;
+    if (f.text !== undefined) {
+      const text = card.querySelector('.card-text');
+      if (text) text.textContent = f.text;
+    }
+    if (f.order !== undefined) card.dataset.order = f.order;
+    const from = card.closest('td.cell');
+    const stage = f.stage ?? from?.dataset.stageId;
+    const lane = f.lane ?? from?.dataset.laneId;
+    if (op.op === 'create' || f.stage !== undefined || f.lane !== undefined || f.order !== undefined) {
+      const cell = this.cell(stage, lane);
+      if (!cell) return;
+      const order = card.dataset.order;
+      const next = this.cardsOf(cell).find((c) => c !== card
+        && (compareStrings(c.dataset.order, order) > 0 || (c.dataset.order === order && compareStrings(c.dataset.cardId, op.id) > 0)));
+      const hadFocus = card.contains(document.activeElement);
+      cell.insertBefore(card, next ?? null);
+      if (hadFocus) card.focus();
+    }
+  }
+
+  // beforeSwap and afterSwap keep the editor across a swap of the board by board.js: the
+  // open text editor (with what is typed), the pending edits and the keyboard focus.
+  beforeSwap() {
+    this.swapping = true;
+    const ed = this.editing;
+    const active = document.activeElement;
+    return {
+      start: ed?.textarea.selectionStart ?? 0,
+      end: ed?.textarea.selectionEnd ?? 0,
+      focused: !!ed && active === ed.textarea,
+      inGrid: !!active?.matches?.('td.cell, td.cell > .card') && this.article.contains(active),
+    };
+  }
+
+  afterSwap(saved) {
+    for (const op of this.live.replica.pending) this.show(op);
+    const ed = this.editing;
+    if (ed) {
+      if (ed.isNew) {
+        const cell = this.cell(ed.stage, ed.lane);
+        if (cell) cell.append(ed.card);
+        else this.editing = null;
+      } else {
+        const card = this.card(ed.id);
+        if (card) {
+          card.querySelector('.card-text')?.setAttribute('hidden', '');
+          const text = card.querySelector('.card-text');
+          text ? text.after(ed.textarea) : card.prepend(ed.textarea);
+          card.classList.add('editing');
+          ed.card = card;
+        } else {
+          this.editing = null; // deleted meanwhile
+          clearInterval(ed.keepalive);
+          this.live.setPresence({ editing: '' });
+        }
+      }
+      if (this.editing && saved.focused) {
+        ed.textarea.focus({ preventScroll: true });
+        ed.textarea.setSelectionRange(saved.start, saved.end);
+      }
+    }
+    this.prepare();
+    const lost = document.activeElement === document.body || !document.activeElement;
+    if (!this.editing && saved?.inGrid && lost && this.current) {
+      const el = this.current.card ? this.card(this.current.card) : this.cell(this.current.stage, this.current.lane);
+      el?.focus({ preventScroll: true });
+    }
+    this.swapping = false;
+  }
+
+  // --- others -------------------------------------------------------------------------
+
+  onPeers(peers) {
+    this.locks = new Map();
+    for (const p of peers) {
+      if (p.editing && p.conn !== this.live.connID) this.locks.set(p.editing, p.name || '');
+    }
+    this.showLocks();
+  }
+
+  showLocks() {
+    for (const card of this.article.querySelectorAll('.card[data-locked-by]')) {
+      if (!this.locks.has(card.dataset.cardId)) {
+        delete card.dataset.lockedBy;
+        card.removeAttribute('aria-description');
+      }
+    }
+    for (const [id, name] of this.locks) {
+      const card = this.card(id);
+      if (!card) continue;
+      const text = this.lockText(name);
+      card.dataset.lockedBy = text;
+      card.setAttribute('aria-description', text);
+    }
+  }
+
+  lockText(name) {
+    return (this.texts.peerEditing ?? '{name}').replace('{name}', name);
+  }
+
+  onLock({ id, message }) {
+    if (this.editing?.id === id && !this.editing.isNew) this.cancel();
+    this.announce(message, true);
+  }
+
+  onNack({ key, message }) {
+    // What was refused never happened: there is nothing to undo of it.
+    this.undoStack = this.undoStack.filter((s) => s.key !== key);
+    this.redoStack = this.redoStack.filter((s) => s.key !== key);
+    this.announce(message, true);
+    this.refresher.force();
+  }
+
+  // announce says text in the page's aria-live line: an error stays until the next
+  // announcement, a note goes after a few seconds.
+  announce(text, error = false) {
+    if (!this.announcer || !text) return;
+    clearTimeout(this.noteTimer);
+    this.announcer.textContent = '';
+    this.announcer.dataset.tone = error ? 'error' : 'note';
+    // A change of text, even to the same one, is announced again.
+    requestAnimationFrame(() => { this.announcer.textContent = text; });
+    if (!error) this.noteTimer = setTimeout(() => { this.announcer.textContent = ''; }, NOTE_FOR);
+  }
+}
+
+function arrowOf(key) {
+  switch (key) {
+    case 'ArrowLeft': return [-1, 0];
+    case 'ArrowRight': return [1, 0];
+    case 'ArrowUp': return [0, -1];
+    case 'ArrowDown': return [0, 1];
+    default: return null;
+  }
+}
+
+// swallowKey keeps what the key press that opened an editor would type (the n of "new",
+// the line break of Enter) out of it. Browsers drop it when the keydown was cancelled;
+// synthetic input, as the browser tests send, delivers it anyway.
+function swallowKey(textarea) {
+  const guard = (e) => {
+    if (e.type === 'beforeinput') e.preventDefault();
+    textarea.removeEventListener('beforeinput', guard);
+    textarea.removeEventListener('keyup', guard);
+  };
+  textarea.addEventListener('beforeinput', guard);
+  textarea.addEventListener('keyup', guard);
+}
+
+function isTyping(el) {
+  return !!el?.closest?.('input, textarea, select, [contenteditable="true"]');
+}
+
+// newID returns a new card id: c- and a random UUID, or 22 random characters.
+function newID() {
+  if (crypto.randomUUID) return `c-${crypto.randomUUID()}`;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const bytes = crypto.getRandomValues(new Uint8Array(22));
+  return `c-${[...bytes].map((b) => alphabet[b & 63]).join('')}`;
+}
