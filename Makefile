@@ -11,7 +11,7 @@ MAKEFLAGS += --no-print-directory
 
 # Address the server listens on for `make run`.
 export LASTMILE_ADDR ?= :8080
-# Extra flags for `make bench`, e.g. BENCH_FLAGS="-boards 10 -clients 200".
+# Extra flags for `make bench`, e.g. BENCH_FLAGS="-editors 20 -viewers 300 -rate 2".
 BENCH_FLAGS ?=
 
 # Hides the password in a database URL before it is printed.

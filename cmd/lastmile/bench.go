@@ -43,13 +43,13 @@ type benchConfig struct {
 	drain    time.Duration
 }
 
-// bench runs `lastmile bench`: a load of editors and viewers on one board, against a
+// runBench runs `lastmile bench`: a load of editors and viewers on one board, against a
 // server at -url or against a child process of this binary started for the run.
 func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	var cfg benchConfig
-	fs.StringVar(&cfg.url, "url", "", "base URL of the server to load (http://host:port); empty: start `lastmile serve` as a child process on 127.0.0.1 with DATABASE_URL")
+	fs.StringVar(&cfg.url, "url", "", "base URL of the server to load (http://host:port); empty: start this program's server as a child process on 127.0.0.1 with DATABASE_URL")
 	fs.StringVar(&cfg.board, "board", "", "id of an existing board; empty: create one from the service-blueprint template")
 	fs.IntVar(&cfg.editors, "editors", 50, "participants that edit")
 	fs.IntVar(&cfg.viewers, "viewers", 0, "participants that only watch")
@@ -62,6 +62,9 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.parallel, "parallel", 32, "connections opened at once while connecting")
 	fs.DurationVar(&cfg.drain, "drain", 15*time.Second, "after the run, how long to wait for the last ops to be confirmed")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {

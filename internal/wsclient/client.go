@@ -117,10 +117,39 @@ func (c *Client) Connect(ctx context.Context) error {
 	c.mu.Lock()
 	pending := append([]blueprint.Op(nil), c.pending...)
 	c.mu.Unlock()
-	if len(pending) > 0 {
-		return c.write(ws, map[string]any{"t": "ops", "ops": pending})
+	return c.sendOps(ws, pending)
+}
+
+// maxFrameBytes bounds the ops of one frame we send; the server takes frames of 1 MiB.
+const maxFrameBytes = 512 << 10
+
+// sendOps sends ops in order, in frames of at most blueprint.MaxOpsPerBatch ops and about
+// maxFrameBytes: the server refuses a larger frame whole, and the ops would stay pending.
+func (c *Client) sendOps(ws *websocket.Conn, ops []blueprint.Op) error {
+	var batch []blueprint.Op
+	size := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := c.write(ws, map[string]any{"t": "ops", "ops": batch})
+		batch, size = nil, 0
+		return err
 	}
-	return nil
+	for _, op := range ops {
+		data, err := json.Marshal(op)
+		if err != nil {
+			return err
+		}
+		if len(batch) >= blueprint.MaxOpsPerBatch || (len(batch) > 0 && size+len(data) > maxFrameBytes) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		batch = append(batch, op)
+		size += len(data) + 1
+	}
+	return flush()
 }
 
 // read handles frames until the connection ends. It reports on ready once the client
