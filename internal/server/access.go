@@ -106,13 +106,8 @@ const maxLinkDays = 365
 // handleCreateLink serves POST /boards/{id}/share: a new share link. The board page is
 // rendered with the link's address, shown this once: only its hash is kept.
 func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	b, err := s.boards.FindBoard(r.Context(), chi.URLParam(r, "boardID"))
-	if err != nil {
-		s.fail(w, r, err)
+	b, ok := s.formBoard(w, r)
+	if !ok {
 		return
 	}
 	l := auth.Link{BoardID: b.ID, Role: auth.Role(r.PostForm.Get("role")), Label: strings.TrimSpace(r.PostForm.Get("label"))}

@@ -89,13 +89,8 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 // formEdit applies the op a form built and redirects to the board; a rejected op
 // re-renders the board with the message.
 func (s *Server) formEdit(w http.ResponseWriter, r *http.Request, build func(b *blueprint.Board) (blueprint.Op, error)) {
-	if err := parseForm(w, r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	b, err := s.boards.FindBoard(r.Context(), chi.URLParam(r, "boardID"))
-	if err != nil {
-		s.fail(w, r, err)
+	b, ok := s.formBoard(w, r)
+	if !ok {
 		return
 	}
 	op, err := build(b)
@@ -186,4 +181,19 @@ func afterLast[T any](sorted []T, order func(T) string) (string, error) {
 		last = order(sorted[len(sorted)-1])
 	}
 	return blueprint.KeyBetween(last, "")
+}
+
+// formBoard reads a form posted to a board and loads the board, answering the error itself
+// when either fails.
+func (s *Server) formBoard(w http.ResponseWriter, r *http.Request) (*blueprint.Board, bool) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	b, err := s.boards.FindBoard(r.Context(), chi.URLParam(r, "boardID"))
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return b, true
 }
