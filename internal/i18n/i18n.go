@@ -7,6 +7,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -28,23 +30,35 @@ type Catalog struct {
 	ids    []string
 }
 
-// NewCatalog loads the embedded message files. It fails only on a malformed file.
+// NewCatalog loads the embedded message files: for each language, its main file (en.json)
+// and any other file of the same language (links.en.json), so that each part of the
+// interface can keep its texts in a file of its own. It fails only on a malformed file.
 func NewCatalog() (*Catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	c := &Catalog{bundle: b}
 	for _, lang := range Languages {
-		mf, err := b.LoadMessageFileFS(files, "locales/"+lang+".json")
+		names, err := fs.Glob(files, "locales/*"+lang+".json")
 		if err != nil {
-			return nil, fmt.Errorf("loading %s messages: %w", lang, err)
+			return nil, err
 		}
-		if lang == "en" {
-			for _, m := range mf.Messages {
-				c.ids = append(c.ids, m.ID)
+		for _, name := range names {
+			base := path.Base(name)
+			if base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+				continue
 			}
-			sort.Strings(c.ids)
+			mf, err := b.LoadMessageFileFS(files, name)
+			if err != nil {
+				return nil, fmt.Errorf("loading %s messages: %w", lang, err)
+			}
+			if lang == "en" {
+				for _, m := range mf.Messages {
+					c.ids = append(c.ids, m.ID)
+				}
+			}
 		}
 	}
+	sort.Strings(c.ids)
 	return c, nil
 }
 

@@ -3,22 +3,24 @@ package i18n_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"lastmile/internal/i18n"
 )
 
-func keys(t *testing.T, lang string) []string {
+func keys(t *testing.T, name string) []string {
 	t.Helper()
-	data, err := os.ReadFile("locales/" + lang + ".json")
+	data, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("%s.json: %v", lang, err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	var out []string
 	for k := range m {
@@ -28,17 +30,35 @@ func keys(t *testing.T, lang string) []string {
 	return out
 }
 
+// TestLocalesHaveTheSameMessages checks that each English file (en.json, links.en.json)
+// has a French twin with the same messages, and that no message id is in two files.
 func TestLocalesHaveTheSameMessages(t *testing.T) {
-	en, fr := keys(t, "en"), keys(t, "fr")
-	for _, k := range en {
-		if !slices.Contains(fr, k) {
-			t.Errorf("fr.json lacks %q", k)
+	names, err := filepath.Glob("locales/*en.json")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no English message file: %v", err)
+	}
+	seen := map[string]string{}
+	for _, enName := range names {
+		frName := strings.TrimSuffix(enName, "en.json") + "fr.json"
+		en, fr := keys(t, enName), keys(t, frName)
+		for _, k := range en {
+			if !slices.Contains(fr, k) {
+				t.Errorf("%s lacks %q", frName, k)
+			}
+			if other, ok := seen[k]; ok {
+				t.Errorf("%q is in both %s and %s", k, other, enName)
+			}
+			seen[k] = enName
+		}
+		for _, k := range fr {
+			if !slices.Contains(en, k) {
+				t.Errorf("%s lacks %q", enName, k)
+			}
 		}
 	}
-	for _, k := range fr {
-		if !slices.Contains(en, k) {
-			t.Errorf("en.json lacks %q", k)
-		}
+	frNames, _ := filepath.Glob("locales/*fr.json")
+	if len(frNames) != len(names) {
+		t.Errorf("%d French files for %d English ones", len(frNames), len(names))
 	}
 }
 
