@@ -7,6 +7,7 @@
 // server renders.
 
 import { compareStrings, keyBetween } from './live-core.js';
+import { inverseOps } from './undo.js';
 
 const HISTORY = 200; // undo steps kept
 const LOCK_REFRESH = 10000; // ms between presence frames while editing (the lock lasts 30 s)
@@ -307,41 +308,47 @@ export class Editor {
     };
   }
 
-  // inverse returns the op that undoes op, from the state before it.
+  // inverse returns the ops that undo op, from the state before it: the LiveBoard's view,
+  // or, before its snapshot arrives, what the page shows of a card.
   inverse(op) {
-    if (op.type !== 'card') return null;
+    const view = this.live.view();
+    if (view) return inverseOps(view, op);
+    if (op.type !== 'card') return [];
+    if (op.op === 'create') return [{ op: 'delete', type: 'card', id: op.id }];
     const before = this.state(op.id);
-    if (op.op === 'create') return { op: 'delete', type: 'card', id: op.id };
-    if (!before) return null;
-    if (op.op === 'delete') {
-      const fields = { stage: before.stage, lane: before.lane, order: before.order, text: before.text, kind: before.kind || 'note' };
-      for (const k of ['team', 'detail']) if (before[k]) fields[k] = before[k];
-      for (const k of ['active_minutes', 'wait_minutes', 'emotion']) if (before[k]) fields[k] = before[k];
-      return { op: 'create', type: 'card', id: op.id, fields };
-    }
-    const fields = {};
-    for (const k of Object.keys(op.fields)) fields[k] = before[k] ?? '';
-    return { op: 'update', type: 'card', id: op.id, fields };
+    if (!before) return [];
+    const s = { cards: new Map([[op.id, before]]), links: new Map() };
+    return inverseOps(s, op);
   }
 
   // apply sends op, shows it, and keeps its inverse on the undo stack (or, for an undo,
   // on the redo stack). A new edit forgets what was undone.
-  apply(op, { stack = 'undo', fresh = true } = {}) {
-    const inv = this.inverse(op);
-    let key;
-    try {
-      key = this.live.submit(op);
-    } catch (err) {
-      this.announce(err.message, true);
-      return false;
+  apply(op, opts) {
+    return this.applyAll([op], opts);
+  }
+
+  // applyAll sends ops as one step of the history: one undo takes them all back.
+  applyAll(ops, { stack = 'undo', fresh = true } = {}) {
+    const back = [];
+    const keys = [];
+    for (const op of ops) {
+      const inv = this.inverse(op);
+      try {
+        keys.push(this.live.submit(op));
+      } catch (err) {
+        this.announce(err.message, true);
+        break;
+      }
+      back.unshift(...inv);
+      this.show(op);
     }
-    if (inv) {
+    if (keys.length === 0) return false;
+    if (back.length) {
       const s = stack === 'redo' ? this.redoStack : this.undoStack;
-      s.push({ op: inv, key });
+      s.push({ ops: back, keys });
       if (s.length > HISTORY) s.shift();
     }
     if (fresh) this.redoStack = [];
-    this.show(op);
     return true;
   }
 
@@ -352,14 +359,14 @@ export class Editor {
       return;
     }
     this.closeEditor();
-    if (this.apply(step.op, { stack: 'redo', fresh: false })) this.announce(this.texts.undone ?? '');
+    if (this.applyAll(step.ops, { stack: 'redo', fresh: false })) this.announce(this.texts.undone ?? '');
   }
 
   redo() {
     const step = this.redoStack.pop();
     if (!step) return;
     this.closeEditor();
-    this.apply(step.op, { stack: 'undo', fresh: false });
+    this.applyAll(step.ops, { stack: 'undo', fresh: false });
   }
 
   // newCard opens the editor on a new card at the end of cell. key is the key that asked
@@ -632,8 +639,8 @@ export class Editor {
 
   onNack({ key, message }) {
     // What was refused never happened: there is nothing to undo of it.
-    this.undoStack = this.undoStack.filter((s) => s.key !== key);
-    this.redoStack = this.redoStack.filter((s) => s.key !== key);
+    this.undoStack = this.undoStack.filter((s) => !s.keys.includes(key));
+    this.redoStack = this.redoStack.filter((s) => !s.keys.includes(key));
     this.announce(message, true);
     this.refresher.force();
   }

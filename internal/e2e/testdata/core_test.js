@@ -6,6 +6,7 @@ import {
   ClientKeys, Replica, applyOp, compareStrings, fromExport, keyBetween, keysBetween, toExport, validateOp,
 } from '/static/live-core.js';
 import { LiveBoard, State } from '/static/live.js';
+import { inverseOps } from '/static/undo.js';
 
 const MAX_FAILURES = 40;
 const results = { pass: 0, fail: 0, failures: [] };
@@ -103,6 +104,29 @@ test('applyOp matches Board.Apply, step by step', (input) => {
       eq(ids(mine[list]), ids(go[list] ?? []), `${what}: order of ${list}`);
     }
   });
+});
+
+test('inverseOps undoes every op of the table, cascades included', (input) => {
+  const s = fromExport(input.start);
+  let undone = 0;
+  input.steps.forEach((step, i) => {
+    const what = `step ${i + 1} (${step.op.op} ${step.op.type} ${step.op.id})`;
+    const before = JSON.stringify(toExport(s));
+    const inv = inverseOps(s, clone(step.op));
+    if (applyOp(s, clone(step.op))) return; // refused: the editor drops its undo step
+    if (JSON.stringify(toExport(s)) === before) return; // nothing changed
+    const t = fromExport(JSON.parse(JSON.stringify(toExport(s))));
+    for (const op of inv) {
+      const err = applyOp(t, clone(op));
+      check(!err, `${what}: the undo op ${op.op} ${op.type} ${op.id} applies (${err?.message ?? ''})`);
+    }
+    eq(JSON.stringify(toExport(t)), before, `${what}: undo gives back the state before it`);
+    undone++;
+  });
+  check(undone > 20, `enough steps were undone (${undone})`);
+  const team = { op: 'delete', type: 'team', id: 'missing' };
+  eq(inverseOps(s, team), [], 'nothing to undo for a missing entity');
+  eq(inverseOps(null, team), [], 'nothing to undo without a state');
 });
 
 test('compareStrings orders by code points, as Go orders bytes', () => {
