@@ -307,8 +307,6 @@ func (c *conn) handleOps(r *room, f inFrame) bool {
 			refuse = blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot edit it", c.p.Role)
 		case !strings.HasPrefix(op.Key, c.client+":") || len(op.Key) == len(c.client)+1:
 			refuse = blueprint.Errorf(blueprint.EINVALID, "every op needs a key of the form <client id>:<number>")
-		case !c.ops.Allow():
-			refuse = blueprint.Errorf(codeRateLimited, "too many edits at once; slow down")
 		default:
 			refuse = op.Validate()
 		}
@@ -321,12 +319,41 @@ func (c *conn) handleOps(r *room, f inFrame) bool {
 	if len(edits) == 0 {
 		return true
 	}
+	if !c.pace(r, len(edits)) {
+		return false
+	}
 	select {
 	case r.submit <- &submission{conn: c, edits: edits}:
 		return true
 	case <-r.done:
 		// The room stopped (shutdown): the ops were not taken. Close so the client resends.
 		c.closeWith(websocket.CloseServiceRestart, "server restarting")
+		return false
+	case <-c.closing:
+		return false
+	}
+}
+
+// pace waits until the connection's op rate allows n more ops. A client sending faster
+// than the rate is slowed down rather than refused: its reader waits, TCP pushes back on
+// the client, and nothing it sent is lost (a client coming back online with many
+// pending ops resends them all). False means the connection or the room ended meanwhile.
+func (c *conn) pace(r *room, n int) bool {
+	res := c.ops.ReserveN(time.Now(), n)
+	if !res.OK() { // n above the burst: cannot happen, as the burst holds a whole frame
+		return false
+	}
+	d := res.Delay()
+	if d == 0 {
+		return true
+	}
+	c.hub.metrics.paced.Inc()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.done:
 		return false
 	case <-c.closing:
 		return false

@@ -54,8 +54,8 @@ type Options struct {
 	LockTTL       time.Duration // a soft lock not refreshed for this long expires
 	IdleTimeout   time.Duration // a room without participants stops after this long
 	CommitTimeout time.Duration
-	OpsPerSecond  float64 // per connection, with a burst of OpsBurst
-	OpsBurst      int
+	OpsPerSecond  float64 // per connection, with a burst of OpsBurst; faster clients are slowed
+	OpsBurst      int     // at least blueprint.MaxOpsPerBatch, so a whole frame fits
 }
 
 func (o Options) withDefaults() Options {
@@ -66,7 +66,8 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.SendQueue, 512)
 	def(&o.MaxBatch, 1000)
-	def(&o.OpsBurst, 400)
+	def(&o.OpsBurst, 2*blueprint.MaxOpsPerBatch)
+	o.OpsBurst = max(o.OpsBurst, blueprint.MaxOpsPerBatch)
 	if o.Horizon <= 0 {
 		o.Horizon = 1000
 	}

@@ -9,6 +9,7 @@ type Metrics struct {
 	opsCommitted  prometheus.Counter
 	deliveries    prometheus.Counter
 	slowDrops     prometheus.Counter
+	paced         prometheus.Counter
 	commitSeconds prometheus.Histogram
 	batchOps      prometheus.Histogram
 }
@@ -24,13 +25,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Ops queued to connections (one op to one connection counts one)."}),
 		slowDrops: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_slow_connections_dropped_total",
 			Help: "Connections dropped because their send queue was full."}),
+		paced: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_ops_paced_total",
+			Help: "Frames of ops held back because their connection sent faster than its op rate."}),
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_commit_seconds",
 			Help: "Duration of group commits.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		batchOps: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_commit_batch_ops",
 			Help: "Ops per group commit.", Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.rooms, m.conns, m.opsCommitted, m.deliveries, m.slowDrops, m.commitSeconds, m.batchOps)
+		reg.MustRegister(m.rooms, m.conns, m.opsCommitted, m.deliveries, m.slowDrops, m.paced, m.commitSeconds, m.batchOps)
 	}
 	return m
 }

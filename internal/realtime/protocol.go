@@ -118,9 +118,8 @@ type errorFrame struct {
 
 // Error codes of error frames beyond the domain's.
 const (
-	codeVersion     = "version"      // unsupported protocol version: reload
-	codeProtocol    = "protocol"     // a frame out of place or malformed
-	codeRateLimited = "rate_limited" // too many frames; slow down
+	codeVersion  = "version"  // unsupported protocol version: reload
+	codeProtocol = "protocol" // a frame out of place or malformed
 )
 
 func mustJSON(v any) []byte {

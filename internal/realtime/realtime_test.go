@@ -508,3 +508,31 @@ func asCloseError(err error, target **websocket.CloseError) bool {
 	}
 	return ok
 }
+
+// TestLive_ManyPendingOpsAfterOffline: an editor who comes back with far more pending ops
+// than the connection's burst gets every one committed. Faster than the op rate, the
+// server slows the client down; it refuses nothing.
+func TestLive_ManyPendingOpsAfterOffline(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{OpsPerSecond: 1000, OpsBurst: 500}, false)
+	b := mustBoard(t, n.store)
+	c := mustConnect(t, n, b.ID, "traveller")
+	c.Drop()
+	const total = 1600
+	for i := range total {
+		if _, err := c.Submit(createCard(fmt.Sprintf("c%d", i), "stage-1", "lane-1", "offline")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "every pending op to be acknowledged", func() bool { return c.Pending() == 0 })
+	if r := c.Rejected(); len(r) != 0 {
+		t.Fatalf("%d ops refused, first: %+v", len(r), r[0])
+	}
+	if got := len(serverState(t, n.store, b.ID).Cards); got != total {
+		t.Fatalf("the server holds %d cards; want %d", got, total)
+	}
+}
