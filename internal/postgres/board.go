@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -15,9 +17,12 @@ import (
 // Store keeps boards in Postgres. It implements blueprint.BoardService.
 //
 // Invariant: a board's row holds seq = the highest sequence in its op log, and state = the
-// result of applying the log, in order, to an empty board. Both change only together, in
-// one transaction that holds the board row's lock (SELECT … FOR UPDATE), so writers in any
-// number of processes are ordered by Postgres and sequences stay gap-free.
+// result of applying the log up to some sequence (the state's own seq, at most snapshotEvery
+// ops behind) to an empty board; the board is that state with the ops after it applied.
+// Both change only in one transaction that holds the board row's lock (SELECT … FOR
+// UPDATE), so writers in any number of processes are ordered by Postgres and sequences
+// stay gap-free. Most commits append ops and bump seq only: rewriting the whole state on
+// every commit would multiply the bytes each commit writes and waits for.
 type Store struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
@@ -30,9 +35,14 @@ type Store struct {
 // as of the last commit made through it, so that a commit does not decode the state
 // again unless another process wrote in between.
 type slot struct {
-	mu    sync.Mutex
-	board *blueprint.Board // nil when unknown
+	mu       sync.Mutex
+	board    *blueprint.Board // nil when unknown
+	stateSeq int64            // the seq of the stored state, when board is known
 }
+
+// snapshotEvery is how many ops a board's stored state may lag behind its log before a
+// commit writes it again.
+const snapshotEvery = 256
 
 // maxCachedBoards bounds the state cache; past it, idle entries are dropped.
 const maxCachedBoards = 1000
@@ -113,9 +123,10 @@ func (s *Store) FindBoard(ctx context.Context, id string) (*blueprint.Board, err
 		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
 	var state []byte
+	var seq int64
 	var created, updated time.Time
-	err := s.pool.QueryRow(ctx, `SELECT state, created_at, updated_at FROM boards WHERE id = $1`, id).
-		Scan(&state, &created, &updated)
+	err := s.pool.QueryRow(ctx, `SELECT state, seq, created_at, updated_at FROM boards WHERE id = $1`, id).
+		Scan(&state, &seq, &created, &updated)
 	if err != nil {
 		return nil, interpretError(err, "board")
 	}
@@ -123,8 +134,41 @@ func (s *Store) FindBoard(ctx context.Context, id string) (*blueprint.Board, err
 	if err != nil {
 		return nil, err
 	}
+	// The ops up to seq were committed with the row read above, so they are all there.
+	if err := replay(ctx, s.pool, b, seq); err != nil {
+		return nil, err
+	}
 	b.CreatedAt, b.UpdatedAt = created, updated
 	return b, nil
+}
+
+// querier is a pool, a connection or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// replay applies to b the logged ops after its seq, up to and including seq to.
+func replay(ctx context.Context, q querier, b *blueprint.Board, to int64) error {
+	if b.Seq >= to {
+		return nil
+	}
+	ops, err := queryOps(ctx, q, b.ID, b.Seq, to, int(to-b.Seq))
+	if err != nil {
+		return err
+	}
+	for _, c := range ops {
+		if c.Seq != b.Seq+1 {
+			return blueprint.Internal(fmt.Errorf("board %s: op %d missing from the log", b.ID, b.Seq+1))
+		}
+		if err := b.Apply(c.Op); err != nil {
+			return blueprint.Internal(fmt.Errorf("board %s: replaying op %d: %w", b.ID, c.Seq, err))
+		}
+		b.Seq = c.Seq
+	}
+	if b.Seq != to {
+		return blueprint.Internal(fmt.Errorf("board %s: the log ends at %d, before %d", b.ID, b.Seq, to))
+	}
+	return nil
 }
 
 func decodeState(id string, state []byte) (*blueprint.Board, error) {
@@ -177,48 +221,70 @@ func (s *Store) listBoards(ctx context.Context, query string, args ...any) ([]bl
 // ApplyEdits applies a batch of edits to one board in one transaction (group commit).
 // See blueprint.BoardService for the contract. Nothing is published here: the caller
 // announces the ops only after this returns, that is after the commit.
-func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error) {
+//
+// The transaction takes two round trips: one pipeline begins it, locks the board row and
+// reads which keys are applied already; the other appends the ops, updates the row and
+// commits. The state is read only when this process's cached copy is not current.
+func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) (_ []blueprint.Result, err error) {
 	if !blueprint.ValidID(boardID) {
 		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
 	sl := s.slot(boardID)
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
-
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return nil, interpretError(err, "board")
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-
-	// Lock the board row; read its state only if our cache is not at its sequence.
 	cached := sl.board
 	sl.board = nil // until this commit succeeds, the cache is not to be trusted
 	cachedSeq := int64(-1)
 	if cached != nil {
 		cachedSeq = cached.Seq
 	}
-	var seq int64
-	var state []byte
-	var created time.Time
-	err = tx.QueryRow(ctx, `SELECT seq, CASE WHEN seq = $2 THEN NULL ELSE state END, created_at
-		FROM boards WHERE id = $1 FOR UPDATE`, boardID, cachedSeq).Scan(&seq, &state, &created)
+
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, interpretError(err, "board")
 	}
-	b := cached
+	defer conn.Release()
+	open := true
+	defer func() {
+		if open { // a connection left inside a transaction is closed by the pool
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+
+	var seq int64
+	var state []byte
+	var created time.Time
+	seen := map[string]int64{}
+	begin := &pgx.Batch{}
+	begin.Queue("BEGIN")
+	begin.Queue(`SELECT seq, CASE WHEN seq = $2 THEN NULL ELSE state END, created_at
+		FROM boards WHERE id = $1 FOR UPDATE`, boardID, cachedSeq).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&seq, &state, &created) })
+	if keys := editKeys(edits); len(keys) > 0 {
+		begin.Queue(`SELECT key, seq FROM ops WHERE board_id = $1 AND key = ANY($2)`, boardID, keys).
+			Query(func(rows pgx.Rows) error {
+				var k string
+				var sq int64
+				_, err := pgx.ForEachRow(rows, []any{&k, &sq}, func() error { seen[k] = sq; return nil })
+				return err
+			})
+	}
+	if err := conn.SendBatch(ctx, begin).Close(); err != nil {
+		return nil, interpretError(err, "board")
+	}
+
+	b, stateSeq := cached, sl.stateSeq
 	if state != nil {
 		if b, err = decodeState(boardID, state); err != nil {
 			return nil, err
 		}
-		b.CreatedAt = created
+		b.CreatedAt, stateSeq = created, b.Seq
+		if err := replay(ctx, conn, b, seq); err != nil {
+			return nil, err
+		}
 	}
 	b.Seq = seq
 
-	seen, err := appliedKeys(ctx, tx, boardID, edits)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now().UTC()
 	results := make([]blueprint.Result, len(edits))
 	var applied []blueprint.Edit
@@ -242,54 +308,64 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 		applied = append(applied, e)
 		seqs = append(seqs, seq)
 	}
+	b.Seq = seq
 	if len(applied) == 0 {
-		b.Seq = seq
-		sl.board = b // nothing changed: the state read above is still current
+		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+			return nil, interpretError(err, "board")
+		}
+		open = false
+		sl.board, sl.stateSeq = b, stateSeq // nothing changed: the state read above is current
 		return results, nil
 	}
-	b.Seq, b.UpdatedAt = seq, now
-	newState, err := blueprint.MarshalBoard(b)
-	if err != nil {
-		return nil, blueprint.Internal(err)
-	}
-	if err := insertOps(ctx, tx, boardID, applied, seqs, now); err != nil {
+	b.UpdatedAt = now
+
+	commit := &pgx.Batch{}
+	if err := queueOps(commit, boardID, applied, seqs, now); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
-		WHERE id = $1`, boardID, seq, newState, b.Title, len(b.Cards), now); err != nil {
+	if seq-stateSeq >= snapshotEvery {
+		newState, err := blueprint.MarshalBoard(b)
+		if err != nil {
+			return nil, blueprint.Internal(err)
+		}
+		commit.Queue(`UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
+			WHERE id = $1`, boardID, seq, newState, b.Title, len(b.Cards), now)
+		stateSeq = seq
+	} else {
+		commit.Queue(`UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5
+			WHERE id = $1`, boardID, seq, b.Title, len(b.Cards), now)
+	}
+	commit.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, commit).Close(); err != nil {
 		return nil, interpretError(err, "board")
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, interpretError(err, "board")
-	}
-	sl.board = b
+	open = false
+	sl.board, sl.stateSeq = b, stateSeq
 	return results, nil
 }
 
-// appliedKeys returns the sequences of the batch's keys that the board's log already holds.
-func appliedKeys(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint.Edit) (map[string]int64, error) {
+// editKeys returns the idempotency keys of a batch.
+func editKeys(edits []blueprint.Edit) []string {
 	var keys []string
 	for _, e := range edits {
 		if e.Op.Key != "" {
 			keys = append(keys, e.Op.Key)
 		}
 	}
-	seen := make(map[string]int64, len(keys))
-	if len(keys) == 0 {
-		return seen, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT key, seq FROM ops WHERE board_id = $1 AND key = ANY($2)`, boardID, keys)
-	if err != nil {
-		return nil, interpretError(err, "ops")
-	}
-	var k string
-	var sq int64
-	_, err = pgx.ForEachRow(rows, []any{&k, &sq}, func() error { seen[k] = sq; return nil })
-	return seen, interpretError(err, "ops")
+	return keys
 }
 
 // insertOps appends ops to a board's log in one statement.
 func insertOps(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint.Edit, seqs []int64, at time.Time) error {
+	b := &pgx.Batch{}
+	if err := queueOps(b, boardID, edits, seqs, at); err != nil {
+		return err
+	}
+	return interpretError(tx.SendBatch(ctx, b).Close(), "op")
+}
+
+// queueOps queues the statement that appends ops to a board's log.
+func queueOps(b *pgx.Batch, boardID string, edits []blueprint.Edit, seqs []int64, at time.Time) error {
 	keys := make([]string, len(edits))
 	authors := make([]string, len(edits))
 	bodies := make([]string, len(edits))
@@ -303,17 +379,22 @@ func insertOps(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint
 		}
 		bodies[i] = string(data)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO ops (board_id, seq, key, author, op, created_at)
+	b.Queue(`INSERT INTO ops (board_id, seq, key, author, op, created_at)
 		SELECT $1, t.seq, NULLIF(t.key, ''), t.author, t.op::jsonb, $6
 		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(seq, key, author, op)`,
 		boardID, seqs, keys, authors, bodies, at)
-	return interpretError(err, "op")
+	return nil
 }
 
 // OpsSince returns up to limit ops of a board with sequence > after, in order.
 func (s *Store) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]blueprint.Committed, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seq, key, author, op, created_at FROM ops
-		WHERE board_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, boardID, after, limit)
+	return queryOps(ctx, s.pool, boardID, after, math.MaxInt64, limit)
+}
+
+// queryOps returns up to limit ops of a board with after < sequence <= to, in order.
+func queryOps(ctx context.Context, q querier, boardID string, after, to int64, limit int) ([]blueprint.Committed, error) {
+	rows, err := q.Query(ctx, `SELECT seq, key, author, op, created_at FROM ops
+		WHERE board_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`, boardID, after, to, limit)
 	if err != nil {
 		return nil, interpretError(err, "ops")
 	}

@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lastmile/internal/blueprint"
 	"lastmile/internal/postgres"
 	"lastmile/internal/postgres/pgtest"
 )
 
-func mustStore(t *testing.T) *postgres.Store {
+func mustStore(t testing.TB) *postgres.Store {
 	t.Helper()
 	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
 	if err != nil {
@@ -24,7 +25,7 @@ func mustStore(t *testing.T) *postgres.Store {
 	return postgres.NewStore(pool)
 }
 
-func mustBoard(t *testing.T, s *postgres.Store, template string) *blueprint.Board {
+func mustBoard(t testing.TB, s *postgres.Store, template string) *blueprint.Board {
 	t.Helper()
 	title, ops, err := blueprint.TemplateOps(template, nil)
 	if err != nil {
@@ -150,7 +151,7 @@ func TestStore_SequenceGapFreeUnderConcurrentWriters(t *testing.T) {
 	}
 	b := mustBoard(t, stores[0], blueprint.TemplateServiceBlueprint)
 
-	const writers, perWriter = 8, 25
+	const writers, perWriter = 8, 50
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
@@ -229,5 +230,74 @@ func TestMigrations_UpDownUp(t *testing.T) {
 	}
 	if err := m.Ready(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The stored state is rewritten only every so many ops; in between, readers apply the
+// ops after it. A store with a cold cache (another process) must see the same board as
+// the log's replay at every point, and write on top of it.
+func TestStore_StateLagsTheLogAndReadersCatchUp(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewURL(t)
+	open := func() (*postgres.Store, *pgxpool.Pool) {
+		pool, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		return postgres.NewStore(pool), pool
+	}
+	writer, pool := open()
+	b := mustBoard(t, writer, blueprint.TemplateServiceBlueprint)
+	maxLag := int64(0)
+	for i := range 700 {
+		s := writer
+		if i%100 == 99 {
+			s, _ = open() // now and then a cold store writes, reading state and log itself
+		}
+		id := fmt.Sprintf("c%d", i%40)
+		op := cardOp("", id, "stage-1", "lane-1", "V", fmt.Sprint(i))
+		switch {
+		case i >= 40 && i%7 == 0:
+			op = blueprint.Op{Action: blueprint.ActionDelete, Type: blueprint.TypeCard, ID: id}
+		case i >= 40:
+			op = blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeCard, ID: id, Fields: blueprint.Fields{Text: str(fmt.Sprint(i))}}
+		}
+		if _, err := s.ApplyEdits(ctx, b.ID, []blueprint.Edit{{Author: "t", Op: op}}); err != nil {
+			t.Fatal(err)
+		}
+		var stateSeq, seq int64
+		if err := pool.QueryRow(ctx, `SELECT (state->>'seq')::bigint, seq FROM boards WHERE id = $1`, b.ID).Scan(&stateSeq, &seq); err != nil {
+			t.Fatal(err)
+		}
+		maxLag = max(maxLag, seq-stateSeq)
+		if i%50 != 0 && i != 699 {
+			continue
+		}
+		cold, _ := open()
+		got, err := cold.FindBoard(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Seq != seq {
+			t.Fatalf("after %d commits: FindBoard at seq %d; the log is at %d", i+1, got.Seq, seq)
+		}
+		log, err := cold.OpsSince(ctx, b.ID, 0, 100000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		replay := blueprint.NewBoard(b.ID, "", b.Template)
+		for _, c := range log {
+			if err := replay.Apply(c.Op); err != nil {
+				t.Fatalf("replaying seq %d: %v", c.Seq, err)
+			}
+		}
+		replay.Seq = seq
+		if diff := cmp.Diff(exportJSON(t, got), exportJSON(t, replay)); diff != "" {
+			t.Fatalf("after %d commits, the board read differs from the replay of the log (-read +replay):\n%s", i+1, diff)
+		}
+	}
+	if maxLag == 0 || maxLag >= 256 {
+		t.Fatalf("the stored state lagged at most %d ops behind the log; want between 1 and 255", maxLag)
 	}
 }
