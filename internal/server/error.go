@@ -10,8 +10,12 @@ import (
 	"lastmile/web"
 )
 
+// codeMethod is the code of a request whose method the route does not take.
+const codeMethod = "method_not_allowed"
+
 // statusOf maps an error code to its HTTP status.
 var statusOf = map[string]int{
+	codeMethod:              http.StatusMethodNotAllowed,
 	blueprint.EINVALID:      http.StatusBadRequest,
 	blueprint.ENOTFOUND:     http.StatusNotFound,
 	blueprint.ECONFLICT:     http.StatusConflict,

@@ -118,8 +118,13 @@ func New(cfg Config) *Server {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, blueprint.Errorf(blueprint.ENOTFOUND, "no page at %s", r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, blueprint.Errorf(blueprint.EINVALID, "method %s is not allowed on %s", r.Method, r.URL.Path))
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if r.Match(chi.NewRouteContext(), m, req.URL.Path) {
+				w.Header().Add("Allow", m)
+			}
+		}
+		s.fail(w, req, blueprint.Errorf(codeMethod, "method %s is not allowed on %s", req.Method, req.URL.Path))
 	})
 
 	r.Get("/livez", s.handleLivez)

@@ -594,6 +594,7 @@ func TestBadInput(t *testing.T) {
 		{"TooManyOps", "POST", opsPath, string(mustJSON(t, manyOps)), 413, []string{"at most 500 ops", "501"}},
 		{"TextTooLong", "POST", opsPath, string(mustJSON(t, []blueprint.Op{{Action: "update", Type: "card", ID: "c1",
 			Fields: blueprint.Fields{Text: str(strings.Repeat("é", blueprint.MaxTextLen+1))}}})), 413, []string{"text", "4000"}},
+		{"WrongMethod", "DELETE", opsPath, ``, 405, []string{"method DELETE is not allowed"}},
 		{"UnknownBoard", "POST", "/api/boards/nosuchboard/ops", "[" + rename + "]", 404, []string{"board not found"}},
 		{"UnknownBoardGet", "GET", "/api/boards/nosuchboard", ``, 404, []string{"board not found"}},
 		{"UnknownCard", "POST", opsPath, `[{"op": "update", "type": "card", "id": "nope", "fields": {"text": "x"}}]`,
@@ -626,6 +627,9 @@ func TestBadInput(t *testing.T) {
 			before, boards := e.mustExport(t, b.ID), e.mustList(t)
 			r := e.do(t, tt.method, tt.path, strings.NewReader(tt.body), "Content-Type", "application/json")
 			wantAPIError(t, r, tt.status, tt.words...)
+			if tt.status == http.StatusMethodNotAllowed && strings.Join(r.header.Values("Allow"), ", ") != "GET, POST" {
+				t.Errorf("Allow = %q; want GET, POST", r.header.Values("Allow"))
+			}
 			if diff := cmp.Diff(before, e.mustExport(t, b.ID)); diff != "" {
 				t.Errorf("board changed (-before +after):\n%s", diff)
 			}
