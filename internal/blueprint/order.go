@@ -27,7 +27,15 @@ func ValidOrder(key string) bool {
 
 // KeyBetween returns a key that sorts strictly between a and b. An empty a means "before
 // everything", an empty b "after everything". a must sort before b when both are given.
+//
+// At the ends, the key steps by one digit from its neighbour rather than halving the gap,
+// so that appending (or prepending) again and again grows keys by one digit every thirty
+// or so insertions instead of every five or six.
 func KeyBetween(a, b string) (string, error) {
+	return between(a, b, true)
+}
+
+func between(a, b string, step bool) (string, error) {
 	if a != "" && !ValidOrder(a) {
 		return "", Errorf(EINVALID, "invalid order key %q", a)
 	}
@@ -37,13 +45,51 @@ func KeyBetween(a, b string) (string, error) {
 	if a != "" && b != "" && a >= b {
 		return "", Errorf(EINVALID, "order key %q does not sort before %q", a, b)
 	}
-	// Repeated insertion at the same spot grows keys by about one digit every five or six
-	// insertions; past MaxOrderLen the key would be refused by Validate, so say so here.
-	k := midpoint(a, b)
+	// Repeated insertion at the same spot inside a list grows keys by about one digit every
+	// five or six insertions; past MaxOrderLen the key would be refused by Validate, so say
+	// so here.
+	var k string
+	switch {
+	case step && a != "" && b == "":
+		k = stepAfter(a)
+	case step && a == "" && b != "":
+		k = stepBefore(b)
+	default:
+		k = midpoint(a, b)
+	}
 	if len(k) > MaxOrderLen {
 		return "", Errorf(ETOOLARGE, "no order key of at most %d digits sorts between %q and %q", MaxOrderLen, truncate(a, 40), truncate(b, 40))
 	}
 	return k, nil
+}
+
+// stepAfter returns a short key after a: its first digit plus one, or, when that digit is
+// the last, that digit and a key after the rest.
+func stepAfter(a string) string {
+	if a == "" {
+		return midpoint("", "")
+	}
+	d := strings.IndexByte(orderDigits, a[0])
+	if d < len(orderDigits)-1 {
+		return orderDigits[d+1 : d+2]
+	}
+	return a[:1] + stepAfter(a[1:])
+}
+
+// stepBefore returns a short key before b (a valid key): its first digit minus one; or,
+// from '1', "1" itself when b is longer and "0z" when not; or, from '0', that digit and
+// a key before the rest.
+func stepBefore(b string) string {
+	switch d := strings.IndexByte(orderDigits, b[0]); {
+	case d > 1:
+		return orderDigits[d-1 : d]
+	case d == 1 && len(b) > 1:
+		return b[:1]
+	case d == 1:
+		return "0" + orderDigits[len(orderDigits)-1:]
+	default:
+		return b[:1] + stepBefore(b[1:])
+	}
 }
 
 // midpoint returns the shortest-ish key between a and b ("" for b means 1).
@@ -97,10 +143,10 @@ func KeysBetween(a, b string, n int) ([]string, error) {
 		return nil, nil
 	}
 	if n == 1 {
-		k, err := KeyBetween(a, b)
+		k, err := between(a, b, false)
 		return []string{k}, err
 	}
-	mid, err := KeyBetween(a, b)
+	mid, err := between(a, b, false)
 	if err != nil {
 		return nil, err
 	}

@@ -163,14 +163,17 @@ func TestKeyBetween(t *testing.T) {
 		// the list strictly ascending. Keys grow linearly with repeated insertion at one
 		// spot; the first few hundred insertions must fit in MaxOrderLen, and past the
 		// limit KeyBetween must refuse with ETOOLARGE rather than return a bad key.
+		// At the ends (appending, prepending), keys step by one digit: 1,000 insertions
+		// there stay short.
 		const n, reasonable = 1000, 500
 		for _, tt := range []struct {
-			name string
-			pos  func(len int) int
+			name   string
+			pos    func(len int) int
+			atEnds bool
 		}{
-			{"Front", func(int) int { return 0 }},
-			{"Back", func(n int) int { return n }},
-			{"Middle", func(n int) int { return n / 2 }},
+			{"Front", func(int) int { return 0 }, true},
+			{"Back", func(n int) int { return n }, true},
+			{"Middle", func(n int) int { return n / 2 }, false},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				keys := []string{mustKeyBetween(t, "", "")}
@@ -223,6 +226,9 @@ func TestKeyBetween(t *testing.T) {
 				}
 				t.Logf("%s: longest key %s insertions; limit %d %s",
 					tt.name, strings.Join(seen, ", "), blueprint.MaxOrderLen, limit)
+				if tt.atEnds && (limitAt > 0 || lengths[1000] > 40) {
+					t.Errorf("%s: %d insertions at an end should stay short: longest key %v, %s", tt.name, n, lengths, limit)
+				}
 			})
 		}
 	})

@@ -87,12 +87,19 @@ export function validOrder(key) {
  * where the Go implementation returns an error.
  */
 export function keyBetween(a, b) {
+  return between(a, b, true);
+}
+
+function between(a, b, step) {
   if (a !== '' && !validOrder(a)) throw new LiveError(Code.INVALID, `invalid order key ${JSON.stringify(a)}`);
   if (b !== '' && !validOrder(b)) throw new LiveError(Code.INVALID, `invalid order key ${JSON.stringify(b)}`);
   if (a !== '' && b !== '' && a >= b) { // ASCII only here, so code units sort as bytes
     throw new LiveError(Code.INVALID, `order key ${JSON.stringify(a)} does not sort before ${JSON.stringify(b)}`);
   }
-  const k = midpoint(a, b);
+  let k;
+  if (step && a !== '' && b === '') k = stepAfter(a);
+  else if (step && a === '' && b !== '') k = stepBefore(b);
+  else k = midpoint(a, b);
   if (k.length > Limits.orderLen) {
     throw new LiveError(Code.TOO_LARGE, `no order key of at most ${Limits.orderLen} digits sorts between these keys`);
   }
@@ -102,10 +109,26 @@ export function keyBetween(a, b) {
 /** keysBetween returns n ascending keys between a and b, spread evenly. */
 export function keysBetween(a, b, n) {
   if (n <= 0) return [];
-  if (n === 1) return [keyBetween(a, b)];
-  const mid = keyBetween(a, b);
+  if (n === 1) return [between(a, b, false)];
+  const mid = between(a, b, false);
   const half = Math.floor(n / 2);
   return [...keysBetween(a, mid, half), mid, ...keysBetween(mid, b, n - half - 1)];
+}
+
+// stepAfter returns a short key after a, as blueprint's stepAfter.
+function stepAfter(a) {
+  if (a === '') return midpoint('', '');
+  const d = DIGITS.indexOf(a[0]);
+  if (d < DIGITS.length - 1) return DIGITS[d + 1];
+  return a[0] + stepAfter(a.slice(1));
+}
+
+// stepBefore returns a short key before b, as blueprint's stepBefore.
+function stepBefore(b) {
+  const d = DIGITS.indexOf(b[0]);
+  if (d > 1) return DIGITS[d - 1];
+  if (d === 1) return b.length > 1 ? b[0] : `0${DIGITS[DIGITS.length - 1]}`;
+  return b[0] + stepBefore(b.slice(1));
 }
 
 function midpoint(a, b) {
