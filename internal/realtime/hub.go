@@ -244,6 +244,26 @@ type Participant struct {
 	// GrantID names the share link the role comes from ("" when it does not): Revoke
 	// closes the connections of a grant.
 	GrantID string
+	// UserID names the account of the connection ("" for a guest): RevokeMember closes
+	// the connections of a user.
+	UserID string
+}
+
+// revocation names the connections of a board that must close: those of a grant, or
+// those of a user.
+type revocation struct {
+	grant, user string
+}
+
+func (v revocation) reason() string {
+	if v.grant != "" {
+		return "your access to this board was revoked"
+	}
+	return "your role on this board changed: reload the page"
+}
+
+func (v revocation) matches(p Participant) bool {
+	return (v.grant != "" && p.GrantID == v.grant) || (v.user != "" && p.UserID == v.user)
 }
 
 // Revoke closes, with code 1008 (policy violation), every connection of this process to
@@ -259,13 +279,31 @@ func (h *Hub) Revoke(boardID, grantID string) {
 		h.revoked = map[string]bool{}
 	}
 	h.revoked[grantID] = true // refuses a connection authorised just before and admitted after
+	h.mu.Unlock()
+	h.closeMatching(boardID, revocation{grant: grantID})
+}
+
+// RevokeMember closes, with code 1008, every connection of this process to boardID
+// opened by the user userID, whatever its role came from. The caller has changed or
+// removed the user's membership in storage first: the client, told to reload, comes back
+// with the role it has now. It returns once the room has closed them, or at once when
+// the board has no room here.
+func (h *Hub) RevokeMember(boardID, userID string) {
+	if userID == "" {
+		return
+	}
+	h.closeMatching(boardID, revocation{user: userID})
+}
+
+func (h *Hub) closeMatching(boardID string, v revocation) {
+	h.mu.Lock()
 	r := h.rooms[boardID]
 	h.mu.Unlock()
 	if r == nil {
 		return
 	}
 	select {
-	case r.revoke <- grantID:
+	case r.revoke <- v:
 	case <-r.done:
 	case <-h.ctx.Done():
 	}

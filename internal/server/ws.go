@@ -20,6 +20,9 @@ type Participant struct {
 	// GrantID is the share link the role comes from, "" otherwise: revoking the link
 	// closes the connection.
 	GrantID string
+	// UserID is the caller's account, "" for a guest: removing the member or changing
+	// their role closes the connection.
+	UserID string
 }
 
 // handleWebsocket serves GET /boards/{id}/ws: it checks that the board exists, that the
@@ -42,11 +45,17 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered with an error already
 	}
 	acc := accessFrom(r)
-	name := sessionFrom(r).Name()
+	sess := sessionFrom(r)
+	name := sess.Name()
 	if name == "" {
 		name = r.URL.Query().Get("name")
 	}
-	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit), GrantID: acc.GrantID})
+	var userID string
+	if sess != nil {
+		userID = sess.UserID
+	}
+	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit),
+		GrantID: acc.GrantID, UserID: userID})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the
