@@ -99,6 +99,13 @@ func (b *browser) dial(base, boardID string) *websocket.Conn {
 // unless the close code is 1008.
 func closedWithin(t *testing.T, ws *websocket.Conn, start time.Time) time.Duration {
 	t.Helper()
+	return closedWith(t, ws, start, websocket.ClosePolicyViolation)
+}
+
+// closedWith reads until ws ends and returns how long that took after start; it fails
+// unless the close code is code.
+func closedWith(t *testing.T, ws *websocket.Conn, start time.Time, code int) time.Duration {
+	t.Helper()
 	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
 		var f map[string]any
@@ -106,8 +113,8 @@ func closedWithin(t *testing.T, ws *websocket.Conn, start time.Time) time.Durati
 		if err == nil {
 			continue
 		}
-		if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
-			t.Fatalf("socket ended with %v; want close 1008", err)
+		if !websocket.IsCloseError(err, code) {
+			t.Fatalf("socket ended with %v; want close %d", err, code)
 		}
 		return time.Since(start)
 	}
@@ -159,6 +166,33 @@ func TestRevokeAcrossProcesses(t *testing.T) {
 		if status, _ := guest.do("GET", b, "/boards/"+board, nil); status != http.StatusForbidden {
 			t.Fatalf("board page on the second process after revocation: %d", status)
 		}
+	})
+
+	// When a process loses the connection on which it hears revocations, it cannot know
+	// what it missed: once it listens again, sockets that came through a link or a
+	// membership reconnect (1012) and have their access checked again.
+	t.Run("ListenerLost", func(t *testing.T) {
+		status, body := owner.do("POST", a, "/boards/"+board+"/share", url.Values{"role": {"editor"}})
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+		if status != http.StatusCreated || err != nil {
+			t.Fatalf("create link: %d", status)
+		}
+		link, _ := url.Parse(doc.Find(`[data-testid="new-share-url"]`).AttrOr("value", ""))
+		guest := newBrowser(t)
+		if status, _ := guest.do("GET", b, link.Path, nil); status != http.StatusOK {
+			t.Fatalf("open the link: %d", status)
+		}
+		if status, _ := guest.do("POST", b, link.Path, url.Values{"name": {"Grace"}}); status != http.StatusSeeOther {
+			t.Fatalf("join: %d", status)
+		}
+		ws := guest.dial(b, board)
+		start := time.Now()
+		mustExecURL(t, dsn, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`)
+		if d := closedWith(t, ws, start, websocket.CloseServiceRestart); d > 5*time.Second {
+			t.Fatalf("the socket was closed after %v", d)
+		}
+		guest.dial(b, board) // access still valid: the reconnect is welcomed
 	})
 
 	t.Run("Member", func(t *testing.T) {

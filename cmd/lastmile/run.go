@@ -125,16 +125,20 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	var background sync.WaitGroup
 	background.Add(2)
 	go func() { defer background.Done(); notifier.Run(bg) }()
-	go func() {
-		defer background.Done()
-		postgres.ListenAll(bg, *dsn, log, postgres.Handlers{Ops: hub.Notify, Resync: hub.Resync, Access: func(board, kind, id string) {
+	listen := postgres.Handlers{
+		Ops: hub.Notify,
+		// Notifications may have been missed: rooms read the log again, and sockets whose
+		// access may have been revoked meanwhile reconnect through a fresh check.
+		Resync: func() { hub.Resync(); hub.Reauthorize() },
+		Access: func(board, kind, id string) {
 			if kind == postgres.AccessGrant {
 				hub.Revoke(board, id)
 			} else {
 				hub.RevokeMember(board, id)
 			}
-		}})
-	}()
+		},
+	}
+	go func() { defer background.Done(); postgres.ListenAll(bg, *dsn, log, listen) }()
 	defer func() { stopBackground(); background.Wait() }()
 
 	srv := server.New(server.Config{

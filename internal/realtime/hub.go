@@ -253,9 +253,22 @@ type Participant struct {
 // those of a user.
 type revocation struct {
 	grant, user string
+	// all names every connection whose role comes from a grant or a membership; they
+	// close with 1012, to come back at once through a fresh check of their access.
+	all bool
+}
+
+func (v revocation) code() int {
+	if v.all {
+		return websocket.CloseServiceRestart
+	}
+	return websocket.ClosePolicyViolation
 }
 
 func (v revocation) reason() string {
+	if v.all {
+		return "checking access again: reconnect"
+	}
 	if v.grant != "" {
 		return "your access to this board was revoked"
 	}
@@ -263,6 +276,9 @@ func (v revocation) reason() string {
 }
 
 func (v revocation) matches(p Participant) bool {
+	if v.all {
+		return p.GrantID != "" || p.UserID != ""
+	}
 	return (v.grant != "" && p.GrantID == v.grant) || (v.user != "" && p.UserID == v.user)
 }
 
@@ -293,6 +309,23 @@ func (h *Hub) RevokeMember(boardID, userID string) {
 		return
 	}
 	h.closeMatching(boardID, revocation{user: userID})
+}
+
+// Reauthorize closes, with code 1012 (service restart), every connection of this process
+// whose role comes from a share link or a membership, so that each reconnects through a
+// fresh check of its access. It is for when revocations may have been missed, as after
+// the loss of the connection that listens for other processes' notifications.
+// Connections to open boards stay.
+func (h *Hub) Reauthorize() {
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.rooms))
+	for id := range h.rooms {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	for _, id := range ids {
+		h.closeMatching(id, revocation{all: true})
+	}
 }
 
 func (h *Hub) closeMatching(boardID string, v revocation) {

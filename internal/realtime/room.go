@@ -100,7 +100,7 @@ func (r *room) run() {
 		case v := <-r.revoke:
 			for c := range r.conns {
 				if v.matches(c.p) {
-					c.closeWith(websocket.ClosePolicyViolation, v.reason())
+					c.closeWith(v.code(), v.reason())
 				}
 			}
 		case <-r.remote:
