@@ -23,6 +23,29 @@ func withAccounts(cfg *server.Config, n *node) {
 	cfg.RevokeMember = func(boardID, userID string) { n.live.current().RevokeMember(boardID, userID) }
 }
 
+// signUp makes an account in the tab, which lands on the home page, signed in.
+func signUp(t *testing.T, tab context.Context, n *node, email string) {
+	t.Helper()
+	run(t, tab, "signing up", waitLive,
+		chromedp.Navigate(n.url+"/signup?lang=en"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="signup-form"] input[name="email"]`), email),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="signup-form"] input[name="password"]`), "correct horse battery"),
+		chromedp.Submit(chromedp.CSS(`[data-testid="signup-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-board-form"]`)))
+}
+
+// signUpWithBoard makes an account in the tab and a board from the home page's form; the
+// tab shows the board, live. It returns the board's id.
+func signUpWithBoard(t *testing.T, tab context.Context, n *node, email string) string {
+	t.Helper()
+	signUp(t, tab, n, email)
+	run(t, tab, "making a board", waitLive,
+		chromedp.Submit(chromedp.CSS(`[data-testid="new-board-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-form"]`)))
+	waitState(t, tab, "connected")
+	return eval[string](t, tab, `document.querySelector('article.board').dataset.boardId`)
+}
+
 // forgeScript opens a second websocket to the board from the page, as a hostile script
 // would, says hello, sends an op renaming the board, and resolves with the first frame
 // that answers the op (a nack or an error), or with what ended the connection.
@@ -51,16 +74,7 @@ func TestViewerLink(t *testing.T) {
 	// The facilitator signs up, makes a board and a viewer link, in a browser of their own.
 	fac := newTab(t, chromedp.WithNewBrowserContext())
 	watchConsole(t, fac, false)
-	run(t, fac, "signing up", waitLive,
-		chromedp.Navigate(n.url+"/signup?lang=en"),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="signup-form"] input[name="email"]`), "facilitator@example.org"),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid="signup-form"] input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="signup-form"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-board-form"]`)),
-		chromedp.Submit(chromedp.CSS(`[data-testid="new-board-form"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-form"]`)))
-	waitState(t, fac, "connected")
-	boardID := eval[string](t, fac, `document.querySelector('article.board').dataset.boardId`)
+	boardID := signUpWithBoard(t, fac, n, "facilitator@example.org")
 	run(t, fac, "making a viewer link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "viewer"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="share-form"] input[name="label"]`), "Workshop wall"),
