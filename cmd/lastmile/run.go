@@ -158,7 +158,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		AllowedOrigins: splitList(m.Getenv("LASTMILE_ORIGINS")),
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
 			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
-				GrantID: who.GrantID, UserID: who.UserID})
+				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt})
 		},
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {

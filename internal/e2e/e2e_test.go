@@ -279,7 +279,8 @@ func (l *liveSwitch) serve(ws *websocket.Conn, boardID string, p server.Particip
 		delete(l.conns, ws)
 		l.mu.Unlock()
 	}()
-	hub.Serve(ws, boardID, realtime.Participant{Name: p.Name, Role: p.Role, CanEdit: p.CanEdit, GrantID: p.GrantID, UserID: p.UserID})
+	hub.Serve(ws, boardID, realtime.Participant{Name: p.Name, Role: p.Role, CanEdit: p.CanEdit, GrantID: p.GrantID, UserID: p.UserID,
+		AuthorizedAt: p.AuthorizedAt})
 }
 
 // cut drops every websocket without a close frame and refuses new ones until restore.

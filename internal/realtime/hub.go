@@ -101,7 +101,13 @@ type Hub struct {
 	rooms   map[string]*room
 	closed  bool
 	revoked map[string]bool // grant ids revoked while this process ran
+	// changed holds when a member's role last changed (key: board, NUL, user id), for
+	// memberMemory: long enough for a connection authorised before to have joined.
+	changed map[string]time.Time
 }
+
+// memberMemory is how long the hub remembers a change of a member's role.
+const memberMemory = time.Minute
 
 // NewHub returns a hub over store. broker may be nil (a single process); metrics may be nil.
 func NewHub(store Store, broker Broker, log *slog.Logger, metrics *Metrics, opts Options) *Hub {
@@ -247,6 +253,10 @@ type Participant struct {
 	// UserID names the account of the connection ("" for a guest): RevokeMember closes
 	// the connections of a user.
 	UserID string
+	// AuthorizedAt is a time before the role was read from storage. A connection whose
+	// user's membership changed after it is refused when it joins its room, since its
+	// role may be the old one. Zero skips that check.
+	AuthorizedAt time.Time
 }
 
 // revocation names the connections of a board that must close: those of a grant, or
@@ -308,7 +318,31 @@ func (h *Hub) RevokeMember(boardID, userID string) {
 	if userID == "" {
 		return
 	}
+	now := time.Now()
+	h.mu.Lock()
+	if h.changed == nil {
+		h.changed = map[string]time.Time{}
+	}
+	for k, at := range h.changed {
+		if now.Sub(at) > memberMemory {
+			delete(h.changed, k)
+		}
+	}
+	h.changed[boardID+"\x00"+userID] = now // refuses a connection authorised before, admitted after
+	h.mu.Unlock()
 	h.closeMatching(boardID, revocation{user: userID})
+}
+
+// staleMember reports whether p's user had their membership of boardID changed after p
+// was authorised.
+func (h *Hub) staleMember(boardID string, p Participant) bool {
+	if p.UserID == "" || p.AuthorizedAt.IsZero() {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	at, ok := h.changed[boardID+"\x00"+p.UserID]
+	return ok && !at.Before(p.AuthorizedAt)
 }
 
 // Reauthorize closes, with code 1012 (service restart), every connection of this process

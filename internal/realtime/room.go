@@ -322,7 +322,11 @@ func (r *room) send(c *conn, m outMsg) {
 // client sees every sequence exactly once.
 func (r *room) admit(c *conn) {
 	if r.hub.isRevoked(c.p.GrantID) {
-		c.closeWith(websocket.ClosePolicyViolation, "your access to this board was revoked")
+		c.closeWith(websocket.ClosePolicyViolation, revocation{grant: c.p.GrantID}.reason())
+		return
+	}
+	if r.hub.staleMember(r.id, c.p) {
+		c.closeWith(websocket.ClosePolicyViolation, revocation{user: c.p.UserID}.reason())
 		return
 	}
 	r.catchUp()

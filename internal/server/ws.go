@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -23,6 +24,8 @@ type Participant struct {
 	// UserID is the caller's account, "" for a guest: removing the member or changing
 	// their role closes the connection.
 	UserID string
+	// AuthorizedAt is a time before the caller's role was read from storage.
+	AuthorizedAt time.Time
 }
 
 // handleWebsocket serves GET /boards/{id}/ws: it checks that the board exists, that the
@@ -55,7 +58,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		userID = sess.UserID
 	}
 	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit),
-		GrantID: acc.GrantID, UserID: userID})
+		GrantID: acc.GrantID, UserID: userID, AuthorizedAt: accessTime(r)})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the
