@@ -53,6 +53,16 @@ type BoardView struct {
 	Role string
 	// Share is the share-link panel, for the facilitator only.
 	Share *ShareView
+	// Members is the members panel, for the facilitator only.
+	Members *MembersView
+}
+
+// MembersView is the facilitator's list of a board's members and of the guests who came
+// through its share links. Self is the reader's user id.
+type MembersView struct {
+	Members []auth.Member
+	Guests  []auth.Guest
+	Self    string
 }
 
 // ShareView is the facilitator's list of share links and the address of a link just
@@ -127,4 +137,13 @@ func cardText(b *blueprint.Board, id string) string {
 		return c.Text
 	}
 	return id
+}
+
+// canEdit is the value of the board's data-can-edit attribute: board.js loads the editor
+// only when it is "true".
+func canEdit(v *BoardView) string {
+	if v.ReadOnly {
+		return "false"
+	}
+	return "true"
 }

@@ -125,16 +125,40 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	var background sync.WaitGroup
 	background.Add(2)
 	go func() { defer background.Done(); notifier.Run(bg) }()
-	go func() { defer background.Done(); postgres.Listen(bg, *dsn, log, hub.Notify, hub.Resync) }()
+	listen := postgres.Handlers{
+		Ops: hub.Notify,
+		// Notifications may have been missed: rooms read the log again, and sockets whose
+		// access may have been revoked meanwhile reconnect through a fresh check.
+		Resync: func() { hub.Resync(); hub.Reauthorize() },
+		Access: func(board, kind, id string) {
+			if kind == postgres.AccessGrant {
+				hub.Revoke(board, id)
+			} else {
+				hub.RevokeMember(board, id)
+			}
+		},
+	}
+	go func() { defer background.Done(); postgres.ListenAll(bg, *dsn, log, listen) }()
 	defer func() { stopBackground(); background.Wait() }()
 
 	srv := server.New(server.Config{
 		Boards: store, Editor: hub, Catalog: catalog, Logger: log,
-		Accounts: store, Revoke: hub.Revoke,
+		Accounts: store,
+		// Access taken away closes this process's sockets at once, and every other
+		// process's through a notification.
+		Revoke: func(boardID, grantID string) {
+			hub.Revoke(boardID, grantID)
+			notifier.PublishAccess(context.Background(), boardID, postgres.AccessGrant, grantID)
+		},
+		RevokeMember: func(boardID, userID string) {
+			hub.RevokeMember(boardID, userID)
+			notifier.PublishAccess(context.Background(), boardID, postgres.AccessUser, userID)
+		},
 		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		AllowedOrigins: splitList(m.Getenv("LASTMILE_ORIGINS")),
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
-			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit, GrantID: who.GrantID})
+			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
+				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt})
 		},
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {

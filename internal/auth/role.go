@@ -12,6 +12,12 @@ const (
 	None        Role = ""
 )
 
+// MemberRoles are the roles a member may have, from most to least powerful.
+var MemberRoles = []Role{Facilitator, Editor, Commenter, Viewer}
+
+// ValidMemberRole reports whether r is a role a member may have.
+func ValidMemberRole(r Role) bool { return r == Facilitator || ValidLinkRole(r) }
+
 // Roles a share link may give. A link never makes someone facilitator.
 var LinkRoles = []Role{Editor, Commenter, Viewer}
 
@@ -23,14 +29,15 @@ type Action string
 
 // The actions checked by the server.
 const (
-	View        Action = "view"         // read the board, its op log, its export; follow it live
-	Comment     Action = "comment"      // comment on cards
-	Edit        Action = "edit"         // send ops
-	ManageLinks Action = "manage_links" // create, list and revoke share links
+	View          Action = "view"           // read the board, its op log, its export; follow it live
+	Comment       Action = "comment"        // comment on cards
+	Edit          Action = "edit"           // send ops
+	ManageLinks   Action = "manage_links"   // create, list and revoke share links
+	ManageMembers Action = "manage_members" // list members, invite, change roles, remove
 )
 
 var allowed = map[Role]map[Action]bool{
-	Facilitator: {View: true, Comment: true, Edit: true, ManageLinks: true},
+	Facilitator: {View: true, Comment: true, Edit: true, ManageLinks: true, ManageMembers: true},
 	Editor:      {View: true, Comment: true, Edit: true},
 	Commenter:   {View: true, Comment: true},
 	Viewer:      {View: true},

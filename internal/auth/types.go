@@ -3,6 +3,8 @@ package auth
 import (
 	"strings"
 	"time"
+
+	"lastmile/internal/blueprint"
 )
 
 // User is an account. PasswordHash is the encoded argon2id hash; it never leaves the server.
@@ -63,4 +65,35 @@ type Access struct {
 	// GrantID is the id of the share link the role comes from, "" when it comes from a
 	// membership or the board is open.
 	GrantID string
+}
+
+// Member is a user with a role on a board. The owner is the board's first facilitator,
+// who made it: the owner can be neither removed nor given another role.
+type Member struct {
+	UserID   string
+	Email    string
+	Role     Role
+	Owner    bool
+	JoinedAt time.Time
+}
+
+// Guest is a session that holds a grant of one of a board's valid share links: a guest
+// who gave a display name, or a signed-in user who opened the link. Its role comes from
+// the link and ends with it.
+type Guest struct {
+	Name      string // the guest's display name, or the user's e-mail
+	SignedIn  bool   // the session belongs to a user with an account
+	LinkID    string
+	LinkLabel string
+	Role      Role
+	JoinedAt  time.Time
+}
+
+// VisibleBoard is a board someone can see, with their role on it: the stronger of their
+// membership and the share links their session holds. Open is set for a board without
+// members, which anyone edits (Role is then Editor).
+type VisibleBoard struct {
+	blueprint.BoardSummary
+	Role Role
+	Open bool
 }

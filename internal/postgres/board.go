@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"lastmile/internal/auth"
 	"lastmile/internal/blueprint"
 )
 
@@ -191,11 +192,16 @@ func (s *Store) ListBoards(ctx context.Context) ([]blueprint.BoardSummary, error
 }
 
 // ListVisibleBoards returns the boards the holder of a session (userID and token hash,
-// either may be empty) may see, as ResolveAccess decides: open boards, boards the user is a
-// member of, boards of a valid share-link grant of the session. Most recently changed
-// first, at most 1,000.
-func (s *Store) ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]blueprint.BoardSummary, error) {
-	return s.listBoards(ctx, `SELECT b.id, b.title, b.template, b.seq, b.card_count, b.created_at, b.updated_at
+// either may be empty) may see, as ResolveAccess decides — open boards, boards the user is
+// a member of, boards of a valid share-link grant of the session — each with the
+// session's role on it. Most recently changed first, at most 1,000.
+func (s *Store) ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]auth.VisibleBoard, error) {
+	rows, err := s.pool.Query(ctx, `SELECT b.id, b.title, b.template, b.seq, b.card_count, b.created_at, b.updated_at,
+			NOT EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id),
+			COALESCE((SELECT m.role FROM board_members m WHERE m.board_id = b.id AND m.user_id = $1), ''),
+			ARRAY(SELECT l.role FROM session_grants g JOIN share_links l ON l.id = g.link_id
+			      WHERE g.token_hash = $2 AND l.board_id = b.id AND l.revoked_at IS NULL
+			        AND (l.expires_at IS NULL OR l.expires_at > $3))
 		FROM boards b
 		WHERE NOT EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id)
 		   OR EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id AND m.user_id = $1)
@@ -203,6 +209,25 @@ func (s *Store) ListVisibleBoards(ctx context.Context, userID string, tokenHash 
 		              WHERE g.token_hash = $2 AND l.board_id = b.id AND l.revoked_at IS NULL
 		                AND (l.expires_at IS NULL OR l.expires_at > $3))
 		ORDER BY b.updated_at DESC, b.id LIMIT 1000`, userID, tokenHash, s.now())
+	if err != nil {
+		return nil, interpretError(err, "boards")
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.VisibleBoard, error) {
+		var v auth.VisibleBoard
+		var member string
+		var links []string
+		b := &v.BoardSummary
+		err := r.Scan(&b.ID, &b.Title, &b.Template, &b.Seq, &b.Cards, &b.CreatedAt, &b.UpdatedAt, &v.Open, &member, &links)
+		v.Role = auth.Role(member)
+		for _, l := range links {
+			v.Role = auth.Stronger(v.Role, auth.Role(l))
+		}
+		if v.Open {
+			v.Role = auth.Editor
+		}
+		return v, err
+	})
+	return list, interpretError(err, "boards")
 }
 
 func (s *Store) listBoards(ctx context.Context, query string, args ...any) ([]blueprint.BoardSummary, error) {

@@ -17,6 +17,17 @@ import (
 // the ops themselves from the log; the notification carries nothing else.
 const NotifyChannel = "lastmile_ops"
 
+// AccessChannel is the Postgres channel on which processes announce that someone lost or
+// changed their access to a board, so that every process closes the matching websockets.
+// A payload is "<board id> grant <share link id>" or "<board id> user <user id>".
+const AccessChannel = "lastmile_access"
+
+// Kinds of access a notification on AccessChannel names.
+const (
+	AccessGrant = "grant" // a share link, revoked
+	AccessUser  = "user"  // a member, removed or given another role
+)
+
 // Notifier sends notifications outside the commit's transaction, in batches: Publish only
 // records the latest sequence per board, and one goroutine sends what accumulated.
 type Notifier struct {
@@ -86,20 +97,50 @@ func (n *Notifier) flush(ctx context.Context) {
 	}
 }
 
-// Listen holds one connection listening for notifications and calls onNotify for each.
-// After the connection is lost and made again, it calls onResync, since notifications
-// may have been missed in between. It returns when ctx ends.
+// PublishAccess tells every process listening on AccessChannel, this one included, that
+// the access kind (AccessGrant or AccessUser) id to boardID was revoked or changed. It
+// sends at once, outside any transaction: the caller has committed the change. A failure
+// is logged; the caller has closed its own process's connections already.
+func (n *Notifier) PublishAccess(ctx context.Context, boardID, kind, id string) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := n.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, AccessChannel, boardID+" "+kind+" "+id); err != nil {
+		n.log.Warn("sending an access notification", "board", boardID, "kind", kind, "err", err)
+	}
+}
+
+// Handlers are what a listener calls. Any may be nil.
+type Handlers struct {
+	// Ops is told that a board's log reaches seq (NotifyChannel).
+	Ops func(board string, seq int64)
+	// Resync is called after the listening connection was lost and made again, since
+	// notifications may have been missed in between.
+	Resync func()
+	// Access is told that the access kind id to board was revoked or changed
+	// (AccessChannel).
+	Access func(board, kind, id string)
+}
+
+// Listen holds one connection listening for notifications of new ops and calls onNotify
+// for each; it is ListenAll with only those handlers.
 func Listen(ctx context.Context, dsn string, log *slog.Logger, onNotify func(board string, seq int64), onResync func()) {
+	ListenAll(ctx, dsn, log, Handlers{Ops: onNotify, Resync: onResync})
+}
+
+// ListenAll holds one connection listening on NotifyChannel and AccessChannel and calls
+// the handlers. After the connection is lost and made again, it calls h.Resync. It
+// returns when ctx ends.
+func ListenAll(ctx context.Context, dsn string, log *slog.Logger, h Handlers) {
 	backoff := 100 * time.Millisecond
 	first := true
 	for ctx.Err() == nil {
 		err := listenOnce(ctx, dsn, func() {
-			if !first {
-				onResync()
+			if !first && h.Resync != nil {
+				h.Resync()
 			}
 			first = false
 			backoff = 100 * time.Millisecond
-		}, onNotify)
+		}, h)
 		if ctx.Err() != nil {
 			return
 		}
@@ -113,14 +154,16 @@ func Listen(ctx context.Context, dsn string, log *slog.Logger, onNotify func(boa
 	}
 }
 
-func listenOnce(ctx context.Context, dsn string, onListening func(), onNotify func(string, int64)) error {
+func listenOnce(ctx context.Context, dsn string, onListening func(), h Handlers) error {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
-		return err
+	for _, ch := range []string{NotifyChannel, AccessChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+			return err
+		}
 	}
 	onListening()
 	for {
@@ -128,11 +171,20 @@ func listenOnce(ctx context.Context, dsn string, onListening func(), onNotify fu
 		if err != nil {
 			return err
 		}
-		board, seqText, ok := strings.Cut(nt.Payload, " ")
-		seq, err := strconv.ParseInt(seqText, 10, 64)
-		if !ok || err != nil {
-			continue // not ours: the channel is public to anyone connected
+		// Payloads that do not parse are not ours: the channels are public to anyone
+		// connected to the database.
+		switch nt.Channel {
+		case NotifyChannel:
+			board, seqText, ok := strings.Cut(nt.Payload, " ")
+			seq, err := strconv.ParseInt(seqText, 10, 64)
+			if ok && err == nil && h.Ops != nil {
+				h.Ops(board, seq)
+			}
+		case AccessChannel:
+			f := strings.Fields(nt.Payload)
+			if len(f) == 3 && (f[1] == AccessGrant || f[1] == AccessUser) && h.Access != nil {
+				h.Access(f[0], f[1], f[2])
+			}
 		}
-		onNotify(board, seq)
 	}
 }

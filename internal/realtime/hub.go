@@ -102,7 +102,13 @@ type Hub struct {
 	rooms   map[string]*room
 	closed  bool
 	revoked map[string]bool // grant ids revoked while this process ran
+	// changed holds when a member's role last changed (key: board, NUL, user id), for
+	// memberMemory: long enough for a connection authorised before to have joined.
+	changed map[string]time.Time
 }
+
+// memberMemory is how long the hub remembers a change of a member's role.
+const memberMemory = time.Minute
 
 // NewHub returns a hub over store. broker may be nil (a single process); metrics may be nil.
 func NewHub(store Store, broker Broker, log *slog.Logger, metrics *Metrics, opts Options) *Hub {
@@ -245,6 +251,46 @@ type Participant struct {
 	// GrantID names the share link the role comes from ("" when it does not): Revoke
 	// closes the connections of a grant.
 	GrantID string
+	// UserID names the account of the connection ("" for a guest): RevokeMember closes
+	// the connections of a user.
+	UserID string
+	// AuthorizedAt is a time before the role was read from storage. A connection whose
+	// user's membership changed after it is refused when it joins its room, since its
+	// role may be the old one. Zero skips that check.
+	AuthorizedAt time.Time
+}
+
+// revocation names the connections of a board that must close: those of a grant, or
+// those of a user.
+type revocation struct {
+	grant, user string
+	// all names every connection whose role comes from a grant or a membership; they
+	// close with 1012, to come back at once through a fresh check of their access.
+	all bool
+}
+
+func (v revocation) code() int {
+	if v.all {
+		return websocket.CloseServiceRestart
+	}
+	return websocket.ClosePolicyViolation
+}
+
+func (v revocation) reason() string {
+	if v.all {
+		return "checking access again: reconnect"
+	}
+	if v.grant != "" {
+		return "your access to this board was revoked"
+	}
+	return "your role on this board changed: reload the page"
+}
+
+func (v revocation) matches(p Participant) bool {
+	if v.all {
+		return p.GrantID != "" || p.UserID != ""
+	}
+	return (v.grant != "" && p.GrantID == v.grant) || (v.user != "" && p.UserID == v.user)
 }
 
 // Revoke closes, with code 1008 (policy violation), every connection of this process to
@@ -260,13 +306,72 @@ func (h *Hub) Revoke(boardID, grantID string) {
 		h.revoked = map[string]bool{}
 	}
 	h.revoked[grantID] = true // refuses a connection authorised just before and admitted after
+	h.mu.Unlock()
+	h.closeMatching(boardID, revocation{grant: grantID})
+}
+
+// RevokeMember closes, with code 1008, every connection of this process to boardID
+// opened by the user userID, whatever its role came from. The caller has changed or
+// removed the user's membership in storage first: the client, told to reload, comes back
+// with the role it has now. It returns once the room has closed them, or at once when
+// the board has no room here.
+func (h *Hub) RevokeMember(boardID, userID string) {
+	if userID == "" {
+		return
+	}
+	now := time.Now()
+	h.mu.Lock()
+	if h.changed == nil {
+		h.changed = map[string]time.Time{}
+	}
+	for k, at := range h.changed {
+		if now.Sub(at) > memberMemory {
+			delete(h.changed, k)
+		}
+	}
+	h.changed[boardID+"\x00"+userID] = now // refuses a connection authorised before, admitted after
+	h.mu.Unlock()
+	h.closeMatching(boardID, revocation{user: userID})
+}
+
+// staleMember reports whether p's user had their membership of boardID changed after p
+// was authorised.
+func (h *Hub) staleMember(boardID string, p Participant) bool {
+	if p.UserID == "" || p.AuthorizedAt.IsZero() {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	at, ok := h.changed[boardID+"\x00"+p.UserID]
+	return ok && !at.Before(p.AuthorizedAt)
+}
+
+// Reauthorize closes, with code 1012 (service restart), every connection of this process
+// whose role comes from a share link or a membership, so that each reconnects through a
+// fresh check of its access. It is for when revocations may have been missed, as after
+// the loss of the connection that listens for other processes' notifications.
+// Connections to open boards stay.
+func (h *Hub) Reauthorize() {
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.rooms))
+	for id := range h.rooms {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	for _, id := range ids {
+		h.closeMatching(id, revocation{all: true})
+	}
+}
+
+func (h *Hub) closeMatching(boardID string, v revocation) {
+	h.mu.Lock()
 	r := h.rooms[boardID]
 	h.mu.Unlock()
 	if r == nil {
 		return
 	}
 	select {
-	case r.revoke <- grantID:
+	case r.revoke <- v:
 	case <-r.done:
 	case <-h.ctx.Done():
 	}

@@ -50,9 +50,9 @@ type room struct {
 	join     chan *conn
 	leave    chan *conn
 	presence chan presenceUpdate
-	remote   chan struct{} // capacity 1: "the log may have moved on"
-	revoke   chan string   // a grant id whose connections must close
-	done     chan struct{} // closed when the room has stopped
+	remote   chan struct{}   // capacity 1: "the log may have moved on"
+	revoke   chan revocation // connections that must close
+	done     chan struct{}   // closed when the room has stopped
 
 	remoteSeq atomic.Int64
 }
@@ -62,7 +62,7 @@ func newRoom(h *Hub, id string, seq int64) *room {
 		hub: h, id: id, seq: seq,
 		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
-		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan string), done: make(chan struct{}),
+		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan revocation), done: make(chan struct{}),
 	}
 }
 
@@ -97,10 +97,10 @@ func (r *room) run() {
 			idleSince = time.Now()
 		case p := <-r.presence:
 			r.relay(p)
-		case grant := <-r.revoke:
+		case v := <-r.revoke:
 			for c := range r.conns {
-				if c.p.GrantID == grant {
-					c.closeWith(websocket.ClosePolicyViolation, "your access to this board was revoked")
+				if v.matches(c.p) {
+					c.closeWith(v.code(), v.reason())
 				}
 			}
 		case <-r.remote:
@@ -322,7 +322,11 @@ func (r *room) send(c *conn, m outMsg) {
 // client sees every sequence exactly once.
 func (r *room) admit(c *conn) {
 	if r.hub.isRevoked(c.p.GrantID) {
-		c.closeWith(websocket.ClosePolicyViolation, "your access to this board was revoked")
+		c.closeWith(websocket.ClosePolicyViolation, revocation{grant: c.p.GrantID}.reason())
+		return
+	}
+	if r.hub.staleMember(r.id, c.p) {
+		c.closeWith(websocket.ClosePolicyViolation, revocation{user: c.p.UserID}.reason())
 		return
 	}
 	r.catchUp()

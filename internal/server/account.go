@@ -42,14 +42,22 @@ type Accounts interface {
 	RevokeLink(ctx context.Context, boardID, linkID string) error
 	// AddGrant records that a session exchanged a share link.
 	AddGrant(ctx context.Context, sessionTokenHash []byte, linkID string) error
-	// ListVisibleBoards returns the boards a session may see (open ones included).
-	ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]blueprint.BoardSummary, error)
+	// ListVisibleBoards returns the boards a session may see (open ones included), each
+	// with the session's role, most recently changed first.
+	ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]auth.VisibleBoard, error)
+	Members
 }
 
-// listBoards returns the boards the caller may see: all of them without accounts.
-func (s *Server) listBoards(r *http.Request) ([]blueprint.BoardSummary, error) {
+// listBoards returns the boards the caller may see, with the caller's role: all of them,
+// open, without accounts.
+func (s *Server) listBoards(r *http.Request) ([]auth.VisibleBoard, error) {
 	if s.accounts == nil {
-		return s.boards.ListBoards(r.Context())
+		list, err := s.boards.ListBoards(r.Context())
+		out := make([]auth.VisibleBoard, len(list))
+		for i, b := range list {
+			out[i] = auth.VisibleBoard{BoardSummary: b, Role: auth.Editor, Open: true}
+		}
+		return out, err
 	}
 	var userID string
 	var tokenHash []byte

@@ -132,10 +132,12 @@ func (s *Server) handleListBoards(w http.ResponseWriter, r *http.Request) {
 		Seq       int64     `json:"seq"`
 		Cards     int       `json:"cards"`
 		UpdatedAt time.Time `json:"updated_at"`
+		Role      string    `json:"role"` // the caller's role on the board
+		Open      bool      `json:"open"` // a board without members: anyone edits it
 	}
 	out := make([]item, len(list))
 	for i, b := range list {
-		out[i] = item{b.ID, b.Title, b.Template, b.Seq, b.Cards, b.UpdatedAt}
+		out[i] = item{b.ID, b.Title, b.Template, b.Seq, b.Cards, b.UpdatedAt, string(b.Role), b.Open}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"boards": out})
 }

@@ -72,9 +72,10 @@ func setupAuth(t *testing.T) *authEnv {
 	h := &countingHasher{inner: &auth.Hasher{Params: auth.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}}}
 	srv := server.New(server.Config{
 		Boards: store, Editor: hub, Catalog: i18n.MustCatalog(), Logger: log,
-		Accounts: store, Hasher: h, Revoke: hub.Revoke,
+		Accounts: store, Hasher: h, Revoke: hub.Revoke, RevokeMember: hub.RevokeMember,
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
-			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit, GrantID: who.GrantID})
+			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
+				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt})
 		},
 	})
 	ts := httptest.NewServer(srv)
@@ -201,6 +202,20 @@ func (e *authEnv) seq(t *testing.T, boardID string) int64 {
 	return b.Seq
 }
 
+// members describes the board's members and their roles, in a stable order.
+func (e *authEnv) members(t *testing.T, boardID string) string {
+	t.Helper()
+	list, err := e.store.ListMembers(context.Background(), boardID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for _, m := range list {
+		parts = append(parts, m.Email+"="+string(m.Role))
+	}
+	return strings.Join(parts, ",")
+}
+
 // dialWS opens the board's websocket as p and reads the welcome. It returns the HTTP
 // status when the upgrade is refused.
 func (p *person) dialWS(t *testing.T, boardID string) (*websocket.Conn, string, int) {
@@ -265,11 +280,25 @@ func TestRoleMatrix(t *testing.T) {
 	stranger.mustSignUp(t, "stranger@example.org")
 	people["stranger"] = stranger
 	people["anonymous"] = e.person(t)
+	// The member actions work on these accounts: target is invited, kept has its role
+	// changed and is removed.
+	e.person(t).mustSignUp(t, "target@example.org")
+	e.person(t).mustSignUp(t, "kept@example.org")
+	kept, err := e.store.FindUserByEmail(context.Background(), "kept@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustMember := func(t *testing.T) {
+		t.Helper()
+		if err := e.store.AddMember(context.Background(), board, kept.ID, auth.Editor); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	allowed := map[string]map[auth.Action]bool{}
 	for _, role := range []auth.Role{auth.Facilitator, auth.Editor, auth.Commenter, auth.Viewer} {
 		allowed[string(role)] = map[auth.Action]bool{}
-		for _, a := range []auth.Action{auth.View, auth.Edit, auth.ManageLinks} {
+		for _, a := range []auth.Action{auth.View, auth.Edit, auth.ManageLinks, auth.ManageMembers} {
 			allowed[string(role)][a] = auth.Can(role, a)
 		}
 	}
@@ -343,6 +372,22 @@ func TestRoleMatrix(t *testing.T) {
 			r := p.form(t, "/boards/"+board+"/share", url.Values{"role": {"viewer"}})
 			return r.status == http.StatusCreated, r.status
 		}},
+		{"MemberList", auth.ManageMembers, false, func(t *testing.T, p *person, n int) (bool, int) {
+			r := p.do(t, http.MethodGet, "/api/boards/"+board+"/members", nil)
+			return r.status == http.StatusOK, r.status
+		}},
+		{"MemberInvite", auth.ManageMembers, false, func(t *testing.T, p *person, n int) (bool, int) {
+			r := p.form(t, "/boards/"+board+"/members", url.Values{"email": {"target@example.org"}, "role": {"viewer"}})
+			return r.status == http.StatusSeeOther, r.status
+		}},
+		{"MemberRole", auth.ManageMembers, false, func(t *testing.T, p *person, n int) (bool, int) {
+			r := p.form(t, "/boards/"+board+"/members/"+kept.ID+"/role", url.Values{"role": {"commenter"}})
+			return r.status == http.StatusSeeOther, r.status
+		}},
+		{"MemberRemove", auth.ManageMembers, false, func(t *testing.T, p *person, n int) (bool, int) {
+			r := p.form(t, "/boards/"+board+"/members/"+kept.ID+"/remove", nil)
+			return r.status == http.StatusSeeOther, r.status
+		}},
 	}
 	n := 0
 	for _, role := range []string{"facilitator", "editor", "commenter", "viewer", "stranger", "anonymous"} {
@@ -350,7 +395,9 @@ func TestRoleMatrix(t *testing.T) {
 			t.Run(role+"/"+a.name, func(t *testing.T) {
 				n++
 				want := allowed[role][a.needs]
+				mustMember(t)
 				before := e.seq(t, board)
+				membersBefore := e.members(t, board)
 				ok, status := a.do(t, people[role], n)
 				if ok != want {
 					t.Fatalf("%s %s: succeeded=%v (status %d); want %v", role, a.name, ok, status, want)
@@ -361,6 +408,9 @@ func TestRoleMatrix(t *testing.T) {
 					}
 					if after := e.seq(t, board); after != before {
 						t.Errorf("a refused %s changed the board: seq %d → %d", a.name, before, after)
+					}
+					if after := e.members(t, board); after != membersBefore {
+						t.Errorf("a refused %s changed the members: %s → %s", a.name, membersBefore, after)
 					}
 				} else if a.writes && e.seq(t, board) != before+1 {
 					t.Errorf("an allowed %s did not apply one op", a.name)

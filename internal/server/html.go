@@ -54,7 +54,11 @@ func (s *Server) boardView(r *http.Request, b *blueprint.Board, newLink string) 
 		v.Role = ""
 	}
 	share, err := s.shareView(r, b.ID, newLink)
+	if err != nil {
+		return nil, err
+	}
 	v.Share = share
+	v.Members, err = s.membersView(r, b.ID)
 	return v, err
 }
 

@@ -60,6 +60,9 @@ type Config struct {
 	// Revoke is told when a share link is revoked, so that live connections that came in
 	// through it are closed (the realtime hub's Revoke).
 	Revoke func(boardID, grantID string)
+	// RevokeMember is told when a member is removed or given another role, so that the
+	// member's live connections are closed (the realtime hub's RevokeMember).
+	RevokeMember func(boardID, userID string)
 }
 
 // Server routes requests. It is an http.Handler.
@@ -77,12 +80,15 @@ type Server struct {
 	hasher   PasswordHasher
 	limiter  *auth.Limiter
 	revoke   func(boardID, grantID string)
+	// revokeUser closes a member's live connections.
+	revokeUser func(boardID, userID string)
 }
 
 // New returns a server with its routes.
 func New(cfg Config) *Server {
 	s := &Server{boards: cfg.Boards, editor: cfg.Editor, catalog: cfg.Catalog, log: cfg.Logger, ready: cfg.Ready,
-		live: cfg.Live, accounts: cfg.Accounts, hasher: cfg.Hasher, limiter: cfg.Limiter, revoke: cfg.Revoke}
+		live: cfg.Live, accounts: cfg.Accounts, hasher: cfg.Hasher, limiter: cfg.Limiter, revoke: cfg.Revoke,
+		revokeUser: cfg.RevokeMember}
 	if s.hasher == nil {
 		s.hasher = &auth.Hasher{}
 	}
@@ -148,6 +154,7 @@ func New(cfg Config) *Server {
 		r.Post("/s/{token}", s.handleJoin)
 	}
 	view, edit, manage := s.allow(auth.View), s.allow(auth.Edit), s.allow(auth.ManageLinks)
+	members := s.allow(auth.ManageMembers)
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.Use(s.authorize)
 		r.With(view, s.loadBoard).Get("/", s.handleBoardPage)
@@ -164,6 +171,9 @@ func New(cfg Config) *Server {
 		if s.accounts != nil {
 			r.With(manage).Post("/share", s.handleCreateLink)
 			r.With(manage).Post("/share/{linkID}/revoke", s.handleRevokeLink)
+			r.With(members).Post("/members", s.handleInviteMember)
+			r.With(members).Post("/members/{userID}/role", s.handleSetMemberRole)
+			r.With(members).Post("/members/{userID}/remove", s.handleRemoveMember)
 		}
 	})
 
@@ -177,6 +187,7 @@ func New(cfg Config) *Server {
 			r.With(view).Get("/ops", s.handleGetOps)
 			if s.accounts != nil {
 				r.With(manage).Get("/share", s.handleListLinks)
+				r.With(members).Get("/members", s.handleListMembers)
 			}
 		})
 	})

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -20,6 +21,11 @@ type Participant struct {
 	// GrantID is the share link the role comes from, "" otherwise: revoking the link
 	// closes the connection.
 	GrantID string
+	// UserID is the caller's account, "" for a guest: removing the member or changing
+	// their role closes the connection.
+	UserID string
+	// AuthorizedAt is a time before the caller's role was read from storage.
+	AuthorizedAt time.Time
 }
 
 // handleWebsocket serves GET /boards/{id}/ws: it checks that the board exists, that the
@@ -42,11 +48,17 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered with an error already
 	}
 	acc := accessFrom(r)
-	name := sessionFrom(r).Name()
+	sess := sessionFrom(r)
+	name := sess.Name()
 	if name == "" {
 		name = r.URL.Query().Get("name")
 	}
-	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit), GrantID: acc.GrantID})
+	var userID string
+	if sess != nil {
+		userID = sess.UserID
+	}
+	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit),
+		GrantID: acc.GrantID, UserID: userID, AuthorizedAt: accessTime(r)})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the

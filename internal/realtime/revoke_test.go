@@ -1,0 +1,114 @@
+package realtime_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"lastmile/internal/postgres"
+	"lastmile/internal/postgres/pgtest"
+	"lastmile/internal/realtime"
+)
+
+// TestRevokeMember checks which connections a member's change closes: those of the user,
+// at once, with 1008; not those of others; and a connection authorised before the change
+// that joins after it is refused.
+func TestRevokeMember(t *testing.T) {
+	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := postgres.NewStore(pool)
+	b := mustBoard(t, store)
+	hub := realtime.NewHub(store, nil, quietLog(), nil, realtime.Options{})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hub.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	// The participant comes from the query: ?user=…&at=<RFC 3339 time>.
+	up := websocket.Upgrader{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at, _ := time.Parse(time.RFC3339Nano, r.URL.Query().Get("at"))
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		hub.Serve(ws, b.ID, realtime.Participant{Name: "n", Role: "editor", CanEdit: true, UserID: r.URL.Query().Get("user"), AuthorizedAt: at})
+	}))
+	t.Cleanup(func() { hs.CloseClientConnections(); hs.Close() })
+
+	// dial connects as user, authorised at at, and returns the socket and the type of
+	// its first frame ("" when it was closed instead, with the close error).
+	dial := func(t *testing.T, user string, at time.Time) (*websocket.Conn, string, error) {
+		t.Helper()
+		u := "ws" + strings.TrimPrefix(hs.URL, "http") + "/?user=" + user + "&at=" + at.Format(time.RFC3339Nano)
+		ws, _, err := websocket.DefaultDialer.Dial(u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		if err := ws.WriteJSON(map[string]any{"t": "hello", "v": 1, "client": "c" + user, "seq": -1}); err != nil {
+			t.Fatal(err)
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var f map[string]any
+		if err := ws.ReadJSON(&f); err != nil {
+			return ws, "", err
+		}
+		return ws, f["t"].(string), nil
+	}
+	closeCode := func(t *testing.T, ws *websocket.Conn) int {
+		t.Helper()
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			var f map[string]any
+			if err := ws.ReadJSON(&f); err != nil {
+				if ce, ok := err.(*websocket.CloseError); ok {
+					return ce.Code
+				}
+				return -1
+			}
+		}
+	}
+
+	ada, _, err := dial(t, "uada", time.Now())
+	if err != nil {
+		t.Fatalf("ada: %v", err)
+	}
+	bob, _, err := dial(t, "ubob", time.Now())
+	if err != nil {
+		t.Fatalf("bob: %v", err)
+	}
+	before := time.Now()
+	hub.RevokeMember(b.ID, "uada")
+	if code := closeCode(t, ada); code != websocket.ClosePolicyViolation {
+		t.Fatalf("ada's socket closed with %d; want 1008", code)
+	}
+	// Bob's connection stays: it still answers.
+	if err := bob.WriteJSON(map[string]any{"t": "cursor", "cursor": map[string]any{"stage": "stage-1", "lane": "lane-1"}}); err != nil {
+		t.Fatalf("bob's socket: %v", err)
+	}
+	_ = bob.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	var f map[string]any
+	if err := bob.ReadJSON(&f); err != nil && websocket.IsUnexpectedCloseError(err) {
+		t.Fatalf("bob's socket was closed: %v", err)
+	}
+
+	// Authorised before the change, joining after it: refused.
+	if _, typ, err := dial(t, "uada", before.Add(-time.Millisecond)); typ != "" || !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+		t.Fatalf("a connection authorised before the change got %q, %v; want close 1008", typ, err)
+	}
+	// Authorised after it: welcomed.
+	if _, typ, err := dial(t, "uada", time.Now()); typ != "welcome" {
+		t.Fatalf("a connection authorised after the change got %q, %v; want welcome", typ, err)
+	}
+}
