@@ -48,8 +48,9 @@ func TestMain(m *testing.M) {
 }
 
 // newTab opens a tab of the shared browser for the test, starting the browser if needed.
-// The tab closes when the test ends.
-func newTab(t *testing.T) context.Context {
+// The tab closes when the test ends. With chromedp.WithNewBrowserContext() the tab has
+// cookies of its own, as another person's browser would.
+func newTab(t *testing.T, opts ...chromedp.ContextOption) context.Context {
 	t.Helper()
 	path := os.Getenv(EnvChromium)
 	if path == "" {
@@ -78,7 +79,7 @@ func newTab(t *testing.T) context.Context {
 	if browser.err != nil {
 		t.Fatalf("starting Chromium at %s: %v", path, browser.err)
 	}
-	ctx, cancel := chromedp.NewContext(browser.ctx)
+	ctx, cancel := chromedp.NewContext(browser.ctx, opts...)
 	t.Cleanup(cancel)
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void]("1")); err != nil {
 		t.Fatalf("opening a tab: %v", err)
@@ -188,7 +189,8 @@ type node struct {
 }
 
 // startNode starts a node; extra routes are served before the server's (test pages).
-func startNode(t *testing.T, extra map[string]http.Handler) *node {
+// Options change the server's configuration, as accounts do.
+func startNode(t *testing.T, extra map[string]http.Handler, options ...func(*server.Config)) *node {
 	t.Helper()
 	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
 	if err != nil {
@@ -197,8 +199,12 @@ func startNode(t *testing.T, extra map[string]http.Handler) *node {
 	store := postgres.NewStore(pool)
 	live := &liveSwitch{store: store, conns: map[*websocket.Conn]struct{}{}}
 	live.hub = live.newHub()
-	srv := server.New(server.Config{Boards: store, Editor: live, Catalog: i18n.MustCatalog(), Logger: quietLog(),
-		Live: live.serve})
+	cfg := server.Config{Boards: store, Editor: live, Catalog: i18n.MustCatalog(), Logger: quietLog(),
+		Live: live.serve}
+	for _, o := range options {
+		o(&cfg)
+	}
+	srv := server.New(cfg)
 	mux := http.NewServeMux()
 	for pattern, h := range extra {
 		mux.Handle(pattern, h)
