@@ -60,6 +60,12 @@ func NewEmotionCurve(row Row) *EmotionCurve {
 	return c
 }
 
+// isEmotionCard reports whether the card is in an emotion lane.
+func isEmotionCard(v *BoardView, c *blueprint.Card) bool {
+	l := v.Board.Lanes[c.Lane]
+	return l != nil && l.Role == blueprint.RoleEmotion
+}
+
 // isEmotionLane reports whether the row's lane holds emotion scores.
 func isEmotionLane(row Row) bool { return row.Lane.Role == blueprint.RoleEmotion }
 

@@ -177,7 +177,14 @@ func TestLinkRows(t *testing.T) {
 	names := []string{"data-from", "data-to", "data-kind", "data-critical", "data-status", "data-owner", "tabindex"}
 
 	v := NewBoardView(b)
-	row := render(t, "en", v).Find(`tr[data-link-id="l1"]`)
+	editable := render(t, "en", v)
+	row := editable.Find(`tr[data-link-id="l1"]`)
+	if n := editable.Find(`#card-ex [data-emotion-buttons] button`).Length(); n != 2 {
+		t.Errorf("a card of the emotion lane has %d emotion buttons, want 2", n)
+	}
+	if n := editable.Find(`#card-other [data-emotion-buttons]`).Length(); n != 0 {
+		t.Errorf("a card of another lane has emotion buttons")
+	}
 	want := []string{"data-from=ex", "data-to=other", "data-kind=dependency", "data-critical=true", "data-status=agreed", "data-owner=t1", "tabindex=0"}
 	if diff := cmp.Diff(want, attrs(row, names...)); diff != "" {
 		t.Errorf("editable row (-want +got):\n%s", diff)
@@ -188,6 +195,9 @@ func TestLinkRows(t *testing.T) {
 	want[len(want)-1] = "tabindex=(none)"
 	if diff := cmp.Diff(want, attrs(doc.Find(`tr[data-link-id="l1"]`), names...)); diff != "" {
 		t.Errorf("read-only row (-want +got):\n%s", diff)
+	}
+	if n := doc.Find(`[data-emotion-buttons]`).Length(); n != 0 {
+		t.Errorf("a read-only board has %d emotion buttons", n)
 	}
 	if got, _ := doc.Find("article.board").Attr("data-can-edit"); got != "false" {
 		t.Errorf("a read-only board says data-can-edit=%q", got)

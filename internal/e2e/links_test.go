@@ -375,6 +375,20 @@ func TestEmotionCurve(t *testing.T) {
 	if got := means(); got != "stage-1=2 stage-3=-1" {
 		t.Errorf("the curve's points are %q", got)
 	}
+	// The mouse does the same with the card's buttons.
+	run(t, tab, "clicking -", waitLive, chromedp.Click(chromedp.CSS(cardSel("e-1")+` [data-testid="emotion-lower"]`)))
+	waitFor(t, tab, "the first point at +1", `document.querySelector('td[data-stage-id="stage-1"] [data-testid="emotion-point"]')?.dataset.mean === "1"`)
+	run(t, tab, "clicking + twice", waitLive,
+		chromedp.Click(chromedp.CSS(cardSel("e-1")+` [data-testid="emotion-raise"]`)),
+		chromedp.Click(chromedp.CSS(cardSel("e-1")+` [data-testid="emotion-raise"]`)))
+	waitFor(t, tab, "the first point back at +2", `document.querySelector('td[data-stage-id="stage-1"] [data-testid="emotion-point"]')?.dataset.mean === "2"`)
+	if n := eval[int](t, tab, `document.querySelectorAll('tr[data-role="emotion"] .card [data-testid="emotion-raise"]').length`); n != 2 {
+		t.Errorf("%d cards of the emotion lane have a + button, want 2", n)
+	}
+	if n := eval[int](t, tab, `document.querySelectorAll('tr:not([data-role="emotion"]) [data-emotion-buttons]').length`); n != 0 {
+		t.Errorf("%d cards outside the emotion lane have emotion buttons", n)
+	}
+
 	// + on a card of another lane changes nothing: once a later change is through, the
 	// server holds no score for it.
 	id := addCardByKeyboard(t, tab, cellSel("stage-2", "lane-1"), "Ad")

@@ -331,6 +331,7 @@ export class LinkEditor {
     this.form.addEventListener('submit', (e) => e.preventDefault());
     this.dialog.addEventListener('close', () => this.onClose());
     layer.svg?.classList.add('editable');
+    a.classList.add('links-editable'); // shows the emotion buttons
     layer.addEventListener('drawn', () => this.prepare());
     this.prepare();
   }
@@ -482,6 +483,13 @@ export class LinkEditor {
       e.stopPropagation();
       if (card && card.dataset.cardId !== this.linking.from) this.finish(card);
       else if (!card) this.cancel();
+      return;
+    }
+    const bump = e.target.closest?.('[data-emotion-delta]');
+    const card = bump?.closest('td.cell > .card');
+    if (card) {
+      e.stopPropagation();
+      this.bump(card, Number(bump.dataset.emotionDelta));
       return;
     }
     const arrow = e.target.closest?.('.link-hit, .link-line, .link-badge')?.closest('g[data-link-id]');
