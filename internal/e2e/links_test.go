@@ -185,6 +185,7 @@ func TestLinks(t *testing.T) {
 		}
 	}
 	waitFor(t, tabA, "B's arrow between its cards", arrowFitsJS(lB))
+	waitFor(t, tabA, "A's table to list B's link", fmt.Sprintf(`document.querySelector('tr[data-link-id=%q]') !== null`, lB))
 
 	// A links again, then undoes: A's new link goes, B's stays.
 	focusEl(t, tabA, cardSel("c-call"))

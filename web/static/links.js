@@ -39,7 +39,11 @@ export class LinkLayer extends EventTarget {
     this.temp = null; // the line drawn while a link is being made with the mouse
 
     const mo = new MutationObserver((records) => {
-      if (records.some((r) => !this.svg?.contains(r.target))) this.schedule();
+      if (!records.some((r) => !this.svg?.contains(r.target))) return;
+      // A board swapped in has no layer: draw at once, before the page is painted without
+      // arrows.
+      if (this.svg && this.svg.parentElement !== article.querySelector('.board-scroll')) this.draw();
+      else this.schedule();
     });
     mo.observe(article, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['style', 'class', 'hidden'] });
     this.resize = new ResizeObserver(() => this.schedule());
@@ -91,16 +95,20 @@ export class LinkLayer extends EventTarget {
     const scroll = this.article.querySelector('.board-scroll');
     if (!scroll) return null;
     if (this.svg?.parentElement === scroll) return this.svg;
+    if (this.svg) {
+      scroll.append(this.svg); // the layer of the board before the swap, arrows and all
+      return this.svg;
+    }
     const svg = document.createElementNS(SVG, 'svg');
     svg.classList.add('link-layer');
     svg.setAttribute('aria-hidden', 'true');
     svg.setAttribute('focusable', 'false');
     svg.dataset.testid = 'link-layer';
     svg.innerHTML = `<defs>
-      <marker id="link-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
+      <marker id="link-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
         <path d="M0 0 L10 5 L0 10 z"></path>
       </marker>
-      <marker id="link-head-critical" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
+      <marker id="link-head-critical" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="13" markerHeight="13" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
         <path d="M0 0 L10 5 L0 10 z"></path>
       </marker>
     </defs><g data-arrows></g>`;
@@ -260,8 +268,10 @@ function makeArrow(id) {
 // to the side of b that faces a, bending smoothly.
 function curve(a, b) {
   let x1, y1, x2, y2, c1, c2;
-  const apart = b.left >= a.right || a.left >= b.right;
-  if (apart) {
+  // Side by side when the gap between the boxes is wider than it is tall.
+  const across = Math.max(b.left - a.right, a.left - b.right);
+  const down = Math.max(b.top - a.bottom, a.top - b.bottom);
+  if (across >= 0 && across >= down) {
     const right = b.cx >= a.cx;
     x1 = right ? a.right : a.left;
     x2 = right ? b.left : b.right;
@@ -271,12 +281,12 @@ function curve(a, b) {
     c1 = [x1 + bend, y1];
     c2 = [x2 - bend, y2];
   } else {
-    const down = b.cy >= a.cy;
+    const below = b.cy >= a.cy;
     x1 = a.cx;
     x2 = b.cx;
-    y1 = down ? a.bottom : a.top;
-    y2 = down ? b.top : b.bottom;
-    const bend = Math.max(GAP, Math.abs(y2 - y1) / 2) * (down ? 1 : -1);
+    y1 = below ? a.bottom : a.top;
+    y2 = below ? b.top : b.bottom;
+    const bend = Math.max(GAP, Math.abs(y2 - y1) / 2) * (below ? 1 : -1);
     c1 = [x1, y1 + bend];
     c2 = [x2, y2 - bend];
   }
@@ -316,6 +326,7 @@ export class LinkEditor {
     this.dialog = ui.querySelector('[data-link-dialog]');
     this.form = this.dialog.querySelector('form');
     this.linking = null; // {from}: a link being made, from the card of that id
+    this.pressed = null; // the card the mouse was pressed on while a link is being made
     this.editing = null; // {id, back}: the link the dialog shows, and where the focus goes after
 
     const a = this.article;
@@ -440,6 +451,9 @@ export class LinkEditor {
   // --- mouse --------------------------------------------------------------------------
 
   onMouseDown(e) {
+    // The card pressed on is the one chosen, even if the page moves under the pointer
+    // before the button is released (an announcement that goes, a board swapped in).
+    this.pressed = this.linking && !e.shiftKey ? cardAt(e) : null;
     if (!e.shiftKey || e.button !== 0 || this.editor.editing) return;
     const card = e.target.closest?.('td.cell > .card');
     if (!card || e.target.closest('button, textarea, input, select, a')) return;
@@ -458,7 +472,7 @@ export class LinkEditor {
     document.removeEventListener('mousemove', this.onMove);
     document.removeEventListener('mouseup', this.onUp);
     this.layer.stopTemp();
-    const target = document.elementFromPoint(e.clientX, e.clientY)?.closest('td.cell > .card');
+    const target = cardAt(e);
     if (target && target !== source) {
       this.finish(target);
       // The click that follows this mouseup is not a choice (nor a click on a cell).
@@ -478,7 +492,8 @@ export class LinkEditor {
       }
     }
     if (this.linking) {
-      const card = e.target.closest?.('td.cell > .card');
+      const pressed = this.pressed?.isConnected ? this.pressed : this.pressed && this.layer.card(this.pressed.dataset.cardId);
+      const card = pressed ?? cardAt(e);
       e.preventDefault();
       e.stopPropagation();
       if (card && card.dataset.cardId !== this.linking.from) this.finish(card);
@@ -598,6 +613,19 @@ export class LinkEditor {
     if (!el) el = this.article.querySelector('td.cell[tabindex="0"], td.cell > .card[tabindex="0"]');
     el?.focus();
   }
+}
+
+// cardAt returns the card under the pointer of a mouse event: its target's, or else the
+// one under an arrow drawn over it (or in place of a card swapped during the click).
+function cardAt(e) {
+  const sel = 'td.cell > .card';
+  const hit = e.target.closest?.(sel);
+  if (hit?.isConnected) return hit;
+  for (const el of document.elementsFromPoint(e.clientX, e.clientY)) {
+    const card = el.closest(sel);
+    if (card) return card;
+  }
+  return null;
 }
 
 // emotionOf reads a card's score from its markup, when the page does not hold the board.
