@@ -4,6 +4,7 @@
 // /boards/{id}/fragment, rendered by the page's own components) and swapped in.
 
 import { LiveBoard, State } from './live.js';
+import { editLinks, startLinks } from './links.js';
 
 const DEBOUNCE = 75; // ms: ops arriving within it cause one fetch
 const RETRY = 2000; // ms before fetching again after a failed fetch
@@ -26,9 +27,11 @@ function main() {
   live.addEventListener('change', () => refresher.schedule(DEBOUNCE));
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
   live.start();
+  const links = startLinks({ article, live });
   if (canEdit) {
     import('./editor.js').then(({ startEditor }) => {
       refresher.editor = startEditor({ article, live, refresher });
+      editLinks(links, refresher.editor);
     });
   }
 }
