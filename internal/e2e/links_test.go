@@ -12,7 +12,6 @@ import (
 
 	"lastmile/internal/auth"
 	"lastmile/internal/blueprint"
-	"lastmile/internal/server"
 )
 
 // arrowSel selects the arrow drawn for a link.
