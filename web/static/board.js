@@ -4,6 +4,7 @@
 // /boards/{id}/fragment, rendered by the page's own components) and swapped in.
 
 import { LiveBoard, State } from './live.js';
+import { startFilter } from './filter.js';
 
 const DEBOUNCE = 75; // ms: ops arriving within it cause one fetch
 const RETRY = 2000; // ms before fetching again after a failed fetch
@@ -26,9 +27,11 @@ function main() {
   live.addEventListener('change', () => refresher.schedule(DEBOUNCE));
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
   live.start();
+  startFilter(article);
   if (canEdit) {
     import('./editor.js').then(({ startEditor }) => {
       refresher.editor = startEditor({ article, live, refresher });
+      if (refresher.editor) import('./structure.js').then(({ startStructure }) => startStructure({ article, live, editor: refresher.editor }));
     });
   }
 }
@@ -116,6 +119,7 @@ class Refresher {
     } else {
       keep = null;
     }
+    this.article.dispatchEvent(new CustomEvent('board:beforeswap'));
     const saved = this.editor?.beforeSwap();
     const focus = focusSelector(this.article, keep);
     const scroll = this.article.querySelector('.board-scroll');
@@ -134,6 +138,8 @@ class Refresher {
     }
     if (focus) this.article.querySelector(focus)?.focus({ preventScroll: true });
     this.editor?.afterSwap(saved);
+    // Whatever is drawn or marked over the board is redrawn after this event.
+    this.article.dispatchEvent(new CustomEvent('board:swap'));
   }
 
   // teamStyles applies the team colours of the fetched board. Inserting a style element
