@@ -252,8 +252,40 @@ func TestStructureLanes(t *testing.T) {
 	}
 	// Undo hides it again: the toggle is one step of the history.
 	keys(t, tabA, "pressing Escape to leave the panel", kb.Escape)
+	if f := eval[string](t, tabA, `document.activeElement?.dataset.testid ?? ""`); f != "lanes-toggle" {
+		t.Errorf("Escape in the panel left the focus on %q, want the Lanes button", f)
+	}
 	keys(t, tabA, "pressing Ctrl+Z", "z", chromedp.KeyModifiers(chromedp.ModifierCtrl))
 	waitLanes(t, tabB, "Physical evidence", "Counter staff", "Customer actions", "Backstage")
+
+	// The toolbar adds a lane at the bottom, of the custom role, and opens its label.
+	run(t, tabA, "clicking Add a lane", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="add-lane"]`)))
+	waitFor(t, tabA, "the new lane's label input", `document.activeElement?.dataset.testid === "lane-name-input"`)
+	if v := eval[string](t, tabA, `document.activeElement.value`); v != "New lane" {
+		t.Errorf("the new lane's input holds %q, want the default label", v)
+	}
+	keys(t, tabA, "typing", "Partners")
+	keys(t, tabA, "saving", kb.Enter)
+	waitLanes(t, tabB, "Physical evidence", "Counter staff", "Customer actions", "Backstage", "Partners")
+	waitFor(t, tabB, "the new lane's role", `[...document.querySelectorAll("tr.lane")].at(-1).dataset.role === "custom"`)
+
+	// A click on a header opens its editor too; Escape leaves it as it was.
+	run(t, tabA, "clicking a lane header", waitLive, chromedp.Click(chromedp.CSS(laneSel("lane-1"))))
+	waitFor(t, tabA, "the lane label input", `document.activeElement?.dataset.testid === "lane-name-input"`)
+	keys(t, tabA, "typing", "x")
+	keys(t, tabA, "cancelling", kb.Escape)
+	waitFor(t, tabA, "the editor to close", `document.querySelector('[data-testid="lane-name-input"]') === null`)
+	waitLanes(t, tabA, "Physical evidence", "Counter staff", "Customer actions", "Backstage", "Partners")
+
+	// Drag "Partners" above "Physical evidence".
+	eval[chromedp.Void](t, tabA, `(() => {
+		const ths = [...document.querySelectorAll("tr.lane > th.lane-label")];
+		const from = ths.at(-1), to = ths[0];
+		const r = to.getBoundingClientRect(), dt = new DataTransfer();
+		const fire = (el, type) => el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt, clientX: r.left + 2, clientY: r.top + 2 }));
+		fire(from, "dragstart"); fire(to, "dragover"); fire(to, "drop"); fire(from, "dragend");
+	})()`)
+	waitLanes(t, tabB, "Partners", "Physical evidence", "Counter staff", "Customer actions", "Backstage")
 }
 
 // TestStructureTeams creates a team in place, sets a card's team and kind by keyboard,
@@ -314,6 +346,13 @@ func TestStructureTeams(t *testing.T) {
 	keys(t, tabA, "ArrowDown", kb.ArrowDown)
 	keys(t, tabA, "Escape", kb.Escape)
 	waitFor(t, tabA, "the list to close", `document.querySelector('[data-testid="card-popup"]') === null`)
+
+	// With the mouse: the card's ▾ button opens the lists; a click on a kind chooses it.
+	run(t, tabA, "clicking the card's menu button", waitLive, chromedp.Click(chromedp.CSS(cardSel("c-1")+" button[data-card-menu]")))
+	waitFor(t, tabA, "the team list", `document.activeElement?.dataset.testid === "card-team-list"`)
+	run(t, tabA, "clicking Pain point", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="card-kind-list"] [data-value="pain_point"]`)))
+	waitFor(t, tabB, "card c-1 to be a pain point", `document.querySelector('[data-card-id="c-1"]').classList.contains("kind-pain_point")`)
+	waitFor(t, tabA, "the lists to close", `document.querySelector('[data-testid="card-popup"]') === null`)
 
 	// B highlights Logistics from the legend, with the keyboard.
 	focusEl(t, tabB, fmt.Sprintf(`button[data-team-filter=%q]`, teamID))
