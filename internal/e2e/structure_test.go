@@ -113,6 +113,14 @@ func TestStructureStages(t *testing.T) {
 	waitFor(t, tabA, "the input to close", `document.querySelector('[data-testid="stage-name-input"]') === null`)
 	waitStages(t, tabA, "Hear about us", "Order", "Receive", "Use", "Get help")
 
+	// An empty name is refused, with a message; the stage keeps its name.
+	keys(t, tabA, "pressing Enter", kb.Enter)
+	waitFor(t, tabA, "the stage name input", `document.activeElement?.dataset.testid === "stage-name-input"`)
+	keys(t, tabA, "erasing the name", kb.Delete)
+	keys(t, tabA, "saving", kb.Enter)
+	waitFor(t, tabA, "the refusal to be announced", `document.querySelector('[data-testid="editor-announce"]').textContent === "A name cannot be empty: the former one is kept."`)
+	waitStages(t, tabA, "Hear about us", "Order", "Receive", "Use", "Get help")
+
 	// Alt+ArrowRight moves it one place right; the focus stays on it.
 	keys(t, tabA, "pressing Alt+ArrowRight", kb.ArrowRight, chromedp.KeyModifiers(chromedp.ModifierAlt))
 	waitStages(t, tabB, "Order", "Hear about us", "Receive", "Use", "Get help")

@@ -319,6 +319,7 @@ export class Structure {
     const role = r.select?.value ?? '';
     this.closeRename(refocus, name || r.name);
     const fields = {};
+    if (!name) this.editor.announce(this.texts.nameRequired, true);
     if (name && name !== r.name) fields[KINDS[r.kind].name] = name;
     if (r.kind === 'lane' && role && role !== r.role) fields.role = role;
     if (Object.keys(fields).length) this.editor.apply({ op: 'update', type: r.kind, id: r.id, fields });
@@ -626,6 +627,7 @@ export class Structure {
       const name = el.value.trim();
       if (!name) {
         el.value = team.name; // a team keeps a name
+        this.editor.announce(this.texts.nameRequired, true);
       } else if (name !== team.name) {
         this.editor.apply({ op: 'update', type: 'team', id, fields: { name } });
       }
