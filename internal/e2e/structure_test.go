@@ -36,6 +36,13 @@ func waitLanes(t *testing.T, tab context.Context, want ...string) {
 		`JSON.stringify([...document.querySelectorAll("tr.lane .lane-name")].map((s) => s.textContent.trim())) === %q`, jsonList(want)))
 }
 
+// openStructure opens the board in the tab and waits until its structure is editable.
+func openStructure(t *testing.T, tab context.Context, url string) {
+	t.Helper()
+	openEditable(t, tab, url)
+	waitFor(t, tab, "the structure editor to start", `document.querySelector("article.board[data-structure]") !== null`)
+}
+
 // mustFind reads the board from the store, as the server has it.
 func mustFind(t *testing.T, n *node, id string) *blueprint.Board {
 	t.Helper()
@@ -85,8 +92,8 @@ func TestStructureStages(t *testing.T) {
 	tabA, tabB := newTab(t), newTab(t)
 	watchConsole(t, tabA, false)
 	watchConsole(t, tabB, false)
-	openEditable(t, tabA, url)
-	openEditable(t, tabB, url)
+	openStructure(t, tabA, url)
+	openStructure(t, tabB, url)
 	waitStages(t, tabA, "Discover", "Order", "Receive", "Use", "Get help")
 
 	// Rename by keyboard: Enter opens an input, Enter saves.
@@ -177,7 +184,7 @@ func TestStructureStages(t *testing.T) {
 	waitCell(t, tabB, "c-2", "stage-2/lane-3")
 
 	// The server has it all: a fresh page shows the same.
-	openEditable(t, tabB, url)
+	openStructure(t, tabB, url)
 	waitStages(t, tabB, "Leave", "Order", "Hear about us", "Compare", "Receive", "Use", "Get help")
 	if got := stageNamesIn(t, tabA); len(got) != 7 {
 		t.Errorf("tab A shows stages %v", got)
@@ -194,8 +201,8 @@ func TestStructureLanes(t *testing.T) {
 	tabA, tabB := newTab(t), newTab(t)
 	watchConsole(t, tabA, false)
 	watchConsole(t, tabB, false)
-	openEditable(t, tabA, url)
-	openEditable(t, tabB, url)
+	openStructure(t, tabA, url)
+	openStructure(t, tabB, url)
 	waitLanes(t, tabA, "Physical evidence", "Customer actions", "Frontstage", "Backstage", "Support processes")
 
 	// From the first cell, ArrowLeft reaches the lane's header; Enter opens its editor.
@@ -311,8 +318,8 @@ func TestStructureTeams(t *testing.T) {
 	tabA, tabB := newTab(t), newTab(t)
 	watchConsole(t, tabA, false)
 	watchConsole(t, tabB, false)
-	openEditable(t, tabA, url)
-	openEditable(t, tabB, url)
+	openStructure(t, tabA, url)
+	openStructure(t, tabB, url)
 
 	// A creates the team "Logistics" from the Teams panel.
 	run(t, tabA, "opening the Teams panel", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="teams-toggle"]`)))
@@ -418,7 +425,7 @@ func TestStructureFrench(t *testing.T) {
 	postOps(t, n, b.ID, cardOp("c-1", "stage-1", "lane-1", "V", "Un"), cardOp("c-2", "stage-1", "lane-2", "V", "Deux"))
 	tab := newTab(t)
 	watchConsole(t, tab, false)
-	openEditable(t, tab, n.url+"/boards/"+b.ID+"?lang=fr")
+	openStructure(t, tab, n.url+"/boards/"+b.ID+"?lang=fr")
 	if got := eval[string](t, tab, `document.querySelector('[data-testid="structure-bar"]').textContent.replace(/\s+/g, " ").trim()`); got != "Ajouter une étape Ajouter un couloir Couloirs Équipes" {
 		t.Errorf("the toolbar reads %q, want it in French", got)
 	}

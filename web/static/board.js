@@ -29,9 +29,10 @@ function main() {
   live.start();
   startFilter(article);
   if (canEdit) {
-    import('./editor.js').then(({ startEditor }) => {
+    // Both start at once, so that the page's layout is settled when editing begins.
+    Promise.all([import('./editor.js'), import('./structure.js')]).then(([{ startEditor }, { startStructure }]) => {
       refresher.editor = startEditor({ article, live, refresher });
-      if (refresher.editor) import('./structure.js').then(({ startStructure }) => startStructure({ article, live, editor: refresher.editor }));
+      if (refresher.editor) startStructure({ article, live, editor: refresher.editor });
     });
   }
 }
