@@ -1,7 +1,9 @@
 // board.js — keeps a board page live. The page is complete without it; with it, a
 // LiveBoard follows the board's ops, the status line says whether the page is connected,
 // and when ops arrive the board is fetched again from the server (GET
-// /boards/{id}/fragment, rendered by the page's own components) and swapped in.
+// /boards/{id}/fragment, rendered by the page's own components) and swapped in. The
+// article fires 'board:beforeswap' just before a swap and 'board:swap' just after it, for
+// whatever marks or draws over the board (the team filter, the structure editor).
 
 import { LiveBoard, State } from './live.js';
 import { startFilter } from './filter.js';
