@@ -29,7 +29,7 @@ function main() {
   live.addEventListener('change', () => refresher.schedule(DEBOUNCE));
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
   live.start();
-  startFilter(article);
+  startFilter(article, live);
   if (canEdit) {
     // Both start at once, so that the page's layout is settled when editing begins.
     Promise.all([import('./editor.js'), import('./structure.js')]).then(([{ startEditor }, { startStructure }]) => {

@@ -7,14 +7,16 @@
 /**
  * startFilter makes the legend of article's board filter its cards.
  * @param {HTMLElement} article the article.board, whose content board.js swaps
+ * @param {EventTarget} [live] the page's LiveBoard: when presence changes, the editor
+ *   rewrites the cards' descriptions, and the filter adds its note again after it
  * @returns {TeamFilter}
  */
-export function startFilter(article) {
-  return new TeamFilter(article);
+export function startFilter(article, live) {
+  return new TeamFilter(article, live);
 }
 
 export class TeamFilter {
-  constructor(article) {
+  constructor(article, live) {
     this.article = article;
     this.team = ''; // the highlighted team's id, or ''
     article.addEventListener('click', (e) => {
@@ -22,6 +24,7 @@ export class TeamFilter {
       if (button && article.contains(button)) this.toggle(button.dataset.teamFilter);
     });
     article.addEventListener('board:swap', () => this.apply(false));
+    live?.addEventListener('peers', () => setTimeout(() => { if (this.team) this.apply(false); }, 0));
   }
 
   // toggle highlights team, or shows every card when team is highlighted already.

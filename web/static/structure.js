@@ -95,6 +95,9 @@ export class Structure {
   // prepare makes the headers focusable (one tab stop for the stages, one for the lanes),
   // draggable and described; it runs on the page's board and after every swap.
   prepare() {
+    const grid = this.article.querySelector('table.blueprint');
+    const shortcuts = grid?.getAttribute('aria-keyshortcuts') ?? '';
+    if (grid && !/(^| )T K$/.test(shortcuts)) grid.setAttribute('aria-keyshortcuts', `${shortcuts} T K`.trim());
     for (const kind of ['stage', 'lane']) {
       const hs = this.headers(kind);
       const stop = hs.find((h) => this.idOf(kind, h) === this.current[kind]) ?? hs[0];
