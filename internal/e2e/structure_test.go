@@ -213,6 +213,9 @@ func TestStructureLanes(t *testing.T) {
 	}
 	keys(t, tabA, "pressing Enter", kb.Enter)
 	waitFor(t, tabA, "the lane label input", `document.activeElement?.dataset.testid === "lane-name-input"`)
+	if shown := eval[string](t, tabA, `[...document.activeElement.closest("th").querySelectorAll(":scope > span")].filter((s) => s.offsetParent !== null).map((s) => s.textContent).join("|")`); shown != "" {
+		t.Errorf("while the lane is edited its header still shows %q besides the editor", shown)
+	}
 	eval[chromedp.Void](t, tabA, `document.activeElement.select()`)
 	keys(t, tabA, "typing", "Counter staff")
 	keys(t, tabA, "Tab to the role", kb.Tab)
