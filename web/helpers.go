@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"lastmile/internal/blueprint"
 	"lastmile/internal/i18n"
 )
@@ -88,7 +90,8 @@ const newCardID = "__new__"
 
 // editorShortcuts are the keyboard shortcuts the editor's help lists, in order; each has
 // a key text (editor.key.*) and a description (editor.help.*).
-var editorShortcuts = []string{"arrows", "enter", "new", "save", "newline", "escape", "move", "delete", "undo", "redo", "help"}
+var editorShortcuts = []string{"arrows", "enter", "new", "save", "newline", "escape", "move", "delete", "undo", "redo", "help",
+	"structure_rename", "structure_move", "structure_add", "structure_delete", "card_team", "card_kind"}
 
 // accountAction is where an account form posts.
 func accountAction(kind string) string {
@@ -101,4 +104,17 @@ func accountAction(kind string) string {
 // signInURL is the sign-in page, coming back to path afterwards.
 func signInURL(path string) string {
 	return "/signin?next=" + url.QueryEscape(path)
+}
+
+// confirmTexts returns the data attributes holding the texts that ask before deleting a
+// stage, a lane or a team, for no card, one card or several ({name} and {count} are
+// filled in by structure.js, which picks the form with the page language's plural rule).
+func confirmTexts(p Page) templ.Attributes {
+	a := templ.Attributes{}
+	for _, what := range []string{"stage", "lane", "team"} {
+		for _, n := range []string{"none", "one", "other"} {
+			a["data-confirm-"+what+"-"+n] = p.L.TD("structure.delete_"+what+"."+n, map[string]any{"Name": "{name}", "Count": "{count}"})
+		}
+	}
+	return a
 }

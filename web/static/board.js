@@ -1,10 +1,13 @@
 // board.js — keeps a board page live. The page is complete without it; with it, a
 // LiveBoard follows the board's ops, the status line says whether the page is connected,
 // and when ops arrive the board is fetched again from the server (GET
-// /boards/{id}/fragment, rendered by the page's own components) and swapped in.
+// /boards/{id}/fragment, rendered by the page's own components) and swapped in. The
+// article fires 'board:beforeswap' just before a swap and 'board:swap' just after it, for
+// whatever marks or draws over the board (the team filter, the structure editor).
 
 import { LiveBoard, State } from './live.js';
 import { editLinks, startLinks } from './links.js';
+import { startFilter } from './filter.js';
 
 const DEBOUNCE = 75; // ms: ops arriving within it cause one fetch
 const RETRY = 2000; // ms before fetching again after a failed fetch
@@ -28,10 +31,13 @@ function main() {
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
   live.start();
   const links = startLinks({ article, live });
+  startFilter(article, live);
   if (canEdit) {
-    import('./editor.js').then(({ startEditor }) => {
+    // Both start at once, so that the page's layout is settled when editing begins.
+    Promise.all([import('./editor.js'), import('./structure.js')]).then(([{ startEditor }, { startStructure }]) => {
       refresher.editor = startEditor({ article, live, refresher });
       editLinks(links, refresher.editor);
+      if (refresher.editor) startStructure({ article, live, editor: refresher.editor });
     });
   }
 }
@@ -119,6 +125,7 @@ class Refresher {
     } else {
       keep = null;
     }
+    this.article.dispatchEvent(new CustomEvent('board:beforeswap'));
     const saved = this.editor?.beforeSwap();
     const focus = focusSelector(this.article, keep);
     const scroll = this.article.querySelector('.board-scroll');
@@ -137,6 +144,8 @@ class Refresher {
     }
     if (focus) this.article.querySelector(focus)?.focus({ preventScroll: true });
     this.editor?.afterSwap(saved);
+    // Whatever is drawn or marked over the board is redrawn after this event.
+    this.article.dispatchEvent(new CustomEvent('board:swap'));
   }
 
   // teamStyles applies the team colours of the fetched board. Inserting a style element
