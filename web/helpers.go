@@ -88,7 +88,7 @@ const newCardID = "__new__"
 
 // editorShortcuts are the keyboard shortcuts the editor's help lists, in order; each has
 // a key text (editor.key.*) and a description (editor.help.*).
-var editorShortcuts = []string{"arrows", "enter", "new", "save", "newline", "escape", "move", "delete", "undo", "redo", "help"}
+var editorShortcuts = []string{"arrows", "enter", "new", "save", "newline", "escape", "move", "select", "delete", "undo", "redo", "zoom", "fit", "pan", "help"}
 
 // accountAction is where an account form posts.
 func accountAction(kind string) string {

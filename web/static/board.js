@@ -4,6 +4,8 @@
 // /boards/{id}/fragment, rendered by the page's own components) and swapped in.
 
 import { LiveBoard, State } from './live.js';
+import { Presence } from './presence.js';
+import { Zoom } from './zoom.js';
 
 const DEBOUNCE = 75; // ms: ops arriving within it cause one fetch
 const RETRY = 2000; // ms before fetching again after a failed fetch
@@ -25,7 +27,21 @@ function main() {
   const refresher = new Refresher(article, () => live.seq);
   live.addEventListener('change', () => refresher.schedule(DEBOUNCE));
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
+  const tools = document.querySelector('[data-board-tools]');
+  if (tools) {
+    tools.hidden = false;
+    new Zoom(article, tools);
+    new Presence(article, tools, live);
+  }
   live.start();
+  // A page kept in the back-forward cache must not stay in the room, where others would
+  // see someone who has gone; it joins again when it is shown.
+  window.addEventListener('pagehide', (e) => { if (e.persisted) live.stop(); });
+  window.addEventListener('pageshow', (e) => {
+    if (!e.persisted) return;
+    live.keys.claim();
+    live.start();
+  });
   if (canEdit) {
     import('./editor.js').then(({ startEditor }) => {
       refresher.editor = startEditor({ article, live, refresher });
@@ -134,6 +150,8 @@ class Refresher {
     }
     if (focus) this.article.querySelector(focus)?.focus({ preventScroll: true });
     this.editor?.afterSwap(saved);
+    // What other scripts draw over the grid (cursors, selection) is drawn again.
+    this.article.dispatchEvent(new CustomEvent('board:swapped'));
   }
 
   // teamStyles applies the team colours of the fetched board. Inserting a style element
