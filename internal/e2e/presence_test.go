@@ -20,7 +20,7 @@ import (
 
 // asPerson makes the tab's websockets carry a display name, as the server takes it from
 // the address (?name=) when nobody is signed in: the tab then appears to others as name.
-func asPerson(t *testing.T, tab context.Context, name string) {
+func asPerson(t testing.TB, tab context.Context, name string) {
 	t.Helper()
 	src := fmt.Sprintf(`(() => {
 		const W = window.WebSocket, name = %q;
@@ -50,19 +50,19 @@ func viewerRoute(n **node, name string) http.Handler {
 // rect is an element's box in client coordinates.
 type rect struct{ Left, Top, Right, Bottom, Width, Height float64 }
 
-func rectOf(t *testing.T, tab context.Context, sel string) rect {
+func rectOf(t testing.TB, tab context.Context, sel string) rect {
 	t.Helper()
 	return eval[rect](t, tab, fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect();
 		return {Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom, Width: r.width, Height: r.height}; })()`, sel))
 }
 
-func zoomOf(t *testing.T, tab context.Context) float64 {
+func zoomOf(t testing.TB, tab context.Context) float64 {
 	t.Helper()
 	return eval[float64](t, tab, `Number(document.querySelector("article.board").dataset.zoom ?? "NaN")`)
 }
 
 // gridFits checks that the whole grid is inside the window.
-func gridFits(t *testing.T, tab context.Context) {
+func gridFits(t testing.TB, tab context.Context) {
 	t.Helper()
 	g := rectOf(t, tab, `[data-testid="grid"]`)
 	w := eval[[]float64](t, tab, `[window.innerWidth, window.innerHeight]`)
