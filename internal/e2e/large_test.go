@@ -336,11 +336,12 @@ func BenchmarkOpen300(b *testing.B) {
 
 	// Frames while the pointer drags across the board (the middle button pans it) and the
 	// other tab draws the pointer.
-	g := rectOf(b, tab, `[data-testid="grid"]`)
+	eval[chromedp.Void](b, tab, `document.querySelector(".board-scroll").scrollIntoView()`)
+	g := rectOf(b, tab, `.board-scroll`)
 	eval[chromedp.Void](b, tab, `window.__frames = []; window.__frameRun = true; (function f(t) { window.__frames.push(t); if (window.__frameRun) requestAnimationFrame(f); })(performance.now())`)
 	eval[chromedp.Void](b, other, `window.__frames = []; window.__frameRun = true; (function f(t) { window.__frames.push(t); if (window.__frameRun) requestAnimationFrame(f); })(performance.now())`)
-	y := g.Top + 200
-	x0, x1 := 300.0, 1200.0
+	y := g.Top + 150
+	x0, x1 := g.Left+250, g.Right-50
 	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent("mouseMoved", x1, y),
 		chromedp.MouseEvent("mousePressed", x1, y, chromedp.ButtonMiddle, middleHeld, chromedp.ClickCount(1))}
 	for i := range 120 {
