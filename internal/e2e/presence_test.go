@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -101,8 +102,40 @@ func TestPresence(t *testing.T) {
 	}
 	t.Cleanup(vera.Close)
 
+	// C has no editor at all (its script cannot load), as on a page for viewers: presence
+	// and zoom work without it.
+	tabC := newTab(t)
+	run(t, tabC, "sizing the window", waitLive, chromedp.EmulateViewport(1280, 800))
+	asPerson(t, tabC, "Cy")
+	run(t, tabC, "blocking the editor's script", waitLive, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetBlockedURLs, network.SetBlockedURLsParams{
+			URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/static/editor.js", Block: true}}})
+		return err
+	}))
+	run(t, tabC, "opening the board without the editor", waitLive,
+		chromedp.Navigate(n.url+"/boards/"+b.ID+"?lang=en"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
+	waitState(t, tabC, "connected")
+
+	t.Run("WithoutEditor", func(t *testing.T) {
+		waitFor(t, tabC, "the others' avatars", `document.querySelectorAll('[data-testid="avatar"]').length === 3`)
+		if n := eval[int](t, tabC, `document.querySelectorAll('td.cell[tabindex]').length`); n != 0 {
+			t.Fatalf("the editor runs in C (%d focusable cells): the test would prove nothing", n)
+		}
+		waitFor(t, tabC, "the count", `document.querySelector('[data-testid="presence-count"]').textContent === "4 people here"`)
+		keys(t, tabC, "pressing +", "+")
+		if z := zoomOf(t, tabC); z != 1.25 {
+			t.Errorf("without the editor, + sets the scale to %v, want 1.25", z)
+		}
+		run(t, tabC, "fitting", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="zoom-fit"]`)))
+		gridFits(t, tabC)
+		keys(t, tabC, "pressing 0", "0")
+	})
+
 	t.Run("Avatars", func(t *testing.T) {
-		waitFor(t, tabB, "Ana's and Vera's avatars", `document.querySelectorAll('[data-testid="avatar"]').length === 2`)
+		waitFor(t, tabB, "Ana's, Cy's and Vera's avatars", `document.querySelectorAll('[data-testid="avatar"]').length === 3`)
 		ana := eval[[]string](t, tabB, `(() => { const li = document.querySelector('[data-testid="avatar"][data-name="Ana Lima"]');
 			return li ? [li.querySelector(".avatar-initials").textContent, li.title, li.textContent] : []; })()`)
 		if len(ana) != 3 || ana[0] != "AL" || ana[1] != "Ana Lima (Éditeur)" || !strings.Contains(ana[2], "Ana Lima") {
@@ -112,8 +145,8 @@ func TestPresence(t *testing.T) {
 		if vera != "Vera Viewer (Lecteur)" && !strings.HasPrefix(vera, "Vera Viewer (") {
 			t.Errorf("Vera's avatar in B has the title %q, want her name and role", vera)
 		}
-		waitFor(t, tabB, "the count in French", `document.querySelector('[data-testid="presence-count"]').textContent === "3 personnes présentes"`)
-		waitFor(t, tabA, "the count in English", `document.querySelector('[data-testid="presence-count"]').textContent === "3 people here"`)
+		waitFor(t, tabB, "the count in French", `document.querySelector('[data-testid="presence-count"]').textContent === "4 personnes présentes"`)
+		waitFor(t, tabA, "the count in English", `document.querySelector('[data-testid="presence-count"]').textContent === "4 people here"`)
 		if bg := eval[string](t, tabB, `getComputedStyle(document.querySelector('[data-testid="avatar"] .avatar-initials')).backgroundColor`); bg == "" || bg == "rgba(0, 0, 0, 0)" {
 			t.Errorf("the avatar's circle has no colour: %q", bg)
 		}
@@ -127,6 +160,7 @@ func TestPresence(t *testing.T) {
 		g := rectOf(t, tabA, `[data-testid="grid"]`)
 		bx, by := x-g.Left, y-g.Top // board coordinates: A is at 100 %
 		waitFor(t, tabB, "Ana's pointer", `[...document.querySelectorAll('[data-testid="cursor"]')].some((c) => c.textContent === "Ana Lima")`)
+		waitFor(t, tabC, "Ana's pointer in the page without editor", `[...document.querySelectorAll('[data-testid="cursor"]')].some((c) => c.textContent === "Ana Lima")`)
 		near := func(what string) {
 			t.Helper()
 			// The marker is drawn where B's grid has A's board coordinates, at B's scale.
@@ -204,6 +238,17 @@ func TestPresence(t *testing.T) {
 		}
 		gridFits(t, tabB)
 		keys(t, tabB, "pressing 0", "0")
+
+		// The help lists the new keys, in the page's language.
+		keys(t, tabB, "pressing ?", "?")
+		waitFor(t, tabB, "the help", `!document.querySelector('[data-testid="editor-help"]').hidden`)
+		help := eval[string](t, tabB, `document.querySelector('[data-testid="editor-help"]').textContent`)
+		for _, want := range []string{"Ajuster tout le tableau à l’écran", "Maj + Espace", "Espace + glisser"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("the help lacks %q: %s", want, help)
+			}
+		}
+		keys(t, tabB, "closing the help", kb.Escape)
 	})
 
 	t.Run("MultiSelect", func(t *testing.T) {
@@ -263,6 +308,8 @@ func TestPresence(t *testing.T) {
 		waitFor(t, tabB, "Ana's pointer to go", `document.querySelectorAll('[data-testid="cursor"]').length === 0`)
 		waitFor(t, tabB, "Ana's avatar to go", `document.querySelector('[data-testid="avatar"][data-name="Ana Lima"]') === null`)
 		vera.Close()
+		waitFor(t, tabB, "the count without Ana and Vera", `document.querySelector('[data-testid="presence-count"]').textContent === "2 personnes présentes"`)
+		run(t, tabC, "C leaving", waitLive, chromedp.Navigate("about:blank"))
 		waitFor(t, tabB, "the count, singular in French", `document.querySelector('[data-testid="presence-count"]').textContent === "1 personne présente"`)
 	})
 }
