@@ -85,8 +85,13 @@ export class Selection {
   }
 
   onClick(e) {
-    if (!(e.shiftKey || e.ctrlKey || e.metaKey) || this.editor.editing) return;
+    if (this.editor.editing) return;
     const card = e.target.closest?.('td.cell > .card');
+    if (!(e.shiftKey || e.ctrlKey || e.metaKey)) {
+      // A plain click on a card outside the selection starts afresh.
+      if (card && !this.ids.has(card.dataset.cardId) && !e.target.closest('button')) this.clear();
+      return;
+    }
     if (!card || e.target.closest('button, a, textarea')) return;
     e.preventDefault();
     e.stopPropagation();
