@@ -79,6 +79,12 @@ bench: ## Run the load benchmark (flags via BENCH_FLAGS="...")
 	@url=$$(scripts/db.sh); \
 	DATABASE_URL=$$url go run ./cmd/lastmile bench $(BENCH_FLAGS)
 
+.PHONY: bench-board
+bench-board: ## Measure a 300-card board in Chromium: render, load, moves, frames
+	@url=$${LASTMILE_TEST_DATABASE_URL:-$$(scripts/db.sh)}; \
+	LASTMILE_TEST_DATABASE_URL=$$url LASTMILE_CHROMIUM=$$(scripts/chromium.sh) \
+		go test -count=1 -run '^$$' -bench Open300 -benchtime 5x ./internal/e2e/
+
 .PHONY: db
 db: ## Start the local Postgres and print its DATABASE_URL
 	@scripts/db.sh

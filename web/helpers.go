@@ -90,8 +90,8 @@ const newCardID = "__new__"
 
 // editorShortcuts are the keyboard shortcuts the editor's help lists, in order; each has
 // a key text (editor.key.*) and a description (editor.help.*).
-var editorShortcuts = []string{"arrows", "enter", "new", "save", "newline", "escape", "move", "delete", "undo", "redo", "help",
-	"structure_rename", "structure_move", "structure_add", "structure_delete", "card_team", "card_kind"}
+var editorShortcuts = []string{"arrows", "enter", "new", "save", "newline", "escape", "move", "select", "delete", "undo", "redo",
+	"structure_rename", "structure_move", "structure_add", "structure_delete", "card_team", "card_kind", "zoom", "fit", "pan", "help"}
 
 // accountAction is where an account form posts.
 func accountAction(kind string) string {

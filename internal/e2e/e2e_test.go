@@ -50,7 +50,7 @@ func TestMain(m *testing.M) {
 // newTab opens a tab of the shared browser for the test, starting the browser if needed.
 // The tab closes when the test ends. With chromedp.WithNewBrowserContext() among opts the
 // tab has cookies of its own, as another person's browser.
-func newTab(t *testing.T, opts ...chromedp.ContextOption) context.Context {
+func newTab(t testing.TB, opts ...chromedp.ContextOption) context.Context {
 	t.Helper()
 	path := os.Getenv(EnvChromium)
 	if path == "" {
@@ -88,7 +88,7 @@ func newTab(t *testing.T, opts ...chromedp.ContextOption) context.Context {
 }
 
 // run runs browser actions under a deadline and fails the test on error.
-func run(t *testing.T, tab context.Context, what string, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+func run(t testing.TB, tab context.Context, what string, timeout time.Duration, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, timeout)
 	defer cancel()
@@ -106,7 +106,7 @@ func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 }
 
 // eval evaluates a JavaScript expression in the tab and decodes its value.
-func eval[T any](t *testing.T, tab context.Context, expr string, opts ...chromedp.EvaluateOption) T {
+func eval[T any](t testing.TB, tab context.Context, expr string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, 20*time.Second)
 	defer cancel()
@@ -128,7 +128,7 @@ type consoleErrors struct {
 // watchConsole fails the test, when it ends, if the tab reported an error. With
 // networkOK, errors the browser logs about the network (a websocket that could not
 // connect, as when the tests cut it on purpose) are allowed.
-func watchConsole(t *testing.T, tab context.Context, networkOK bool) {
+func watchConsole(t testing.TB, tab context.Context, networkOK bool) {
 	t.Helper()
 	c := &consoleErrors{}
 	t.Cleanup(func() { c.check(t) })
@@ -171,7 +171,7 @@ func watchConsole(t *testing.T, tab context.Context, networkOK bool) {
 	}
 }
 
-func (c *consoleErrors) check(t *testing.T) {
+func (c *consoleErrors) check(t testing.TB) {
 	t.Helper()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -190,7 +190,7 @@ type node struct {
 
 // startNode starts a node; extra routes are served before the server's (test pages).
 // Each of opts may change the server's configuration before it starts.
-func startNode(t *testing.T, extra map[string]http.Handler, opts ...func(*server.Config, *node)) *node {
+func startNode(t testing.TB, extra map[string]http.Handler, opts ...func(*server.Config, *node)) *node {
 	t.Helper()
 	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
 	if err != nil {
@@ -317,7 +317,7 @@ func (l *liveSwitch) startHub() {
 	l.hub = l.newHub()
 }
 
-func mustBoard(t *testing.T, s *postgres.Store) *blueprint.Board {
+func mustBoard(t testing.TB, s *postgres.Store) *blueprint.Board {
 	t.Helper()
 	title, ops, err := blueprint.TemplateOps(blueprint.TemplateServiceBlueprint, nil)
 	if err != nil {
@@ -348,7 +348,7 @@ func cardTeamOp(card, team string) blueprint.Op {
 }
 
 // postOps applies ops through the JSON API, as another client would.
-func postOps(t *testing.T, n *node, boardID string, ops ...blueprint.Op) {
+func postOps(t testing.TB, n *node, boardID string, ops ...blueprint.Op) {
 	t.Helper()
 	body, err := json.Marshal(ops)
 	if err != nil {

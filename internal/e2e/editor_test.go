@@ -18,7 +18,7 @@ func cellSel(stage, lane string) string {
 }
 
 // openEditable opens the board in the tab and waits until it is live and editable.
-func openEditable(t *testing.T, tab context.Context, url string) {
+func openEditable(t testing.TB, tab context.Context, url string) {
 	t.Helper()
 	run(t, tab, "opening the board", waitLive,
 		chromedp.Navigate(url),
@@ -28,7 +28,7 @@ func openEditable(t *testing.T, tab context.Context, url string) {
 }
 
 // waitFor polls a JavaScript condition in the tab.
-func waitFor(t *testing.T, tab context.Context, what, cond string) {
+func waitFor(t testing.TB, tab context.Context, what, cond string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, waitLive)
 	defer cancel()
@@ -38,7 +38,7 @@ func waitFor(t *testing.T, tab context.Context, what, cond string) {
 }
 
 // focusEl gives the keyboard focus to the element selected.
-func focusEl(t *testing.T, tab context.Context, sel string) {
+func focusEl(t testing.TB, tab context.Context, sel string) {
 	t.Helper()
 	if !eval[bool](t, tab, fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (!el) return false; el.focus(); return document.activeElement === el; })()`, sel)) {
 		t.Fatalf("cannot focus %s", sel)
@@ -46,7 +46,7 @@ func focusEl(t *testing.T, tab context.Context, sel string) {
 }
 
 // keys types keys in the tab, to the focused element.
-func keys(t *testing.T, tab context.Context, what, k string, opts ...chromedp.KeyOption) {
+func keys(t testing.TB, tab context.Context, what, k string, opts ...chromedp.KeyOption) {
 	t.Helper()
 	run(t, tab, what, waitLive, chromedp.KeyEvent(k, opts...))
 }
@@ -80,18 +80,18 @@ func addCardByKeyboard(t *testing.T, tab context.Context, cell, text string) str
 }
 
 // cellOf returns "stage/lane" of the card, or "" when the page does not show it.
-func cellOf(t *testing.T, tab context.Context, id string) string {
+func cellOf(t testing.TB, tab context.Context, id string) string {
 	t.Helper()
 	return eval[string](t, tab, fmt.Sprintf(`(() => { const td = document.querySelector(%q)?.closest("td.cell"); return td ? td.dataset.stageId + "/" + td.dataset.laneId : ""; })()`, cardSel(id)))
 }
 
-func waitCell(t *testing.T, tab context.Context, id, want string) {
+func waitCell(t testing.TB, tab context.Context, id, want string) {
 	t.Helper()
 	waitFor(t, tab, fmt.Sprintf("card %s in %q", id, want), fmt.Sprintf(
 		`(() => { const td = document.querySelector(%q)?.closest("td.cell"); return (td ? td.dataset.stageId + "/" + td.dataset.laneId : "") === %q; })()`, cardSel(id), want))
 }
 
-func waitText(t *testing.T, tab context.Context, id, want string) {
+func waitText(t testing.TB, tab context.Context, id, want string) {
 	t.Helper()
 	waitFor(t, tab, fmt.Sprintf("card %s to read %q", id, want), fmt.Sprintf(
 		`document.querySelector(%q)?.textContent === %q`, cardSel(id)+" .card-text", want))

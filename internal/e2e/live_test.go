@@ -24,7 +24,7 @@ const (
 func cardSel(id string) string { return fmt.Sprintf(`[data-card-id=%q]`, id) }
 
 // waitState waits until the status line shows one of the states.
-func waitState(t *testing.T, tab context.Context, states ...string) {
+func waitState(t testing.TB, tab context.Context, states ...string) {
 	t.Helper()
 	var conds []string
 	for _, s := range states {

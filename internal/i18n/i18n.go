@@ -136,6 +136,17 @@ func (l *Localizer) N(id string, n int) string {
 	return s
 }
 
+// Plural returns the plural form of message id that the language uses for n, with count
+// in place of {{.Count}}: the browser's scripts fill in a placeholder count themselves.
+func (l *Localizer) Plural(id string, n int, count string) string {
+	s, err := l.l.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n,
+		TemplateData: map[string]any{"Count": count}})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
 // Fallback translates id, or returns fallback when the catalog lacks it. Its signature
 // fits blueprint.Translate.
 func (l *Localizer) Fallback(id, fallback string) string {

@@ -93,3 +93,18 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestPluralForm(t *testing.T) {
+	c := i18n.MustCatalog()
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 1, "{n} card"}, {"en", 0, "{n} cards"}, {"fr", 0, "{n} carte"}, {"fr", 2, "{n} cartes"},
+	} {
+		if got := c.For(tc.lang).Plural("count.cards", tc.n, "{n}"); got != tc.want {
+			t.Errorf("%s %d: %q; want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+}

@@ -8,6 +8,8 @@
 import { LiveBoard, State } from './live.js';
 import { editLinks, startLinks } from './links.js';
 import { startFilter } from './filter.js';
+import { Presence } from './presence.js';
+import { Zoom } from './zoom.js';
 
 const DEBOUNCE = 75; // ms: ops arriving within it cause one fetch
 const RETRY = 2000; // ms before fetching again after a failed fetch
@@ -29,7 +31,21 @@ function main() {
   const refresher = new Refresher(article, () => live.seq);
   live.addEventListener('change', () => refresher.schedule(DEBOUNCE));
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
+  const tools = document.querySelector('[data-board-tools]');
+  if (tools) {
+    tools.hidden = false;
+    new Zoom(article, tools);
+    new Presence(article, tools, live);
+  }
   live.start();
+  // A page kept in the back-forward cache must not stay in the room, where others would
+  // see someone who has gone; it joins again when it is shown.
+  window.addEventListener('pagehide', (e) => { if (e.persisted) live.stop(); });
+  window.addEventListener('pageshow', (e) => {
+    if (!e.persisted) return;
+    live.keys.claim();
+    live.start();
+  });
   const links = startLinks({ article, live });
   startFilter(article, live);
   if (canEdit) {

@@ -8,6 +8,7 @@
 
 import { compareStrings, keyBetween } from './live-core.js';
 import { inverseOps } from './undo.js';
+import { Selection } from './select.js';
 
 const HISTORY = 200; // undo steps kept
 const LOCK_REFRESH = 10000; // ms between presence frames while editing (the lock lasts 30 s)
@@ -62,6 +63,7 @@ export class Editor {
     live.addEventListener('lock', (e) => this.onLock(e.detail));
     live.addEventListener('peers', (e) => this.onPeers(e.detail.peers));
     this.onPeers([...live.peers.values()]); // those who came before this module loaded
+    this.selection = new Selection(this); // several cards at once
     this.prepare();
   }
 
@@ -83,7 +85,7 @@ export class Editor {
   // and the cards draggable; it runs on the page's grid and after every swap.
   prepare() {
     const grid = this.article.querySelector('table.blueprint');
-    if (grid) grid.setAttribute('aria-keyshortcuts', 'n Enter Delete Alt+ArrowRight Control+Z ?');
+    if (grid) grid.setAttribute('aria-keyshortcuts', 'n Enter Delete Alt+ArrowRight Shift+Space Control+Z ?');
     for (const cell of this.cells()) cell.tabIndex = -1;
     for (const card of this.article.querySelectorAll('td.cell > .card')) {
       card.tabIndex = -1;
