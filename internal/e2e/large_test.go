@@ -124,7 +124,8 @@ func TestLargeBoard(t *testing.T) {
 		eval[chromedp.Void](t, tab, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "center", inline: "center"})`, cellSel("s03", "l2")))
 		c := rectOf(t, tab, cellSel("s03", "l2"))
 		x, y := c.Left+c.Width/2, c.Top+c.Height/2
-		under := `(() => { const td = document.elementFromPoint(%f, %f)?.closest("td.cell"); return td ? td.dataset.stageId + "/" + td.dataset.laneId : ""; })()`
+		// The cell under the point, under any link arrow drawn over it.
+		under := `(() => { const td = document.elementsFromPoint(%f, %f).map((el) => el.closest("td.cell")).find(Boolean); return td ? td.dataset.stageId + "/" + td.dataset.laneId : ""; })()`
 		before := eval[string](t, tab, fmt.Sprintf(under, x, y))
 		run(t, tab, "Ctrl+wheel", waitLive, chromedp.MouseEvent("mouseWheel", x, y, chromedp.ButtonModifiers(chromedp.ModifierCtrl),
 			func(p *input.DispatchMouseEventParams) { p.DeltaX, p.DeltaY = 0.001, -100 }))
