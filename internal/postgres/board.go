@@ -286,6 +286,9 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 		FROM boards WHERE id = $1 FOR UPDATE`, boardID, cachedSeq).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&seq, &state, &created) })
 	if keys := editKeys(edits); len(keys) > 0 {
+		// A generic plan made while the log was small scans the board's whole log; a plan
+		// made for the keys at hand probes the key index once per key.
+		begin.Queue("SET LOCAL plan_cache_mode = force_custom_plan")
 		begin.Queue(`SELECT key, seq FROM ops WHERE board_id = $1 AND key = ANY($2)`, boardID, keys).
 			Query(func(rows pgx.Rows) error {
 				var k string
@@ -293,6 +296,7 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 				_, err := pgx.ForEachRow(rows, []any{&k, &sq}, func() error { seen[k] = sq; return nil })
 				return err
 			})
+		begin.Queue("SET LOCAL plan_cache_mode = auto")
 	}
 	if err := conn.SendBatch(ctx, begin).Close(); err != nil {
 		return nil, interpretError(err, "board")
