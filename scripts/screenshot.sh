@@ -6,9 +6,11 @@
 #
 # The server must already run (`make run`). The script imports two boards — the same
 # journey written in English and in French: a city portal for resident parking permits
-# that still ends with a paper validation at the town hall — and writes
+# that still ends with a paper validation at the town hall: six stages, the five blueprint
+# lanes and an emotion lane, four teams, handoffs and a dependency — and writes
 # docs/img/board-en.png and docs/img/board-fr.png with a headless Chromium
-# (from scripts/chromium.sh). It prints the URLs of the two boards.
+# (from scripts/chromium.sh), once the page's scripts have drawn the links. It prints the
+# URLs of the two boards.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -43,7 +45,7 @@ shoot() {
 	mkdir -p "$root/$(dirname "$out")"
 	(cd "$root" && "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
-		--hide-scrollbars --user-data-dir="$profile" --window-size=1600,1000 \
+		--hide-scrollbars --user-data-dir="$profile" --window-size=1600,1300 --virtual-time-budget=3000 \
 		--screenshot="$out" "$url" >/dev/null 2>&1) || die "Chromium could not take $out"
 	[[ -s $root/$out ]] || die "Chromium wrote no $out"
 	log "wrote $out ($(($(stat -c %s "$root/$out") / 1024)) KiB) from $url"
@@ -71,11 +73,18 @@ en=$(create_board <<'JSON'
   "lanes": [
     {"id": "l-evidence", "role": "physical_evidence", "label": "Physical evidence", "order": "A"},
     {"id": "l-resident", "role": "customer_actions", "label": "Resident", "order": "F"},
+    {"id": "l-emotion", "role": "emotion", "label": "How the resident feels", "order": "H"},
     {"id": "l-front", "role": "frontstage", "label": "Frontstage", "order": "K"},
     {"id": "l-back", "role": "backstage", "label": "Backstage", "order": "P"},
     {"id": "l-support", "role": "support", "label": "Support processes", "order": "U"}
   ],
   "cards": [
+    {"id": "e1", "stage": "s-find", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Annoyed by the fine", "emotion": -1},
+    {"id": "e2", "stage": "s-account", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Reassured: it is quick", "emotion": 1},
+    {"id": "e3", "stage": "s-form", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Worried about losing the form", "emotion": -1},
+    {"id": "e4", "stage": "s-upload", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Neutral", "emotion": 0},
+    {"id": "e5", "stage": "s-paper", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Angry: why online then?", "emotion": -2},
+    {"id": "e6", "stage": "s-permit", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Relieved", "emotion": 2},
     {"id": "c01", "stage": "s-find", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "\"Parking permits\" page on the city website"},
     {"id": "c02", "stage": "s-find", "lane": "l-resident", "order": "V", "kind": "action", "text": "Searches \"resident parking permit\" after a first fine", "emotion": -1},
     {"id": "c03", "stage": "s-find", "lane": "l-front", "order": "V", "kind": "touchpoint", "team": "t-digital", "text": "Chatbot answers eligibility questions"},
@@ -130,11 +139,18 @@ fr=$(create_board <<'JSON'
   "lanes": [
     {"id": "l-evidence", "role": "physical_evidence", "label": "Preuves physiques", "order": "A"},
     {"id": "l-resident", "role": "customer_actions", "label": "Usager", "order": "F"},
+    {"id": "l-emotion", "role": "emotion", "label": "Ressenti de l’usager", "order": "H"},
     {"id": "l-front", "role": "frontstage", "label": "Front-office", "order": "K"},
     {"id": "l-back", "role": "backstage", "label": "Back-office", "order": "P"},
     {"id": "l-support", "role": "support", "label": "Processus de support", "order": "U"}
   ],
   "cards": [
+    {"id": "e1", "stage": "s-find", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Agacé par l’amende", "emotion": -1},
+    {"id": "e2", "stage": "s-account", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Rassuré : c’est rapide", "emotion": 1},
+    {"id": "e3", "stage": "s-form", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Inquiet de perdre le formulaire", "emotion": -1},
+    {"id": "e4", "stage": "s-upload", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Neutre", "emotion": 0},
+    {"id": "e5", "stage": "s-paper", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "En colère : pourquoi en ligne alors ?", "emotion": -2},
+    {"id": "e6", "stage": "s-permit", "lane": "l-emotion", "order": "V", "kind": "emotion", "text": "Soulagé", "emotion": 2},
     {"id": "c01", "stage": "s-find", "lane": "l-evidence", "order": "V", "kind": "touchpoint", "text": "Page « Stationnement résident » du site de la ville"},
     {"id": "c02", "stage": "s-find", "lane": "l-resident", "order": "V", "kind": "action", "text": "Cherche « carte résident » après une première amende", "emotion": -1},
     {"id": "c03", "stage": "s-find", "lane": "l-front", "order": "V", "kind": "touchpoint", "team": "t-digital", "text": "Le chatbot répond aux questions d’éligibilité"},
