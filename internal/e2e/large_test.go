@@ -313,10 +313,10 @@ func BenchmarkOpen300(b *testing.B) {
 			let painted = -1, t0 = 0;
 			const check = () => {
 				if (painted < 0 || cellNow() === from || Number(article.dataset.seq) <= seq0) return;
-				article.removeEventListener("board:swapped", check);
+				article.removeEventListener("board:swap", check);
 				resolve([painted, performance.now() - t0, performance.timeOrigin + t0]);
 			};
-			article.addEventListener("board:swapped", check);
+			article.addEventListener("board:swap", check);
 			card.focus();
 			t0 = performance.now();
 			card.dispatchEvent(new KeyboardEvent("keydown", {key: %q, altKey: true, bubbles: true, cancelable: true}));
