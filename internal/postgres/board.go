@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"lastmile/internal/auth"
@@ -247,9 +249,11 @@ func (s *Store) listBoards(ctx context.Context, query string, args ...any) ([]bl
 // See blueprint.BoardService for the contract. Nothing is published here: the caller
 // announces the ops only after this returns, that is after the commit.
 //
-// The transaction takes two round trips: one pipeline begins it, locks the board row and
-// reads which keys are applied already; the other appends the ops, updates the row and
-// commits. The state is read only when this process's cached copy is not current.
+// When this process holds the board's state, the batch is first tried on it in a single
+// round trip (see commitOnCache). Otherwise, or when that finds the cache stale or a key
+// already applied, the full path takes two round trips: one pipeline begins the
+// transaction, locks the board row, reads the state if needed and which keys are applied
+// already; the other appends the ops, updates the row and commits.
 func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) (_ []blueprint.Result, err error) {
 	if !blueprint.ValidID(boardID) {
 		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
@@ -257,24 +261,28 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 	sl := s.slot(boardID)
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
-	cached := sl.board
+	cached, stateSeq := sl.board, sl.stateSeq
 	sl.board = nil // until this commit succeeds, the cache is not to be trusted
-	cachedSeq := int64(-1)
-	if cached != nil {
-		cachedSeq = cached.Seq
-	}
 
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, interpretError(err, "board")
 	}
 	defer conn.Release()
-	open := true
+	open := false
 	defer func() {
 		if open { // a connection left inside a transaction is closed by the pool
 			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
+
+	now := s.now().UTC()
+	if cached != nil {
+		results, done, err := commitOnCache(ctx, conn, sl, cached, stateSeq, edits, now)
+		if done || err != nil {
+			return results, err
+		}
+	}
 
 	var seq int64
 	var state []byte
@@ -282,39 +290,98 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 	seen := map[string]int64{}
 	begin := &pgx.Batch{}
 	begin.Queue("BEGIN")
-	begin.Queue(`SELECT seq, CASE WHEN seq = $2 THEN NULL ELSE state END, created_at
-		FROM boards WHERE id = $1 FOR UPDATE`, boardID, cachedSeq).
+	open = true
+	begin.Queue(`SELECT seq, state, created_at FROM boards WHERE id = $1 FOR UPDATE`, boardID).
 		QueryRow(func(row pgx.Row) error { return row.Scan(&seq, &state, &created) })
 	if keys := editKeys(edits); len(keys) > 0 {
-		// A generic plan made while the log was small scans the board's whole log; a plan
-		// made for the keys at hand probes the key index once per key.
-		begin.Queue("SET LOCAL plan_cache_mode = force_custom_plan")
-		begin.Queue(`SELECT key, seq FROM ops WHERE board_id = $1 AND key = ANY($2)`, boardID, keys).
+		// One probe of the key index per key, whatever the planner believes of the board's
+		// log: estimated from statistics taken while the log was small, a plain
+		// "key = ANY($2)" could be planned as a scan of the board's whole log.
+		begin.Queue(`SELECT k.key, o.seq FROM unnest($2::text[]) AS k(key)
+			CROSS JOIN LATERAL (SELECT seq FROM ops WHERE board_id = $1 AND key = k.key) AS o`, boardID, keys).
 			Query(func(rows pgx.Rows) error {
 				var k string
 				var sq int64
 				_, err := pgx.ForEachRow(rows, []any{&k, &sq}, func() error { seen[k] = sq; return nil })
 				return err
 			})
-		begin.Queue("SET LOCAL plan_cache_mode = auto")
 	}
 	if err := conn.SendBatch(ctx, begin).Close(); err != nil {
 		return nil, interpretError(err, "board")
 	}
-
-	b, stateSeq := cached, sl.stateSeq
-	if state != nil {
-		if b, err = decodeState(boardID, state); err != nil {
-			return nil, err
-		}
-		b.CreatedAt, stateSeq = created, b.Seq
-		if err := replay(ctx, conn, b, seq); err != nil {
-			return nil, err
-		}
+	b, err := decodeState(boardID, state)
+	if err != nil {
+		return nil, err
 	}
-	b.Seq = seq
+	b.CreatedAt, stateSeq = created, b.Seq
+	if err := replay(ctx, conn, b, seq); err != nil {
+		return nil, err
+	}
 
-	now := s.now().UTC()
+	results, applied, seqs := applyEdits(b, edits, seen, now)
+	if len(applied) == 0 {
+		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+			return nil, interpretError(err, "board")
+		}
+		open = false
+		sl.board, sl.stateSeq = b, stateSeq // nothing changed: the state read above is current
+		return results, nil
+	}
+	commit := &pgx.Batch{}
+	if stateSeq, err = queueWrite(commit, b, applied, seqs, stateSeq, now); err != nil {
+		return nil, err
+	}
+	commit.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, commit).Close(); err != nil {
+		return nil, interpretError(err, "board")
+	}
+	open = false
+	sl.board, sl.stateSeq = b, stateSeq
+	return results, nil
+}
+
+// commitOnCache applies edits to the cached state b and commits them in one round trip,
+// assuming that b is current and that no key of the batch was applied before. The log
+// checks both: its primary key refuses a sequence that another process wrote meanwhile,
+// and its key index a key applied before, so either breaks the transaction and nothing is
+// written. done false (with a nil error) says so, after rolling back: the caller takes the
+// full path, with b spoiled. A batch in which an op is refused also takes the
+// full path, since the refusal may come from a stale cache.
+func commitOnCache(ctx context.Context, conn *pgxpool.Conn, sl *slot, b *blueprint.Board, stateSeq int64,
+	edits []blueprint.Edit, now time.Time) (_ []blueprint.Result, done bool, _ error) {
+	results, applied, seqs := applyEdits(b, edits, map[string]int64{}, now)
+	if len(applied) != len(edits) {
+		return nil, false, nil
+	}
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	// Every writer locks the board row before it writes to the log, so that two writers
+	// never wait for each other crosswise.
+	batch.Queue(`SELECT 1 FROM boards WHERE id = $1 FOR UPDATE`, b.ID)
+	stateSeq, err := queueWrite(batch, b, applied, seqs, stateSeq, now)
+	if err != nil {
+		return nil, false, err
+	}
+	batch.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		// The failed statement left the transaction aborted; nothing of it was written.
+		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			return nil, false, interpretError(rerr, "board")
+		}
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+			return nil, false, nil
+		}
+		return nil, false, interpretError(err, "board")
+	}
+	sl.board, sl.stateSeq = b, stateSeq
+	return results, true, nil
+}
+
+// applyEdits applies edits to b, in order, from its seq on. An edit whose key is in seen
+// is a duplicate; seen grows with the keys applied. It returns every edit's result, and
+// the edits applied with their sequences.
+func applyEdits(b *blueprint.Board, edits []blueprint.Edit, seen map[string]int64, now time.Time) ([]blueprint.Result, []blueprint.Edit, []int64) {
 	results := make([]blueprint.Result, len(edits))
 	var applied []blueprint.Edit
 	var seqs []int64
@@ -329,48 +396,39 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 			results[i] = blueprint.Result{Err: err}
 			continue
 		}
-		seq++
-		results[i] = blueprint.Result{Seq: seq, At: now}
+		b.Seq++
+		results[i] = blueprint.Result{Seq: b.Seq, At: now}
 		if k := e.Op.Key; k != "" {
-			seen[k] = seq
+			seen[k] = b.Seq
 		}
 		applied = append(applied, e)
-		seqs = append(seqs, seq)
+		seqs = append(seqs, b.Seq)
 	}
-	b.Seq = seq
-	if len(applied) == 0 {
-		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
-			return nil, interpretError(err, "board")
-		}
-		open = false
-		sl.board, sl.stateSeq = b, stateSeq // nothing changed: the state read above is current
-		return results, nil
+	if len(applied) > 0 {
+		b.UpdatedAt = now
 	}
-	b.UpdatedAt = now
+	return results, applied, seqs
+}
 
-	commit := &pgx.Batch{}
-	if err := queueOps(commit, boardID, applied, seqs, now); err != nil {
-		return nil, err
+// queueWrite queues what a commit of applied ops writes: the ops, and the board row with
+// its new seq, rewriting the stored state when it lags snapshotEvery ops or more. It
+// returns the seq of the stored state after the commit.
+func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, seqs []int64, stateSeq int64, now time.Time) (int64, error) {
+	if err := queueOps(batch, b.ID, applied, seqs, now); err != nil {
+		return 0, err
 	}
-	if seq-stateSeq >= snapshotEvery {
-		newState, err := blueprint.MarshalBoard(b)
-		if err != nil {
-			return nil, blueprint.Internal(err)
-		}
-		commit.Queue(`UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
-			WHERE id = $1`, boardID, seq, newState, b.Title, len(b.Cards), now)
-		stateSeq = seq
-	} else {
-		commit.Queue(`UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5
-			WHERE id = $1`, boardID, seq, b.Title, len(b.Cards), now)
+	if b.Seq-stateSeq < snapshotEvery {
+		batch.Queue(`UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5
+			WHERE id = $1`, b.ID, b.Seq, b.Title, len(b.Cards), now)
+		return stateSeq, nil
 	}
-	commit.Queue("COMMIT")
-	if err := conn.SendBatch(ctx, commit).Close(); err != nil {
-		return nil, interpretError(err, "board")
+	state, err := blueprint.MarshalBoard(b)
+	if err != nil {
+		return 0, blueprint.Internal(err)
 	}
-	open = false
-	sl.board, sl.stateSeq = b, stateSeq
-	return results, nil
+	batch.Queue(`UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
+		WHERE id = $1`, b.ID, b.Seq, state, b.Title, len(b.Cards), now)
+	return b.Seq, nil
 }
 
 // editKeys returns the idempotency keys of a batch.
