@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ type benchConfig struct {
 	cards    int     // cards made before the run on a new board
 	parallel int     // connections opened at once
 	drain    time.Duration
+	profile  string // file for a CPU profile of the bench process itself
 }
 
 // runBench runs `lastmile bench`: a load of editors and viewers on one board, against a
@@ -61,6 +63,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.cards, "cards", 200, "cards to create on a new board before the run, shared out among the editors")
 	fs.IntVar(&cfg.parallel, "parallel", 32, "connections opened at once while connecting")
 	fs.DurationVar(&cfg.drain, "drain", 15*time.Second, "after the run, how long to wait for the last ops to be confirmed")
+	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the load generator (not the server) to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -104,6 +107,17 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		mode = fmt.Sprintf("push: window %d, at most %.3g ops/s each", cfg.window, cfg.pushRate)
 	}
 	fmt.Fprintf(out, "participants: %d editors (%s), %d viewers; run %s\n", cfg.editors, mode, cfg.viewers, cfg.duration)
+	if cfg.profile != "" {
+		f, err := os.Create(cfg.profile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	return r.execute(ctx, out)
 }
 
