@@ -385,6 +385,7 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 		p = &e.benchParticipant
 	}
 	p.c = wsclient.New(r.cfg.url, r.boardID, id, id)
+	p.c.Light = true // its replica would only cost the CPU the server needs on this machine
 	prefix := id + ":"
 	own := func(at time.Duration) {
 		if e == nil {

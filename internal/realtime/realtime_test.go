@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -534,5 +536,47 @@ func TestLive_ManyPendingOpsAfterOffline(t *testing.T) {
 	}
 	if got := len(serverState(t, n.store, b.ID).Cards); got != total {
 		t.Fatalf("the server holds %d cards; want %d", got, total)
+	}
+}
+
+// A light client (the load generator's) follows sequences and keys without a board.
+func TestLive_LightClient(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
+	b := mustBoard(t, n.store)
+	var mu sync.Mutex
+	var keys []string
+	light := mustConnect(t, n, b.ID, "light", func(c *wsclient.Client) {
+		c.Light = true
+		c.OnOps = func(ops []wsclient.Committed, _ time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, o := range ops {
+				keys = append(keys, o.Op.Key)
+			}
+		}
+	})
+	full := mustConnect(t, n, b.ID, "full")
+	if light.Seq() != b.Seq {
+		t.Fatalf("the light client holds seq %d after its snapshot; want %d", light.Seq(), b.Seq)
+	}
+	k1, _ := light.Submit(createCard("l1", "stage-1", "lane-1", "from light"))
+	k2, _ := full.Submit(createCard("f1", "stage-1", "lane-1", "from full"))
+	eventually(t, "both ops confirmed to both", func() bool {
+		return light.Pending() == 0 && full.Pending() == 0 && light.Seq() == b.Seq+2 && full.Seq() == b.Seq+2
+	})
+	mu.Lock()
+	got := append([]string(nil), keys...)
+	mu.Unlock()
+	want := []string{k1, k2}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("the light client saw keys %q; want %q", got, want)
+	}
+	if light.Confirmed() != nil || light.View() != nil {
+		t.Fatal("a light client holds a board")
+	}
+	if c := full.Confirmed(); c.Cards["l1"] == nil || c.Cards["f1"] == nil {
+		t.Fatal("the full client lacks a card")
 	}
 }

@@ -60,6 +60,11 @@ type Client struct {
 	OnOps func(ops []Committed, received time.Time)
 	// OnFrame, when set, is called with every frame, before it is handled.
 	OnFrame func(f *Frame)
+	// Light, set before Connect, makes a client that holds no board: it follows sequences
+	// and its pending ops only, and of each broadcast op decodes only the sequence and the
+	// key. Confirmed and View then return nil. A load generator uses it to spend its CPU
+	// on load rather than on replicas.
+	Light bool
 
 	wmu       sync.Mutex // serialises writes to ws; taken after mu when both are
 	mu        sync.Mutex
@@ -164,7 +169,6 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 		}
 	}
 	for {
-		var f Frame
 		_, data, err := ws.ReadMessage()
 		if err != nil {
 			var ce *websocket.CloseError
@@ -176,15 +180,16 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 			report(err)
 			return
 		}
-		if err := json.Unmarshal(data, &f); err != nil {
+		f, err := c.decode(data)
+		if err != nil {
 			report(err)
 			ws.Close()
 			return
 		}
 		if c.OnFrame != nil {
-			c.OnFrame(&f)
+			c.OnFrame(f)
 		}
-		if err := c.handle(&f, &target); err != nil {
+		if err := c.handle(f, &target); err != nil {
 			report(err)
 			ws.Close()
 			return
@@ -198,6 +203,53 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 	}
 }
 
+// lightFrame is what a Light client decodes of a frame.
+type lightFrame struct {
+	T       string          `json:"t"`
+	Seq     int64           `json:"seq"`
+	Key     string          `json:"key"`
+	ID      string          `json:"id"`
+	Code    string          `json:"code"`
+	Message string          `json:"message"`
+	Board   json.RawMessage `json:"board"` // the board's id, or a snapshot's export`
+	Ops     []struct {
+		Seq int64 `json:"seq"`
+		Op  struct {
+			Key string `json:"key"`
+		} `json:"op"`
+	} `json:"ops"`
+}
+
+// decode reads a frame: whole, or, for a Light client, what it follows.
+func (c *Client) decode(data []byte) (*Frame, error) {
+	if !c.Light {
+		var f Frame
+		err := json.Unmarshal(data, &f)
+		return &f, err
+	}
+	var l lightFrame
+	if err := json.Unmarshal(data, &l); err != nil {
+		return nil, err
+	}
+	f := &Frame{T: l.T, Seq: l.Seq, Key: l.Key, ID: l.ID, Code: l.Code, Message: l.Message}
+	if l.T == "snapshot" {
+		var e struct {
+			Seq int64 `json:"seq"`
+		}
+		if err := json.Unmarshal(l.Board, &e); err != nil {
+			return nil, fmt.Errorf("snapshot: %w", err)
+		}
+		f.Seq = e.Seq
+	}
+	if len(l.Ops) > 0 {
+		f.Ops = make([]Committed, len(l.Ops))
+		for i, o := range l.Ops {
+			f.Ops[i].Seq, f.Ops[i].Op.Key = o.Seq, o.Op.Key
+		}
+	}
+	return f, nil
+}
+
 func (c *Client) handle(f *Frame, target *int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -205,6 +257,10 @@ func (c *Client) handle(f *Frame, target *int64) error {
 	case "welcome":
 		*target = f.Seq
 	case "snapshot":
+		if c.Light {
+			c.seq = f.Seq
+			break
+		}
 		e, err := blueprint.DecodeExport(f.Board)
 		if err != nil {
 			return fmt.Errorf("snapshot: %w", err)
@@ -223,13 +279,15 @@ func (c *Client) handle(f *Frame, target *int64) error {
 			if o.Seq != c.seq+1 {
 				return fmt.Errorf("gap: holding %d, received %d", c.seq, o.Seq)
 			}
-			if c.confirmed == nil {
-				return fmt.Errorf("ops before any state")
+			if !c.Light {
+				if c.confirmed == nil {
+					return fmt.Errorf("ops before any state")
+				}
+				if err := c.confirmed.Apply(o.Op); err != nil {
+					return fmt.Errorf("server op %d does not apply: %w", o.Seq, err)
+				}
+				c.confirmed.Seq = o.Seq
 			}
-			if err := c.confirmed.Apply(o.Op); err != nil {
-				return fmt.Errorf("server op %d does not apply: %w", o.Seq, err)
-			}
-			c.confirmed.Seq = o.Seq
 			c.seq = o.Seq
 			c.dropPending(o.Op.Key)
 		}

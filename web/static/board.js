@@ -13,6 +13,7 @@ import { Zoom } from './zoom.js';
 
 const DEBOUNCE = 75; // ms: ops arriving within it cause one fetch
 const RETRY = 2000; // ms before fetching again after a failed fetch
+const RECENT = 2000; // committed ops kept to show over an older fetched board, at most
 
 // main connects the board of the page, if it has one.
 function main() {
@@ -29,7 +30,10 @@ function main() {
     onState: (state) => showState(status, state),
   });
   const refresher = new Refresher(article, () => live.seq);
-  live.addEventListener('change', () => refresher.schedule(DEBOUNCE));
+  live.addEventListener('change', (e) => {
+    refresher.remember(e.detail);
+    refresher.schedule(DEBOUNCE);
+  });
   live.addEventListener('state', (e) => { if (e.detail.state === State.CONNECTED) refresher.schedule(DEBOUNCE); });
   const tools = document.querySelector('[data-board-tools]');
   if (tools) {
@@ -78,7 +82,19 @@ class Refresher {
     this.busy = false;
     this.sheet = null;
     this.editor = null; // the in-place editor, when the page is editable
+    this.recent = []; // committed ops newer than the board shown, oldest first
     this.forced = false;
+  }
+
+  // remember keeps the committed ops that the board shown may not hold yet: a board
+  // fetched before them but swapped in after them must not hide them, even for a moment.
+  remember({ ops, snapshot }) {
+    if (snapshot) this.recent = [];
+    this.recent.push(...ops);
+    const shown = this.shownSeq();
+    if (this.recent.length > RECENT || this.recent[0]?.seq <= shown) {
+      this.recent = this.recent.filter((c) => c.seq > shown).slice(-RECENT);
+    }
   }
 
   shownSeq() {
@@ -152,6 +168,8 @@ class Refresher {
     }
     for (const child of [...next.childNodes]) this.article.insertBefore(child, keep);
     this.article.dataset.seq = next.dataset.seq;
+    const seq = this.shownSeq();
+    this.recent = this.recent.filter((c) => c.seq > seq);
 
     const scrolled = this.article.querySelector('.board-scroll');
     if (scrolled) {
@@ -159,7 +177,7 @@ class Refresher {
       scrolled.scrollTop = top;
     }
     if (focus) this.article.querySelector(focus)?.focus({ preventScroll: true });
-    this.editor?.afterSwap(saved);
+    this.editor?.afterSwap(saved, this.recent.map((c) => c.op));
     // Whatever is drawn or marked over the board is redrawn after this event.
     this.article.dispatchEvent(new CustomEvent('board:swap'));
   }

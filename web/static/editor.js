@@ -568,7 +568,10 @@ export class Editor {
     };
   }
 
-  afterSwap(saved) {
+  // newer are the committed ops that the swapped-in board does not hold yet (it was
+  // fetched before them): they are shown over it, then the pending ops.
+  afterSwap(saved, newer = []) {
+    for (const op of newer) this.show(op);
     for (const op of this.live.replica.pending) this.show(op);
     const ed = this.editing;
     if (ed) {
