@@ -59,7 +59,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "length of the measured run")
 	fs.BoolVar(&cfg.push, "push", false, "editors send as fast as their pending window allows (measures the most committed edits/s)")
 	fs.IntVar(&cfg.window, "window", 32, "with -push: unconfirmed ops an editor may have at once")
-	fs.Float64Var(&cfg.pushRate, "push-rate", 190, "with -push: ops/s per editor at most (the server refuses more than 200/s per connection)")
+	fs.Float64Var(&cfg.pushRate, "push-rate", 190, "with -push: ops/s per editor at most (the server slows down a connection sending more than 200/s)")
 	fs.IntVar(&cfg.cards, "cards", 200, "cards to create on a new board before the run, shared out among the editors")
 	fs.IntVar(&cfg.parallel, "parallel", 32, "connections opened at once while connecting")
 	fs.DurationVar(&cfg.drain, "drain", 15*time.Second, "after the run, how long to wait for the last ops to be confirmed")
