@@ -355,9 +355,6 @@ func commitOnCache(ctx context.Context, conn *pgxpool.Conn, sl *slot, b *bluepri
 	}
 	batch := &pgx.Batch{}
 	batch.Queue("BEGIN")
-	// Every writer locks the board row before it writes to the log, so that two writers
-	// never wait for each other crosswise.
-	batch.Queue(`SELECT 1 FROM boards WHERE id = $1 FOR UPDATE`, b.ID)
 	stateSeq, err := queueWrite(batch, b, applied, seqs, stateSeq, now)
 	if err != nil {
 		return nil, false, err
@@ -410,25 +407,28 @@ func applyEdits(b *blueprint.Board, edits []blueprint.Edit, seen map[string]int6
 	return results, applied, seqs
 }
 
-// queueWrite queues what a commit of applied ops writes: the ops, and the board row with
-// its new seq, rewriting the stored state when it lags snapshotEvery ops or more. It
-// returns the seq of the stored state after the commit.
+// queueWrite queues what a commit of applied ops writes: the board row with its new seq,
+// rewriting the stored state when it lags snapshotEvery ops or more, then the ops. The
+// row comes first: its update takes the row's lock, so that every writer holds it before
+// it writes to the log and two writers never wait for each other crosswise. It returns
+// the seq of the stored state after the commit.
 func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, seqs []int64, stateSeq int64, now time.Time) (int64, error) {
-	if err := queueOps(batch, b.ID, applied, seqs, now); err != nil {
-		return 0, err
-	}
 	if b.Seq-stateSeq < snapshotEvery {
 		batch.Queue(`UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5
 			WHERE id = $1`, b.ID, b.Seq, b.Title, len(b.Cards), now)
-		return stateSeq, nil
+	} else {
+		state, err := blueprint.MarshalBoard(b)
+		if err != nil {
+			return 0, blueprint.Internal(err)
+		}
+		batch.Queue(`UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
+			WHERE id = $1`, b.ID, b.Seq, state, b.Title, len(b.Cards), now)
+		stateSeq = b.Seq
 	}
-	state, err := blueprint.MarshalBoard(b)
-	if err != nil {
-		return 0, blueprint.Internal(err)
+	if err := queueOps(batch, b.ID, applied, seqs, now); err != nil {
+		return 0, err
 	}
-	batch.Queue(`UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
-		WHERE id = $1`, b.ID, b.Seq, state, b.Title, len(b.Cards), now)
-	return b.Seq, nil
+	return stateSeq, nil
 }
 
 // editKeys returns the idempotency keys of a batch.

@@ -1,0 +1,2 @@
+ALTER TABLE boards RESET (fillfactor);
+CREATE INDEX boards_updated_at ON boards (updated_at DESC);
