@@ -140,6 +140,24 @@ type Board struct {
 	Links  map[string]*Link
 }
 
+// Clone returns a deep copy of b: changing one never changes the other.
+func (b *Board) Clone() *Board {
+	c := *b
+	c.Stages, c.Lanes, c.Cards = cloneAll(b.Stages), cloneAll(b.Lanes), cloneAll(b.Cards)
+	c.Teams, c.Links = cloneAll(b.Teams), cloneAll(b.Links)
+	return &c
+}
+
+// cloneAll copies a map of entities, which hold no references of their own.
+func cloneAll[T any](m map[string]*T) map[string]*T {
+	out := make(map[string]*T, len(m))
+	for k, v := range m {
+		x := *v
+		out[k] = &x
+	}
+	return out
+}
+
 // NewBoard returns an empty board.
 func NewBoard(id, title, template string) *Board {
 	return &Board{

@@ -120,29 +120,54 @@ func (s *Store) CreateBoard(ctx context.Context, title, template, author string,
 	return b, nil
 }
 
-// FindBoard returns the current state of a board, read from the database.
+// FindBoard returns the current state of a board. When this process's last commit to the
+// board is still the last one, the state comes from the cache (a copy); otherwise it is
+// read from the database.
 func (s *Store) FindBoard(ctx context.Context, id string) (*blueprint.Board, error) {
 	if !blueprint.ValidID(id) {
 		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
+	cached := s.cachedCopy(id)
+	cachedSeq := int64(-1)
+	if cached != nil {
+		cachedSeq = cached.Seq
+	}
 	var state []byte
 	var seq int64
 	var created, updated time.Time
-	err := s.pool.QueryRow(ctx, `SELECT state, seq, created_at, updated_at FROM boards WHERE id = $1`, id).
-		Scan(&state, &seq, &created, &updated)
+	err := s.pool.QueryRow(ctx, `SELECT CASE WHEN seq = $2 THEN NULL ELSE state END, seq, created_at, updated_at
+		FROM boards WHERE id = $1`, id, cachedSeq).Scan(&state, &seq, &created, &updated)
 	if err != nil {
 		return nil, interpretError(err, "board")
 	}
-	b, err := decodeState(id, state)
-	if err != nil {
-		return nil, err
-	}
-	// The ops up to seq were committed with the row read above, so they are all there.
-	if err := replay(ctx, s.pool, b, seq); err != nil {
-		return nil, err
+	b := cached
+	if state != nil {
+		if b, err = decodeState(id, state); err != nil {
+			return nil, err
+		}
+		// The ops up to seq were committed with the row read above, so they are all there.
+		if err := replay(ctx, s.pool, b, seq); err != nil {
+			return nil, err
+		}
 	}
 	b.CreatedAt, b.UpdatedAt = created, updated
 	return b, nil
+}
+
+// cachedCopy returns a copy of the board this process holds, or nil. It does not wait for
+// a commit under way.
+func (s *Store) cachedCopy(id string) *blueprint.Board {
+	s.mu.Lock()
+	sl := s.slots[id]
+	s.mu.Unlock()
+	if sl == nil || !sl.mu.TryLock() {
+		return nil
+	}
+	defer sl.mu.Unlock()
+	if sl.board == nil {
+		return nil
+	}
+	return sl.board.Clone()
 }
 
 // querier is a pool, a connection or a transaction.

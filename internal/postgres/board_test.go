@@ -296,6 +296,24 @@ func TestStore_StateLagsTheLogAndReadersCatchUp(t *testing.T) {
 		if diff := cmp.Diff(exportJSON(t, got), exportJSON(t, replay)); diff != "" {
 			t.Fatalf("after %d commits, the board read differs from the replay of the log (-read +replay):\n%s", i+1, diff)
 		}
+		// The writer reads its own cached copy; changing it changes nothing stored.
+		warm, err := writer.FindBoard(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(exportJSON(t, warm), exportJSON(t, replay)); diff != "" {
+			t.Fatalf("after %d commits, the writer's read differs from the replay of the log (-read +replay):\n%s", i+1, diff)
+		}
+		for _, c := range warm.Cards {
+			c.Text = "changed by a reader"
+		}
+		again, err := writer.FindBoard(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(exportJSON(t, again), exportJSON(t, replay)); diff != "" {
+			t.Fatalf("a change to a board read reached the store's copy:\n%s", diff)
+		}
 	}
 	if maxLag == 0 || maxLag >= 256 {
 		t.Fatalf("the stored state lagged at most %d ops behind the log; want between 1 and 255", maxLag)
