@@ -138,7 +138,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			}
 		},
 	}
-	go func() { defer background.Done(); postgres.ListenAll(bg, *dsn, log, listen) }()
+	go func() { defer background.Done(); postgres.Listen(bg, *dsn, log, listen) }()
 	defer func() { stopBackground(); background.Wait() }()
 
 	srv := server.New(server.Config{

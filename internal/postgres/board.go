@@ -22,8 +22,8 @@ import (
 // Invariant: a board's row holds seq = the highest sequence in its op log, and state = the
 // result of applying the log up to some sequence (the state's own seq, at most snapshotEvery
 // ops behind) to an empty board; the board is that state with the ops after it applied.
-// Both change only in one transaction that holds the board row's lock (SELECT … FOR
-// UPDATE), so writers in any number of processes are ordered by Postgres and sequences
+// Both change only in one transaction that takes the board row's lock before it writes to
+// the log, so writers in any number of processes are ordered by Postgres and sequences
 // stay gap-free. Most commits append ops and bump seq only: rewriting the whole state on
 // every commit would multiply the bytes each commit writes and waits for.
 type Store struct {

@@ -121,16 +121,10 @@ type Handlers struct {
 	Access func(board, kind, id string)
 }
 
-// Listen holds one connection listening for notifications of new ops and calls onNotify
-// for each; it is ListenAll with only those handlers.
-func Listen(ctx context.Context, dsn string, log *slog.Logger, onNotify func(board string, seq int64), onResync func()) {
-	ListenAll(ctx, dsn, log, Handlers{Ops: onNotify, Resync: onResync})
-}
-
-// ListenAll holds one connection listening on NotifyChannel and AccessChannel and calls
+// Listen holds one connection listening on NotifyChannel and AccessChannel and calls
 // the handlers. After the connection is lost and made again, it calls h.Resync. It
 // returns when ctx ends.
-func ListenAll(ctx context.Context, dsn string, log *slog.Logger, h Handlers) {
+func Listen(ctx context.Context, dsn string, log *slog.Logger, h Handlers) {
 	backoff := 100 * time.Millisecond
 	first := true
 	for ctx.Err() == nil {

@@ -64,7 +64,10 @@ func startNode(t *testing.T, dsn string, opts realtime.Options, broker bool) *no
 	}
 	hub = realtime.NewHub(store, br, quietLog(), nil, opts)
 	if broker {
-		go func() { postgres.Listen(bg, dsn, quietLog(), hub.Notify, hub.Resync); done <- struct{}{} }()
+		go func() {
+			postgres.Listen(bg, dsn, quietLog(), postgres.Handlers{Ops: hub.Notify, Resync: hub.Resync})
+			done <- struct{}{}
+		}()
 	}
 	srv := server.New(server.Config{Boards: store, Editor: hub, Catalog: i18n.MustCatalog(), Logger: quietLog(),
 		Live: func(ws *websocket.Conn, id string, p server.Participant) {

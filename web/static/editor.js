@@ -6,7 +6,7 @@
 // server, in the page's language); the markup of a new card is a copy of the template the
 // server renders.
 
-import { compareStrings, keyBetween } from './live-core.js';
+import { compareStrings, keyBetween, newID } from './live-core.js';
 import { inverseOps } from './undo.js';
 import { Selection } from './select.js';
 
@@ -382,7 +382,7 @@ export class Editor {
     } catch {
       return;
     }
-    const id = newID();
+    const id = newID('c');
     const card = this.make({ id, order, text: '', kind: 'note', team: '' });
     cell.append(card);
     this.setCurrent(cell);
@@ -690,10 +690,3 @@ function isTyping(el) {
   return !!el?.closest?.('input, textarea, select, [contenteditable="true"]');
 }
 
-// newID returns a new card id: c- and a random UUID, or 22 random characters.
-function newID() {
-  if (crypto.randomUUID) return `c-${crypto.randomUUID()}`;
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  const bytes = crypto.getRandomValues(new Uint8Array(22));
-  return `c-${[...bytes].map((b) => alphabet[b & 63]).join('')}`;
-}

@@ -12,6 +12,8 @@
 // Links come from the LiveBoard's view when the page holds the whole board (an editable
 // page: pending edits show at once), else from the links table's data attributes.
 
+import { newID } from './live-core.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const GAP = 24; // px: the least bend of an arrow between two cards
 const HIT = 12; // px: the width of the invisible line a click on an arrow lands on
@@ -39,7 +41,9 @@ export class LinkLayer extends EventTarget {
     this.temp = null; // the line drawn while a link is being made with the mouse
 
     const mo = new MutationObserver((records) => {
-      if (!records.some((r) => !this.svg?.contains(r.target))) return;
+      // Changes to the layer itself and to others' pointers (which move many times a
+      // second) move no card.
+      if (!records.some((r) => !this.svg?.contains(r.target) && !overlay(r.target))) return;
       // A board swapped in has no layer: draw at once, before the page is painted without
       // arrows.
       if (this.svg && this.svg.parentElement !== article.querySelector('.board-scroll')) this.draw();
@@ -426,7 +430,7 @@ export class LinkEditor {
       return;
     }
     this.stopLinking();
-    const op = { op: 'create', type: 'link', id: newLinkID(), fields: { from, to, kind: 'handoff' } };
+    const op = { op: 'create', type: 'link', id: newID('l'), fields: { from, to, kind: 'handoff' } };
     if (this.editor.apply(op)) {
       this.announce(fill(this.texts.created ?? '', { from: this.cardText(from), to: this.cardText(to) }));
     }
@@ -636,10 +640,9 @@ function emotionOf(card) {
 
 function signed(n) { return n > 0 ? `+${n}` : String(n); }
 
-// newLinkID returns a new link id: l- and a random UUID, or 22 random characters.
-function newLinkID() {
-  if (crypto.randomUUID) return `l-${crypto.randomUUID()}`;
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  const bytes = crypto.getRandomValues(new Uint8Array(22));
-  return `l-${[...bytes].map((b) => alphabet[b & 63]).join('')}`;
+
+// overlay reports whether node is in the layer of others' pointers (presence.js).
+function overlay(node) {
+  const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  return !!el?.closest('.cursors');
 }

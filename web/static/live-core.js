@@ -527,6 +527,13 @@ export class Replica {
 
 const STORAGE_KEY = 'lastmile.client';
 
+/** newID returns a new entity id: prefix, a dash and a random UUID (or 22 random characters). */
+export function newID(prefix) {
+  if (crypto.randomUUID) return `${prefix}-${crypto.randomUUID()}`;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  return `${prefix}-${[...crypto.getRandomValues(new Uint8Array(22))].map((b) => alphabet[b & 63]).join('')}`;
+}
+
 /** newClientID returns a random client id of 16 lowercase letters and digits. */
 export function newClientID() {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';

@@ -6,7 +6,7 @@
 // (editor.js), so that undo takes it back, cascades included. Texts and the markup it
 // copies come from the StructureUI element the server renders in the page's language.
 
-import { compareStrings, keyBetween } from './live-core.js';
+import { compareStrings, keyBetween, newID } from './live-core.js';
 
 /**
  * startStructure makes the stages, lanes and teams of article's board editable.
@@ -248,13 +248,13 @@ export class Structure {
     if (i >= 0 && dir < 0) [before, after] = [all[i - 1]?.order ?? '', all[i].order];
     const order = between(before, after);
     if (!order) return;
-    const newID = `${KINDS[kind].prefix}-${randomID()}`;
+    const created = newID(KINDS[kind].prefix);
     const fields = kind === 'stage'
       ? { name: this.texts.newStage ?? '', order }
       : { role: 'custom', label: this.texts.newLane ?? '', order };
-    if (this.editor.apply({ op: 'create', type: kind, id: newID, fields })) {
-      this.current[kind] = newID;
-      this.pendingRename = { kind, id: newID };
+    if (this.editor.apply({ op: 'create', type: kind, id: created, fields })) {
+      this.current[kind] = created;
+      this.pendingRename = { kind, id: created };
     }
   }
 
@@ -600,7 +600,7 @@ export class Structure {
     if (box.checked && ofRole.length === 0) {
       const order = between(all.at(-1)?.order ?? '', '');
       if (!order) return;
-      ops = [{ op: 'create', type: 'lane', id: `l-${randomID()}`, fields: { role, label: box.dataset.label ?? role, order } }];
+      ops = [{ op: 'create', type: 'lane', id: newID('l'), fields: { role, label: box.dataset.label ?? role, order } }];
     } else {
       ops = ofRole.filter((l) => l.hidden === box.checked).map((l) => ({ op: 'update', type: 'lane', id: l.id, fields: { hidden: !box.checked } }));
     }
@@ -616,7 +616,7 @@ export class Structure {
       return;
     }
     const color = form.elements.color.value;
-    if (this.editor.apply({ op: 'create', type: 'team', id: `t-${randomID()}`, fields: { name, color } })) {
+    if (this.editor.apply({ op: 'create', type: 'team', id: newID('t'), fields: { name, color } })) {
       form.elements.name.value = '';
       form.elements.name.focus();
     }
@@ -769,9 +769,3 @@ function between(a, b) {
 
 function cap(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
 
-// randomID returns a random UUID, or 22 random characters.
-function randomID() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  return [...crypto.getRandomValues(new Uint8Array(22))].map((b) => alphabet[b & 63]).join('');
-}
