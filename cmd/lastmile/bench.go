@@ -252,6 +252,7 @@ type benchEditor struct {
 	slots    chan struct{}
 	seen     atomic.Int64 // own ops seen committed (in a broadcast or an ack)
 	inWindow atomic.Int64 // own ops seen committed before the end of the run
+	self     benchHist    // edit → its broadcast back to its author: the commit path alone
 }
 
 func (r *benchRun) get(ctx context.Context, path string, v any) error {
@@ -404,6 +405,9 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 		at := received.Sub(r.base)
 		for _, o := range ops {
 			if strings.HasPrefix(o.Op.Key, prefix) {
+				if sent, ok := r.sent.Load(o.Op.Key); ok && e != nil {
+					e.self.add(at - sent.(time.Duration))
+				}
 				own(at)
 				continue
 			}
@@ -628,10 +632,11 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending int,
 	before, after, end benchMetrics, merr error, cpu0, cpu1 benchCPU) {
 	secs := elapsed.Seconds()
-	var hist benchHist
+	var hist, self benchHist
 	var sentOps, seen, inWindow int64
 	for _, e := range r.editors {
 		hist.merge(&e.hist)
+		self.merge(&e.self)
 		sentOps += int64(e.submits)
 		seen += e.seen.Load()
 		inWindow += e.inWindow.Load()
@@ -660,6 +665,10 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 			benchMS(hist.quantile(0.50)), benchMS(hist.quantile(0.90)), benchMS(hist.quantile(0.99)),
 			benchMS(hist.quantile(0.999)), benchMS(hist.max))
 	}
+	if self.n > 0 {
+		fmt.Fprintf(w, "latency, edit → seen by its author:        p50 %s  p90 %s  p99 %s\n",
+			benchMS(self.quantile(0.50)), benchMS(self.quantile(0.90)), benchMS(self.quantile(0.99)))
+	}
 	fmt.Fprintf(w, "nacks %d, error frames or failed writes %d, connections lost %d, still pending after the drain %d\n",
 		r.nacks.Load(), r.errs.Load(), r.drops.Load(), pending)
 	if merr != nil {
@@ -671,6 +680,19 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 		ops := after.get("lastmile_commit_batch_ops_sum") - before.get("lastmile_commit_batch_ops_sum")
 		fmt.Fprintf(w, "group commits         %.0f (%.0f/s), mean %s, mean batch %.1f ops, store busy %.0f%% of the run\n",
 			n, n/secs, benchMS(time.Duration(sum/n*float64(time.Second))), ops/n, 100*sum/secs)
+	}
+	mean := func(name string) (time.Duration, bool) {
+		n := after.get(name+"_count") - before.get(name+"_count")
+		if n <= 0 {
+			return 0, false
+		}
+		return time.Duration((after.get(name+"_sum") - before.get(name+"_sum")) / n * float64(time.Second)), true
+	}
+	wait, ok1 := mean("lastmile_op_wait_seconds")
+	write, ok2 := mean("lastmile_broadcast_write_seconds")
+	if ok1 && ok2 {
+		fmt.Fprintf(w, "server path (means)   frame read → commit starts %s; broadcast starts → frame written to a socket %s\n",
+			benchMS(wait), benchMS(write))
 	}
 	fmt.Fprintf(w, "connections           %.0f (server gauge), %d participants\n", end.get("lastmile_connections"), len(r.editors)+len(r.viewers))
 	fmt.Fprintf(w, "server memory         RSS %.1f MB, Go heap in use %.1f MB, %.0f goroutines\n",

@@ -378,20 +378,14 @@ func commitOnCache(ctx context.Context, conn *pgxpool.Conn, sl *slot, b *bluepri
 	if len(applied) != len(edits) {
 		return nil, false, nil
 	}
-	batch := &pgx.Batch{}
-	batch.Queue("BEGIN")
+	batch := &pgx.Batch{} // one statement: its own transaction
 	stateSeq, err := queueWrite(batch, b, applied, seqs, stateSeq, now)
 	if err != nil {
 		return nil, false, err
 	}
-	batch.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		// The failed statement left the transaction aborted; nothing of it was written.
-		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
-			return nil, false, interpretError(rerr, "board")
-		}
 		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation: nothing was written
 			return nil, false, nil
 		}
 		return nil, false, interpretError(err, "board")
@@ -432,27 +426,39 @@ func applyEdits(b *blueprint.Board, edits []blueprint.Edit, seen map[string]int6
 	return results, applied, seqs
 }
 
-// queueWrite queues what a commit of applied ops writes: the board row with its new seq,
-// rewriting the stored state when it lags snapshotEvery ops or more, then the ops. The
-// row comes first: its update takes the row's lock, so that every writer holds it before
-// it writes to the log and two writers never wait for each other crosswise. It returns
-// the seq of the stored state after the commit.
+// queueWrite queues the one statement a commit of applied ops runs: it updates the board
+// row with its new seq, rewriting the stored state when it lags snapshotEvery ops or more,
+// and appends the ops. The ops are read through the row's update, so the row's lock is
+// taken before anything reaches the log and two writers never wait for each other
+// crosswise; a board that is gone appends nothing. Sent alone, the statement is its own
+// transaction. It returns the seq of the stored state after the commit.
 func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, seqs []int64, stateSeq int64, now time.Time) (int64, error) {
-	if b.Seq-stateSeq < snapshotEvery {
-		batch.Queue(`UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5
-			WHERE id = $1`, b.ID, b.Seq, b.Title, len(b.Cards), now)
-	} else {
-		state, err := blueprint.MarshalBoard(b)
-		if err != nil {
+	var state []byte // NULL keeps the stored state
+	if b.Seq-stateSeq >= snapshotEvery {
+		var err error
+		if state, err = blueprint.MarshalBoard(b); err != nil {
 			return 0, blueprint.Internal(err)
 		}
-		batch.Queue(`UPDATE boards SET seq = $2, state = $3, title = $4, card_count = $5, updated_at = $6
-			WHERE id = $1`, b.ID, b.Seq, state, b.Title, len(b.Cards), now)
 		stateSeq = b.Seq
 	}
-	if err := queueOps(batch, b.ID, applied, seqs, now); err != nil {
+	keys, authors, bodies, err := opColumns(applied)
+	if err != nil {
 		return 0, err
 	}
+	want := int64(len(applied))
+	batch.Queue(`WITH b AS (
+			UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5, state = COALESCE($6, state)
+			WHERE id = $1 RETURNING id)
+		INSERT INTO ops (board_id, seq, key, author, op, created_at)
+		SELECT b.id, t.seq, NULLIF(t.key, ''), t.author, t.op::jsonb, $5
+		FROM b, unnest($7::bigint[], $8::text[], $9::text[], $10::text[]) AS t(seq, key, author, op)`,
+		b.ID, b.Seq, b.Title, len(b.Cards), now, state, seqs, keys, authors, bodies).
+		Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != want {
+				return blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
+			}
+			return nil
+		})
 	return stateSeq, nil
 }
 
@@ -478,24 +484,34 @@ func insertOps(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint
 
 // queueOps queues the statement that appends ops to a board's log.
 func queueOps(b *pgx.Batch, boardID string, edits []blueprint.Edit, seqs []int64, at time.Time) error {
-	keys := make([]string, len(edits))
-	authors := make([]string, len(edits))
-	bodies := make([]string, len(edits))
-	for i, e := range edits {
-		op := e.Op
-		keys[i], authors[i] = op.Key, e.Author
-		op.Key = ""
-		data, err := json.Marshal(op)
-		if err != nil {
-			return blueprint.Internal(err)
-		}
-		bodies[i] = string(data)
+	keys, authors, bodies, err := opColumns(edits)
+	if err != nil {
+		return err
 	}
 	b.Queue(`INSERT INTO ops (board_id, seq, key, author, op, created_at)
 		SELECT $1, t.seq, NULLIF(t.key, ''), t.author, t.op::jsonb, $6
 		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(seq, key, author, op)`,
 		boardID, seqs, keys, authors, bodies, at)
 	return nil
+}
+
+// opColumns returns the columns of the log rows for edits: keys, authors and op bodies
+// (the op without its key, which has a column of its own).
+func opColumns(edits []blueprint.Edit) (keys, authors, bodies []string, _ error) {
+	keys = make([]string, len(edits))
+	authors = make([]string, len(edits))
+	bodies = make([]string, len(edits))
+	for i, e := range edits {
+		op := e.Op
+		keys[i], authors[i] = op.Key, e.Author
+		op.Key = ""
+		data, err := json.Marshal(op)
+		if err != nil {
+			return nil, nil, nil, blueprint.Internal(err)
+		}
+		bodies[i] = string(data)
+	}
+	return keys, authors, bodies, nil
 }
 
 // OpsSince returns up to limit ops of a board with sequence > after, in order.

@@ -123,6 +123,43 @@ func TestStore_ApplyEdits(t *testing.T) {
 		}
 	})
 
+	// The fast path commits on the cached state in one statement: a board whose row went
+	// away meanwhile must be refused, with nothing appended to the log.
+	t.Run("BoardGoneWhileCached", func(t *testing.T) {
+		url := pgtest.NewURL(t)
+		pool, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		s := postgres.NewStore(pool)
+		b := mustBoard(t, s, blueprint.TemplateServiceBlueprint)
+		if _, err := s.ApplyEdits(ctx, b.ID, []blueprint.Edit{{Op: cardOp("k:1", "card1", "stage-1", "lane-1", "V", "a")}}); err != nil {
+			t.Fatal(err)
+		}
+		var ops int
+		if _, err := pool.Exec(ctx, `ALTER TABLE ops DROP CONSTRAINT ops_board_id_fkey`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, `DELETE FROM boards WHERE id = $1`, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM ops WHERE board_id = $1`, b.ID).Scan(&ops); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.ApplyEdits(ctx, b.ID, []blueprint.Edit{{Op: cardOp("k:2", "card2", "stage-1", "lane-1", "W", "b")}})
+		if blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+			t.Fatalf("err = %v; want not_found", err)
+		}
+		var after int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM ops WHERE board_id = $1`, b.ID).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if after != ops {
+			t.Fatalf("the log of a deleted board grew from %d to %d rows", ops, after)
+		}
+	})
+
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s, _ := setup(t)
 		_, err := s.ApplyEdits(ctx, "nosuchboard", []blueprint.Edit{{Op: cardOp("", "c", "s", "l", "V", "")}})

@@ -82,14 +82,13 @@ func (n *Notifier) flush(ctx context.Context) {
 	}
 	// NOTIFY makes its transaction take an id and write a commit record. Waiting for that
 	// record to reach the disk would add a flush per commit of ops, for nothing: the
-	// notification is delivered at commit either way, and a lost one only delays.
+	// notification is delivered at commit either way, and a lost one only delays. The
+	// batch is one implicit transaction, for which set_config(…, true) turns that off.
 	b := &pgx.Batch{}
-	b.Queue("BEGIN")
-	b.Queue("SET LOCAL synchronous_commit = off")
 	for board, seq := range pending {
-		b.Queue(`SELECT pg_notify($1, $2)`, NotifyChannel, board+" "+strconv.FormatInt(seq, 10))
+		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+			NotifyChannel, board+" "+strconv.FormatInt(seq, 10))
 	}
-	b.Queue("COMMIT")
 	if err := n.pool.SendBatch(ctx, b).Close(); err != nil {
 		// Receivers also catch up when they reconnect and when a client joins; a lost
 		// notification delays, it does not lose.

@@ -33,6 +33,7 @@ const (
 type outMsg struct {
 	prepared *websocket.PreparedMessage
 	data     []byte
+	since    time.Time // for a broadcast of ops: when it started, to measure its delivery
 }
 
 // conn is one participant's websocket. Its reader runs in Serve's goroutine and its
@@ -294,6 +295,7 @@ func (c *conn) handle(r *room, f inFrame) bool {
 // handleOps checks a batch of ops and hands it to the room. Refused ops get a nack each
 // and change nothing.
 func (c *conn) handleOps(r *room, f inFrame) bool {
+	read := time.Now()
 	ops, err := blueprint.DecodeOps(f.Ops)
 	if err != nil {
 		c.sendJSON(errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: blueprint.ErrorMessage(err)})
@@ -323,7 +325,7 @@ func (c *conn) handleOps(r *room, f inFrame) bool {
 		return false
 	}
 	select {
-	case r.submit <- &submission{conn: c, edits: edits}:
+	case r.submit <- &submission{conn: c, edits: edits, read: read}:
 		return true
 	case <-r.done:
 		// The room stopped (shutdown): the ops were not taken. Close so the client resends.
@@ -376,6 +378,9 @@ func (c *conn) writePump() {
 			if err := c.write(m); err != nil {
 				c.closeWith(websocket.CloseGoingAway, "")
 				return
+			}
+			if !m.since.IsZero() {
+				c.hub.metrics.writeSeconds.Observe(time.Since(m.since).Seconds())
 			}
 		case <-ping.C:
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {

@@ -12,6 +12,8 @@ type Metrics struct {
 	paced         prometheus.Counter
 	commitSeconds prometheus.Histogram
 	batchOps      prometheus.Histogram
+	waitSeconds   prometheus.Histogram
+	writeSeconds  prometheus.Histogram
 }
 
 // NewMetrics creates the instruments and registers them with reg, when reg is not nil.
@@ -31,9 +33,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Duration of group commits.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
 		batchOps: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_commit_batch_ops",
 			Help: "Ops per group commit.", Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
+		waitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_op_wait_seconds",
+			Help:    "From a frame of ops read off a websocket to the start of the commit that takes them.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16)}),
+		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_broadcast_write_seconds",
+			Help:    "From the start of a broadcast of committed ops to its frame written to one websocket.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.rooms, m.conns, m.opsCommitted, m.deliveries, m.slowDrops, m.paced, m.commitSeconds, m.batchOps)
+		reg.MustRegister(m.rooms, m.conns, m.opsCommitted, m.deliveries, m.slowDrops, m.paced, m.commitSeconds, m.batchOps,
+			m.waitSeconds, m.writeSeconds)
 	}
 	return m
 }

@@ -16,6 +16,7 @@ type submission struct {
 	conn  *conn
 	edits []blueprint.Edit
 	reply chan reply
+	read  time.Time // when the frame was read, for a websocket's submission
 }
 
 type reply struct {
@@ -163,6 +164,11 @@ func (r *room) commit(batch []*submission) {
 	if len(edits) > 0 {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
 		start := time.Now()
+		for _, s := range batch {
+			if !s.read.IsZero() {
+				r.hub.metrics.waitSeconds.Observe(start.Sub(s.read).Seconds())
+			}
+		}
 		results, err := r.hub.store.ApplyEdits(ctx, r.id, edits)
 		cancel()
 		r.hub.metrics.commitSeconds.Observe(time.Since(start).Seconds())
@@ -245,6 +251,7 @@ func (r *room) broadcastOps(ops []committedOp) {
 	if len(ops) == 0 {
 		return
 	}
+	since := time.Now()
 	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(opsFrame{T: frameOps, Ops: ops}))
 	if err != nil {
 		r.hub.log.Error("encoding broadcast", "err", err)
@@ -256,10 +263,10 @@ func (r *room) broadcastOps(ops []committedOp) {
 			continue
 		}
 		if c.skipThrough >= ops[0].Seq { // joined from a snapshot in the middle of these
-			r.send(c, outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: after(ops, c.skipThrough)})})
+			r.send(c, outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: after(ops, c.skipThrough)}), since: since})
 			continue
 		}
-		r.send(c, outMsg{prepared: msg})
+		r.send(c, outMsg{prepared: msg, since: since})
 	}
 	r.hub.metrics.deliveries.Add(float64(len(r.conns) * len(ops)))
 	r.seq = last
