@@ -42,7 +42,8 @@ type benchConfig struct {
 	cards    int     // cards made before the run on a new board
 	parallel int     // connections opened at once
 	drain    time.Duration
-	profile  string // file for a CPU profile of the bench process itself
+	profile  string  // file for a CPU profile of the bench process itself
+	pointers float64 // pointer moves per second per editor (presence frames)
 }
 
 // runBench runs `lastmile bench`: a load of editors and viewers on one board, against a
@@ -63,6 +64,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.cards, "cards", 200, "cards to create on a new board before the run, shared out among the editors")
 	fs.IntVar(&cfg.parallel, "parallel", 32, "connections opened at once while connecting")
 	fs.DurationVar(&cfg.drain, "drain", 15*time.Second, "after the run, how long to wait for the last ops to be confirmed")
+	fs.Float64Var(&cfg.pointers, "pointer-rate", 0, "pointer moves per second per editor, sent as presence frames (the browser sends at most 30/s)")
 	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the load generator (not the server) to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -76,6 +78,8 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	switch {
 	case cfg.editors < 0 || cfg.viewers < 0 || cfg.editors+cfg.viewers == 0:
 		return errors.New("bench: -editors and -viewers must not be negative, and at least one participant is needed")
+	case cfg.pointers < 0 || cfg.pointers > 30:
+		return errors.New("bench: -pointer-rate must be between 0 and 30 (the server drops presence beyond 30 frames/s)")
 	case cfg.rate < 0 || cfg.duration <= 0 || cfg.window < 1 || cfg.pushRate <= 0 || cfg.parallel < 1 || cfg.cards < 0:
 		return errors.New("bench: -rate, -cards must be ≥ 0; -duration, -window, -push-rate, -parallel must be > 0")
 	case cfg.cards > blueprint.MaxCards/2:
@@ -538,6 +542,23 @@ func (r *benchRun) edit(ctx context.Context, e *benchEditor, seed uint64) {
 	}
 }
 
+// point moves e's pointer cfg.pointers times a second, with jitter, until ctx ends.
+func (r *benchRun) point(ctx context.Context, e *benchEditor, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 11))
+	interval := time.Duration(float64(time.Second) / r.cfg.pointers)
+	timer := time.NewTimer(time.Duration(rng.Int64N(int64(interval))))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		_ = e.c.SendPresence(rng.Float64()*2000, rng.Float64()*1000, nil) // a lost connection is counted by watch
+		timer.Reset(time.Duration(float64(interval) * (0.8 + 0.4*rng.Float64())))
+	}
+}
+
 // execute connects everyone, runs the load for cfg.duration, drains and reports.
 func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 	cfg := r.cfg
@@ -594,6 +615,10 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 	for i, e := range r.editors {
 		editing.Add(1)
 		go func() { defer editing.Done(); r.edit(runCtx, e, uint64(i)+1) }()
+		if cfg.pointers > 0 {
+			editing.Add(1)
+			go func() { defer editing.Done(); r.point(runCtx, e, uint64(i)+1) }()
+		}
 	}
 	select {
 	case <-time.After(cfg.duration):

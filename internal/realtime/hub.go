@@ -56,6 +56,9 @@ type Options struct {
 	CommitTimeout time.Duration
 	OpsPerSecond  float64 // per connection, with a burst of OpsBurst; faster clients are slowed
 	OpsBurst      int     // at least blueprint.MaxOpsPerBatch, so a whole frame fits
+	// PresenceEvery is how often a room sends the presence changes gathered meanwhile, in
+	// one frame to everyone: joins, leaves, pointers and soft locks.
+	PresenceEvery time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -79,6 +82,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CommitTimeout <= 0 {
 		o.CommitTimeout = 10 * time.Second
+	}
+	if o.PresenceEvery <= 0 {
+		o.PresenceEvery = 40 * time.Millisecond
 	}
 	if o.OpsPerSecond <= 0 {
 		o.OpsPerSecond = 200

@@ -24,8 +24,7 @@ const (
 	frameOps      = "ops"      // committed ops in sequence order, with author and key
 	frameAck      = "ack"      // an op whose key was already applied (a resend)
 	frameNack     = "nack"     // an op refused; it changed nothing
-	framePeer     = "peer"     // someone's presence changed
-	frameLeave    = "leave"    // someone left
+	framePeers    = "peers"    // presence that changed since the last such frame, and who left
 	frameError    = "error"    // a protocol error; the server may close after it
 )
 
@@ -100,14 +99,12 @@ type nackFrame struct {
 	Message string `json:"message"`
 }
 
-type peerFrame struct {
-	T string `json:"t"`
-	Peer
-}
-
-type leaveFrame struct {
-	T    string `json:"t"`
-	Conn string `json:"conn"`
+// peersFrame tells of the presence changes since the last one: the whole presence of
+// everyone who joined or changed it, and the connections that left.
+type peersFrame struct {
+	T     string   `json:"t"`
+	Peers []Peer   `json:"peers,omitempty"`
+	Left  []string `json:"left,omitempty"`
 }
 
 type errorFrame struct {

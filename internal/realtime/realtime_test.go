@@ -278,8 +278,14 @@ func TestLive_SoftLock(t *testing.T) {
 	benSaw.Store("")
 	ben := mustConnect(t, n, b.ID, "ben", func(c *wsclient.Client) {
 		c.OnFrame = func(f *wsclient.Frame) {
-			if f.T == "peer" && f.Editing == "c1" {
-				benSaw.Store(f.Name)
+			if f.T != "peers" {
+				return
+			}
+			for _, raw := range f.Peers {
+				var p realtime.Peer
+				if err := json.Unmarshal(raw, &p); err == nil && p.Editing == "c1" {
+					benSaw.Store(p.Name)
+				}
 			}
 		}
 	})
@@ -304,6 +310,99 @@ func TestLive_SoftLock(t *testing.T) {
 		_, _ = ben.Submit(blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeCard, ID: "c1", Fields: blueprint.Fields{Text: str("ben's")}})
 		time.Sleep(50 * time.Millisecond)
 		return ben.Confirmed().Cards["c1"].Text == "ben's"
+	})
+}
+
+// Joiners while the board stands still share one encoded snapshot; a joiner after an
+// edit gets the board with it.
+func TestLive_SnapshotAfterEdit(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
+	b := mustBoard(t, n.store)
+	ana := mustConnect(t, n, b.ID, "ana")
+	ben := mustConnect(t, n, b.ID, "ben")
+	if diff := cmp.Diff(exportOf(t, ana.Confirmed()), exportOf(t, ben.Confirmed())); diff != "" {
+		t.Fatalf("two joiners of a still board differ (-ana +ben):\n%s", diff)
+	}
+	for i, text := range []string{"first", "second"} {
+		_, _ = ana.Submit(createCard(fmt.Sprintf("c%d", i), "stage-1", "lane-1", text))
+		eventually(t, "edit committed", func() bool { return ana.Pending() == 0 })
+		late := mustConnect(t, n, b.ID, fmt.Sprintf("late%d", i))
+		if c := late.Confirmed().Cards[fmt.Sprintf("c%d", i)]; c == nil || c.Text != text {
+			t.Fatalf("a joiner after edit %d holds card %+v", i, c)
+		}
+		if diff := cmp.Diff(exportOf(t, serverState(t, n.store, b.ID)), exportOf(t, late.Confirmed())); diff != "" {
+			t.Fatalf("a joiner after edit %d differs from the server (-server +joiner):\n%s", i, diff)
+		}
+	}
+}
+
+// Presence goes out as one peers frame per PresenceEvery: joins, pointer moves and leaves
+// made meanwhile reach the others together, with each participant's latest presence.
+func TestLive_PresenceIsBatched(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{PresenceEvery: 400 * time.Millisecond}, false)
+	b := mustBoard(t, n.store)
+	type seen struct {
+		frames int                      // peers frames naming ana
+		ana    realtime.Peer            // her latest presence
+		here   map[string]realtime.Peer // conn id → peer, as ben's page would hold them
+	}
+	var mu sync.Mutex
+	got := seen{here: map[string]realtime.Peer{}}
+	mustConnect(t, n, b.ID, "ben", func(c *wsclient.Client) {
+		c.OnFrame = func(f *wsclient.Frame) {
+			if f.T != "peers" {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, raw := range f.Peers {
+				var p realtime.Peer
+				if err := json.Unmarshal(raw, &p); err != nil {
+					t.Errorf("peer %s: %v", raw, err)
+					continue
+				}
+				got.here[p.Conn] = p
+				if p.Name == "ana" {
+					got.frames++
+					got.ana = p
+				}
+			}
+			for _, id := range f.Left {
+				delete(got.here, id)
+			}
+		}
+	})
+	ana := mustConnect(t, n, b.ID, "ana")
+	const moves = 25 // within the presence rate's burst of 30
+	for i := 1; i <= moves; i++ {
+		if err := ana.SendPresence(float64(i), float64(2*i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "ben sees ana's last pointer", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return got.ana.Cursor != nil && got.ana.Cursor.X == moves && got.ana.Cursor.Y == 2*moves
+	})
+	mu.Lock()
+	frames := got.frames
+	mu.Unlock()
+	// One frame for her join and her moves, or a few if the moves straddled a tick; one
+	// frame per move (26) is what batching prevents.
+	if frames > 5 {
+		t.Errorf("ben got %d peers frames naming ana for her join and %d moves; want them batched", frames, moves)
+	}
+
+	ana.Close()
+	eventually(t, "ana's departure reaches ben", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range got.here {
+			if p.Name == "ana" {
+				return false
+			}
+		}
+		return true
 	})
 }
 

@@ -37,6 +37,10 @@ type lock struct {
 	until  time.Time
 }
 
+// logRecheck is how long a room trusts that it is current with the log without reading it
+// again, when someone joins and no other process has announced a commit.
+const logRecheck = time.Second
+
 // room is one board in this process. Every field below is owned by the room's goroutine,
 // except remoteSeq and the channels.
 type room struct {
@@ -46,6 +50,17 @@ type room struct {
 	seq   int64 // the last sequence broadcast to the room
 	conns map[*conn]struct{}
 	locks map[string]*lock // card id → lock
+
+	logChecked  time.Time // when the room last knew it was current with the log
+	snapshot    []byte    // the last snapshot frame sent, encoded, for the next joiners
+	snapshotSeq int64     // its sequence
+
+	// Presence changes wait for the next peers frame, so that a crowd joining or moving
+	// pointers costs one frame per connection per PresenceEvery, not one per change.
+	changed      map[*conn]struct{} // joined, or changed their presence
+	left         []string           // ids of connections that left
+	presenceTick *time.Timer
+	presenceDue  bool // presenceTick is running
 
 	submit   chan *submission // unbuffered: senders wait while a commit is in flight
 	join     chan *conn
@@ -59,9 +74,12 @@ type room struct {
 }
 
 func newRoom(h *Hub, id string, seq int64) *room {
+	tick := time.NewTimer(time.Hour)
+	tick.Stop()
 	return &room{
 		hub: h, id: id, seq: seq,
 		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
+		changed: map[*conn]struct{}{}, presenceTick: tick,
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
 		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan revocation), done: make(chan struct{}),
 	}
@@ -98,6 +116,8 @@ func (r *room) run() {
 			idleSince = time.Now()
 		case p := <-r.presence:
 			r.relay(p)
+		case <-r.presenceTick.C:
+			r.flushPresence()
 		case v := <-r.revoke:
 			for c := range r.conns {
 				if v.matches(c.p) {
@@ -199,6 +219,7 @@ func (r *room) commit(batch []*submission) {
 		r.hub.metrics.opsCommitted.Add(float64(len(committed)))
 		if committed[0].Seq == r.seq+1 {
 			r.broadcastOps(committed)
+			r.logChecked = time.Now() // the commit held the board's lock: nothing came between
 		} else {
 			r.catchUp() // another process wrote in between: read the log, ours included
 		}
@@ -291,6 +312,7 @@ func (r *room) catchUp() {
 		}
 		r.broadcastOps(ops)
 		if len(ops) < 1000 {
+			r.logChecked = time.Now()
 			return
 		}
 	}
@@ -336,7 +358,12 @@ func (r *room) admit(c *conn) {
 		c.closeWith(websocket.ClosePolicyViolation, revocation{user: c.p.UserID}.reason())
 		return
 	}
-	r.catchUp()
+	// Other processes' commits are announced (poke), so the log is read again here only
+	// when one is pending or a while has passed: a crowd joining costs one read, not one
+	// read each.
+	if r.remoteSeq.Load() > r.seq || time.Since(r.logChecked) > logRecheck {
+		r.catchUp()
+	}
 	held := c.resume
 	welcome := welcomeFrame{T: frameWelcome, V: ProtocolVersion, Board: r.id, Conn: c.id, Role: c.p.Role, Peers: r.peers()}
 	if held >= 0 && held <= r.seq && r.seq-held <= r.hub.opts.Horizon {
@@ -353,33 +380,48 @@ func (r *room) admit(c *conn) {
 			return
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
-	b, err := r.hub.store.FindBoard(ctx, r.id)
-	cancel()
+	snap, seq, err := r.snapshotFrame()
 	if err != nil {
 		c.sendJSON(errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: blueprint.ErrorMessage(err)})
 		c.closeWith(websocket.CloseTryAgainLater, "could not load the board")
 		return
 	}
-	welcome.Seq = b.Seq
+	welcome.Seq = seq
 	c.enqueue(outMsg{data: mustJSON(welcome)})
-	c.enqueue(outMsg{data: mustJSON(snapshotFrame{T: frameSnapshot, Board: b.Export()})})
-	c.skipThrough = b.Seq
-	if b.Seq < r.seq { // the room is ahead of the snapshot: send the difference
-		if ops, err := r.readLog(b.Seq, int(r.seq-b.Seq)); err == nil {
+	c.enqueue(outMsg{data: snap})
+	c.skipThrough = seq
+	if seq < r.seq { // the room is ahead of the snapshot: send the difference
+		if ops, err := r.readLog(seq, int(r.seq-seq)); err == nil {
 			c.enqueue(outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: ops})})
 		}
 	}
 	r.addConn(c)
-	if b.Seq > r.seq { // the snapshot is ahead of the room: catch the others up
+	if seq > r.seq { // the snapshot is ahead of the room: catch the others up
 		r.catchUp()
 	}
+}
+
+// snapshotFrame returns an encoded snapshot frame of the board and its sequence: the one
+// made for an earlier joiner while the room has not moved since, or a new one. A board
+// changes only through ops, so a snapshot at a given sequence never goes stale.
+func (r *room) snapshotFrame() ([]byte, int64, error) {
+	if r.snapshot != nil && r.snapshotSeq == r.seq {
+		return r.snapshot, r.snapshotSeq, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+	b, err := r.hub.store.FindBoard(ctx, r.id)
+	cancel()
+	if err != nil {
+		return nil, 0, err
+	}
+	r.snapshot, r.snapshotSeq = mustJSON(snapshotFrame{T: frameSnapshot, Board: b.Export()}), b.Seq
+	return r.snapshot, r.snapshotSeq, nil
 }
 
 func (r *room) addConn(c *conn) {
 	r.conns[c] = struct{}{}
 	r.hub.metrics.conns.Inc()
-	r.broadcastExcept(c, mustJSON(peerFrame{T: framePeer, Peer: c.peer()}))
+	r.presenceChanged(c)
 }
 
 func (r *room) peers() []Peer {
@@ -402,21 +444,43 @@ func (r *room) remove(c *conn) {
 			delete(r.locks, card)
 		}
 	}
-	r.broadcastExcept(c, mustJSON(leaveFrame{T: frameLeave, Conn: c.id}))
+	delete(r.changed, c)
+	r.left = append(r.left, c.id)
+	r.armPresence()
 }
 
-func (r *room) broadcastExcept(except *conn, data []byte) {
-	if len(r.conns) == 0 {
+// presenceChanged records that c joined or changed its presence, for the next peers frame.
+func (r *room) presenceChanged(c *conn) {
+	r.changed[c] = struct{}{}
+	r.armPresence()
+}
+
+func (r *room) armPresence() {
+	if !r.presenceDue {
+		r.presenceDue = true
+		r.presenceTick.Reset(r.hub.opts.PresenceEvery)
+	}
+}
+
+// flushPresence sends the presence changes gathered since the last peers frame to
+// everyone, in one frame encoded once. Those who changed get their own entry too.
+func (r *room) flushPresence() {
+	r.presenceDue = false
+	f := peersFrame{T: framePeers, Left: r.left}
+	for c := range r.changed {
+		f.Peers = append(f.Peers, c.peer())
+	}
+	clear(r.changed)
+	r.left = nil
+	if len(r.conns) == 0 || len(f.Peers)+len(f.Left) == 0 {
 		return
 	}
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(f))
 	if err != nil {
 		return
 	}
 	for c := range r.conns {
-		if c != except {
-			r.send(c, outMsg{prepared: msg})
-		}
+		r.send(c, outMsg{prepared: msg})
 	}
 }
 
@@ -450,7 +514,7 @@ func (r *room) relay(p presenceUpdate) {
 			l.until = time.Now().Add(r.hub.opts.LockTTL) // any presence refreshes the lock
 		}
 	}
-	r.broadcastExcept(c, mustJSON(peerFrame{T: framePeer, Peer: c.peer()}))
+	r.presenceChanged(c)
 }
 
 // checkLock refuses a change to the text of a card that someone else is editing.
@@ -472,7 +536,7 @@ func (r *room) expireLocks(now time.Time) {
 			delete(r.locks, card)
 			if l.holder.editing == card {
 				l.holder.editing = ""
-				r.broadcastExcept(l.holder, mustJSON(peerFrame{T: framePeer, Peer: l.holder.peer()}))
+				r.presenceChanged(l.holder)
 			}
 		}
 	}

@@ -45,7 +45,8 @@ type Frame struct {
 	Message string            `json:"message"`
 	Name    string            `json:"name"`
 	Editing string            `json:"editing"`
-	Peers   []json.RawMessage `json:"peers"`
+	Peers   []json.RawMessage `json:"peers"` // welcome: who is here; peers: whose presence changed
+	Left    []string          `json:"left"`  // peers: connections that left
 }
 
 // Client is one participant. Its methods are safe for concurrent use.

@@ -271,17 +271,16 @@ export class LiveBoard extends EventTarget {
           this.emit('lock', { id: f.id ?? '', code: f.code, message: f.message });
         }
         break;
-      case 'peer': {
-        const peer = { ...f };
-        delete peer.t;
-        this.peers.set(peer.conn, peer);
+      case 'peers': {
+        // Presence changed since the last such frame: whole entries of those who joined or
+        // changed, and the connections that left. Our own entry is not kept.
+        for (const p of f.peers ?? []) {
+          if (p.conn !== this.connID) this.peers.set(p.conn, p);
+        }
+        for (const id of f.left ?? []) this.peers.delete(id);
         this.emit('peers', { peers: [...this.peers.values()] });
         break;
       }
-      case 'leave':
-        this.peers.delete(f.conn);
-        this.emit('peers', { peers: [...this.peers.values()] });
-        break;
       case 'error':
         if (f.code === 'version') this.fatal = true; // the close (1008) follows
         this.emit('error', { code: f.code, message: f.message });

@@ -341,9 +341,10 @@ test('LiveBoard: hello, welcome, ops confirmed by their broadcast', async () => 
   eq([live.seq, live.replica.pending.length], [9, 0], 'caught up, pending confirmed');
   eq(events.filter(([t]) => t === 'change').map(([, d]) => d.seq), [8, 9], 'change events');
   eq(events.find(([t]) => t === 'peers')?.[1].peers.map((p) => p.name), ['Bo'], 'peers from the welcome');
-  net.last().frame({ t: 'peer', conn: 'p2', name: 'Cy', editing: 'c1' });
-  net.last().frame({ t: 'leave', conn: 'p1' });
-  eq([...live.peers.keys()], ['p2'], 'peer and leave');
+  net.last().frame({ t: 'peers', peers: [{ conn: 'p2', name: 'Cy' }, { conn: 'c1', name: 'Ana' }], left: ['p1'] });
+  eq([...live.peers.keys()], ['p2'], 'a join and a leave in one frame; our own entry is not kept');
+  net.last().frame({ t: 'peers', peers: [{ conn: 'p2', name: 'Cy', editing: 'c1' }] });
+  eq(live.peers.get('p2')?.editing, 'c1', 'a later entry replaces the earlier one');
   let threw = '';
   try { live.submit({ op: 'update', type: 'card', id: 'c1', fields: {} }); } catch (e) { threw = e.code; }
   eq(threw, 'invalid', 'a malformed op is refused at once');
