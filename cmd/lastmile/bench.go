@@ -44,6 +44,7 @@ type benchConfig struct {
 	drain    time.Duration
 	profile  string  // file for a CPU profile of the bench process itself
 	pointers float64 // pointer moves per second per editor (presence frames)
+	pages    int     // participants that fetch the rendered board after ops, as a page does
 }
 
 // runBench runs `lastmile bench`: a load of editors and viewers on one board, against a
@@ -56,6 +57,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.board, "board", "", "id of an existing board; empty: create one from the service-blueprint template")
 	fs.IntVar(&cfg.editors, "editors", 50, "participants that edit")
 	fs.IntVar(&cfg.viewers, "viewers", 0, "participants that only watch")
+	fs.IntVar(&cfg.pages, "pages", 0, "participants that watch as an open board page does: after ops arrive they fetch the rendered board (/boards/{id}/fragment), once per 75 ms at most and one fetch at a time")
 	fs.Float64Var(&cfg.rate, "rate", 4, "edits per second per editor (0: editors stay idle)")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "length of the measured run")
 	fs.BoolVar(&cfg.push, "push", false, "editors send as fast as their pending window allows (measures the most committed edits/s)")
@@ -76,8 +78,8 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
 	}
 	switch {
-	case cfg.editors < 0 || cfg.viewers < 0 || cfg.editors+cfg.viewers == 0:
-		return errors.New("bench: -editors and -viewers must not be negative, and at least one participant is needed")
+	case cfg.editors < 0 || cfg.viewers < 0 || cfg.pages < 0 || cfg.editors+cfg.viewers+cfg.pages == 0:
+		return errors.New("bench: -editors, -viewers and -pages must not be negative, and at least one participant is needed")
 	case cfg.pointers < 0 || cfg.pointers > 30:
 		return errors.New("bench: -pointer-rate must be between 0 and 30 (the server drops presence beyond 30 frames/s)")
 	case cfg.rate < 0 || cfg.duration <= 0 || cfg.window < 1 || cfg.pushRate <= 0 || cfg.parallel < 1 || cfg.cards < 0:
@@ -100,7 +102,9 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		target = fmt.Sprintf("child server pid %d at %s", child.cmd.Process.Pid, child.base)
 	}
 	cfg.url = strings.TrimRight(cfg.url, "/")
-	r := &benchRun{cfg: cfg, http: &http.Client{Timeout: 30 * time.Second}, run: newBenchRunID()}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = max(cfg.pages, 2)
+	r := &benchRun{cfg: cfg, http: &http.Client{Timeout: 30 * time.Second, Transport: transport}, run: newBenchRunID()}
 	defer r.http.CloseIdleConnections()
 	if err := r.prepareBoard(ctx); err != nil {
 		return err
@@ -110,7 +114,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	if cfg.push {
 		mode = fmt.Sprintf("push: window %d, at most %.3g ops/s each", cfg.window, cfg.pushRate)
 	}
-	fmt.Fprintf(out, "participants: %d editors (%s), %d viewers; run %s\n", cfg.editors, mode, cfg.viewers, cfg.duration)
+	fmt.Fprintf(out, "participants: %d editors (%s), %d viewers, %d pages; run %s\n", cfg.editors, mode, cfg.viewers, cfg.pages, cfg.duration)
 	if cfg.profile != "" {
 		f, err := os.Create(cfg.profile)
 		if err != nil {
@@ -235,11 +239,22 @@ type benchRun struct {
 
 	editors []*benchEditor
 	viewers []*benchParticipant
+	pages   []*benchPage
 
 	stopping atomic.Bool
 	nacks    atomic.Int64
 	errs     atomic.Int64 // error frames and failed writes
 	drops    atomic.Int64 // connections that ended while the run went on
+}
+
+// benchPage is a viewer that also fetches the rendered board after ops arrive, as the
+// board page does (web/static/board.js): one fetch at a time, at most one per 75 ms.
+type benchPage struct {
+	*benchParticipant
+	wake     chan struct{} // capacity 1: ops arrived since the last fetch began
+	fetch    benchHist     // durations of the fetches
+	bytes    int64
+	failures int64
 }
 
 // benchParticipant is one connected client with its own latency histogram.
@@ -542,6 +557,50 @@ func (r *benchRun) edit(ctx context.Context, e *benchEditor, seed uint64) {
 	}
 }
 
+// pageDebounce is how long board.js waits after ops arrive before it fetches the board.
+const pageDebounce = 75 * time.Millisecond
+
+// browse fetches the rendered board for pg after ops arrive, until ctx ends.
+func (r *benchRun) browse(ctx context.Context, pg *benchPage) {
+	url := r.cfg.url + "/boards/" + r.boardID + "/fragment"
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-pg.wake:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pageDebounce):
+		}
+		start := time.Now()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			pg.failures++
+			continue
+		}
+		req.Header.Set("Accept", "text/html")
+		res, err := r.http.Do(req)
+		if err != nil {
+			if ctx.Err() == nil {
+				pg.failures++
+			}
+			continue
+		}
+		n, err := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			if ctx.Err() == nil {
+				pg.failures++
+			}
+			continue
+		}
+		pg.bytes += n
+		pg.fetch.add(time.Since(start))
+	}
+}
+
 // point moves e's pointer cfg.pointers times a second, with jitter, until ctx ends.
 func (r *benchRun) point(ctx context.Context, e *benchEditor, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 11))
@@ -577,10 +636,22 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 			e.cards = append(e.cards, c.ID)
 		}
 	}
-	for i := range cfg.viewers {
+	for i := range cfg.viewers + cfg.pages {
 		p := r.newParticipant(fmt.Sprintf("%s-v%d", r.run, i), nil)
 		r.viewers = append(r.viewers, p)
 		all = append(all, p)
+		if i >= cfg.viewers {
+			pg := &benchPage{benchParticipant: p, wake: make(chan struct{}, 1)}
+			onOps := p.c.OnOps
+			p.c.OnOps = func(ops []wsclient.Committed, received time.Time) {
+				onOps(ops, received)
+				select {
+				case pg.wake <- struct{}{}:
+				default:
+				}
+			}
+			r.pages = append(r.pages, pg)
+		}
 	}
 	defer func() {
 		r.stopping.Store(true)
@@ -619,6 +690,10 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 			editing.Add(1)
 			go func() { defer editing.Done(); r.point(runCtx, e, uint64(i)+1) }()
 		}
+	}
+	for _, pg := range r.pages {
+		editing.Add(1)
+		go func() { defer editing.Done(); r.browse(runCtx, pg) }()
 	}
 	select {
 	case <-time.After(cfg.duration):
@@ -689,6 +764,18 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 		fmt.Fprintf(w, "latency, edit → seen by another participant: p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
 			benchMS(hist.quantile(0.50)), benchMS(hist.quantile(0.90)), benchMS(hist.quantile(0.99)),
 			benchMS(hist.quantile(0.999)), benchMS(hist.max))
+	}
+	if len(r.pages) > 0 {
+		var fetch benchHist
+		var bytes, failures int64
+		for _, pg := range r.pages {
+			fetch.merge(&pg.fetch)
+			bytes += pg.bytes
+			failures += pg.failures
+		}
+		fmt.Fprintf(w, "pages                 %d fetches of the rendered board (%.0f/s, %.1f MB/s), %d failed; fetch p50 %s  p90 %s  p99 %s\n",
+			fetch.n, float64(fetch.n)/secs, float64(bytes)/secs/1e6, failures,
+			benchMS(fetch.quantile(0.50)), benchMS(fetch.quantile(0.90)), benchMS(fetch.quantile(0.99)))
 	}
 	if self.n > 0 {
 		fmt.Fprintf(w, "latency, edit → seen by its author:        p50 %s  p90 %s  p99 %s\n",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,11 +37,14 @@ type Store struct {
 
 // slot serialises this process's writers of one board and caches the board's state
 // as of the last commit made through it, so that a commit does not decode the state
-// again unless another process wrote in between.
+// again unless another process wrote in between. It also keeps, apart, the board as the
+// last reader saw it, so that readers neither wait for a commit nor decode the state.
 type slot struct {
 	mu       sync.Mutex
 	board    *blueprint.Board // nil when unknown
 	stateSeq int64            // the seq of the stored state, when board is known
+
+	read atomic.Pointer[blueprint.Board] // never changed once stored; nil when unknown
 }
 
 // snapshotEvery is how many ops a board's stored state may lag behind its log before a
@@ -120,54 +124,48 @@ func (s *Store) CreateBoard(ctx context.Context, title, template, author string,
 	return b, nil
 }
 
-// FindBoard returns the current state of a board. When this process's last commit to the
-// board is still the last one, the state comes from the cache (a copy); otherwise it is
-// read from the database.
+// FindBoard returns the current state of a board, the caller's to change. Readers share
+// the board as a reader of this process last saw it: they apply the ops logged after it,
+// few when the board is live, and decode the stored state only when it is further behind
+// than that state (or unknown). A board newer than the shared one replaces it.
 func (s *Store) FindBoard(ctx context.Context, id string) (*blueprint.Board, error) {
 	if !blueprint.ValidID(id) {
 		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
-	cached := s.cachedCopy(id)
-	cachedSeq := int64(-1)
-	if cached != nil {
-		cachedSeq = cached.Seq
+	sl := s.slot(id)
+	seen := sl.read.Load()
+	seenSeq := int64(-1)
+	if seen != nil {
+		seenSeq = seen.Seq
 	}
 	var state []byte
 	var seq int64
 	var created, updated time.Time
-	err := s.pool.QueryRow(ctx, `SELECT CASE WHEN seq = $2 THEN NULL ELSE state END, seq, created_at, updated_at
-		FROM boards WHERE id = $1`, id, cachedSeq).Scan(&state, &seq, &created, &updated)
+	err := s.pool.QueryRow(ctx, `SELECT CASE WHEN $2 < 0 OR seq - $2 > $3 THEN state END, seq, created_at, updated_at
+		FROM boards WHERE id = $1`, id, seenSeq, snapshotEvery).Scan(&state, &seq, &created, &updated)
 	if err != nil {
 		return nil, interpretError(err, "board")
 	}
-	b := cached
+	var b *blueprint.Board
 	if state != nil {
 		if b, err = decodeState(id, state); err != nil {
 			return nil, err
 		}
-		// The ops up to seq were committed with the row read above, so they are all there.
-		if err := replay(ctx, s.pool, b, seq); err != nil {
-			return nil, err
-		}
+	} else {
+		b = seen.Clone()
+	}
+	// The ops up to seq were committed with the row read above, so they are all there.
+	if err := replay(ctx, s.pool, b, seq); err != nil {
+		return nil, err
 	}
 	b.CreatedAt, b.UpdatedAt = created, updated
+	if b.Seq > seenSeq {
+		share := b.Clone()
+		for cur := seen; (cur == nil || cur.Seq < share.Seq) && !sl.read.CompareAndSwap(cur, share); {
+			cur = sl.read.Load()
+		}
+	}
 	return b, nil
-}
-
-// cachedCopy returns a copy of the board this process holds, or nil. It does not wait for
-// a commit under way.
-func (s *Store) cachedCopy(id string) *blueprint.Board {
-	s.mu.Lock()
-	sl := s.slots[id]
-	s.mu.Unlock()
-	if sl == nil || !sl.mu.TryLock() {
-		return nil
-	}
-	defer sl.mu.Unlock()
-	if sl.board == nil {
-		return nil
-	}
-	return sl.board.Clone()
 }
 
 // querier is a pool, a connection or a transaction.

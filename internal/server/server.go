@@ -82,6 +82,7 @@ type Server struct {
 	revoke   func(boardID, grantID string)
 	// revokeUser closes a member's live connections.
 	revokeUser func(boardID, userID string)
+	fragments  fragmentCache
 }
 
 // New returns a server with its routes.
