@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/singleflight"
@@ -31,23 +33,51 @@ func (s *Server) handleBoardFragment(w http.ResponseWriter, r *http.Request) {
 		render(w, r, http.StatusOK, web.BoardFragment(s.page(r, b.Title), v))
 		return
 	}
-	html, err := s.fragments.get(b.ID, b.Seq, variant, func() ([]byte, error) {
+	f, err := s.fragments.get(b.ID, b.Seq, variant, func() (*fragment, error) {
 		v, err := s.boardView(r, b, "")
 		if err != nil {
 			return nil, err
 		}
-		var buf bytes.Buffer
-		if err := web.BoardFragment(s.page(r, b.Title), v).Render(r.Context(), &buf); err != nil {
+		var html, gz bytes.Buffer
+		if err := web.BoardFragment(s.page(r, b.Title), v).Render(r.Context(), &html); err != nil {
 			return nil, err
 		}
-		return buf.Bytes(), nil
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // the level is valid
+		_, _ = zw.Write(html.Bytes())
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		return &fragment{html: html.Bytes(), gz: gz.Bytes()}, nil
 	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(html)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Add("Vary", "Accept-Encoding")
+	body := f.html
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = f.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}
+
+// fragment is one render of the board fragment, plain and gzipped.
+type fragment struct{ html, gz []byte }
+
+// acceptsGzip tells whether r's Accept-Encoding names gzip (as the compress middleware
+// reads it: quality values are not weighed).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		coding, _, _ := strings.Cut(part, ";")
+		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			return true
+		}
+	}
+	return false
 }
 
 // fragmentVariant names what, beyond the board, the fragment shown to r depends on: its
@@ -72,44 +102,44 @@ type fragmentCache struct {
 }
 
 type fragmentRenders struct {
-	seq  int64
-	html map[string][]byte // variant → render
+	seq     int64
+	renders map[string]*fragment // variant → render
 }
 
 // maxFragmentBoards bounds the boards whose renders are kept; beyond it one is dropped.
 const maxFragmentBoards = 64
 
-func (c *fragmentCache) get(board string, seq int64, variant string, render func() ([]byte, error)) ([]byte, error) {
-	if html := c.lookup(board, seq, variant); html != nil {
-		return html, nil
+func (c *fragmentCache) get(board string, seq int64, variant string, render func() (*fragment, error)) (*fragment, error) {
+	if f := c.lookup(board, seq, variant); f != nil {
+		return f, nil
 	}
 	v, err, _ := c.flight.Do(board+"/"+strconv.FormatInt(seq, 10)+"/"+variant, func() (any, error) {
-		if html := c.lookup(board, seq, variant); html != nil {
-			return html, nil
+		if f := c.lookup(board, seq, variant); f != nil {
+			return f, nil
 		}
-		html, err := render()
+		f, err := render()
 		if err != nil {
 			return nil, err
 		}
-		c.store(board, seq, variant, html)
-		return html, nil
+		c.store(board, seq, variant, f)
+		return f, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.([]byte), nil
+	return v.(*fragment), nil
 }
 
-func (c *fragmentCache) lookup(board string, seq int64, variant string) []byte {
+func (c *fragmentCache) lookup(board string, seq int64, variant string) *fragment {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.boards[board]; e != nil && e.seq == seq {
-		return e.html[variant]
+		return e.renders[variant]
 	}
 	return nil
 }
 
-func (c *fragmentCache) store(board string, seq int64, variant string, html []byte) {
+func (c *fragmentCache) store(board string, seq int64, variant string, f *fragment) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.boards[board]
@@ -126,8 +156,8 @@ func (c *fragmentCache) store(board string, seq int64, variant string, html []by
 				break
 			}
 		}
-		e = &fragmentRenders{seq: seq, html: map[string][]byte{}}
+		e = &fragmentRenders{seq: seq, renders: map[string]*fragment{}}
 		c.boards[board] = e
 	}
-	e.html[variant] = html
+	e.renders[variant] = f
 }

@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -70,6 +73,18 @@ func TestFragmentShared(t *testing.T) {
 		t.Fatalf("an English viewer got the French render")
 	}
 
+	// Gzipped for a client that accepts it, the same render.
+	r := ada.do(t, http.MethodGet, "/boards/"+board+"/fragment", nil, "Accept-Encoding", "br, gzip;q=0.8")
+	if r.status != http.StatusOK || r.header.Get("Content-Encoding") != "gzip" || !strings.Contains(r.header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("gzipped fragment: %v", r)
+	}
+	if got := gunzip(t, r.body); got != first {
+		t.Fatalf("the gzipped fragment differs from the plain one")
+	}
+	if r := ada.do(t, http.MethodGet, "/boards/"+board+"/fragment", nil, "Accept-Encoding", "identity"); r.header.Get("Content-Encoding") != "" || string(r.body) != first {
+		t.Fatalf("a client without gzip got Content-Encoding %q", r.header.Get("Content-Encoding"))
+	}
+
 	if r := bo.form(t, "/boards/"+board+"/title", url.Values{"title": {"Renamed <b>board</b>"}}); r.status != http.StatusSeeOther {
 		t.Fatalf("rename: %v", r)
 	}
@@ -77,4 +92,47 @@ func TestFragmentShared(t *testing.T) {
 	if after == first || !strings.Contains(after, "Renamed &lt;b&gt;board&lt;/b&gt;") {
 		t.Fatalf("after an edit, the viewer's fragment does not show it")
 	}
+}
+
+func gunzip(t *testing.T, data []byte) string {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// Pages, scripts and JSON go gzipped to clients that accept it; websockets are left alone.
+func TestCompression(t *testing.T) {
+	e := setupAuth(t)
+	owner := e.person(t)
+	owner.mustSignUp(t, "owner@example.org")
+	board := owner.mustBoard(t)
+	for _, path := range []string{"/boards/" + board, "/static/board.js", "/api/boards/" + board} {
+		plain := owner.do(t, http.MethodGet, path, nil, "Accept-Encoding", "identity")
+		gz := owner.do(t, http.MethodGet, path, nil, "Accept-Encoding", "gzip")
+		if plain.status != http.StatusOK || gz.status != http.StatusOK {
+			t.Fatalf("%s: %v / %v", path, plain, gz)
+		}
+		if plain.header.Get("Content-Encoding") != "" || gz.header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%s: Content-Encoding %q without gzip, %q with", path, plain.header.Get("Content-Encoding"), gz.header.Get("Content-Encoding"))
+		}
+		if len(gz.body) >= len(plain.body) {
+			t.Fatalf("%s: gzipped %d bytes, plain %d", path, len(gz.body), len(plain.body))
+		}
+		got := gunzip(t, gz.body)
+		if !strings.HasPrefix(path, "/boards/") && got != string(plain.body) { // a page has a fresh nonce each time
+			t.Fatalf("%s: the gzipped body differs from the plain one", path)
+		}
+	}
+	ws, _, status := owner.dialWS(t, board)
+	if ws == nil {
+		t.Fatalf("websocket with compression on: status %d", status)
+	}
+	ws.Close()
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/gorilla/websocket"
 
 	"lastmile/internal/auth"
@@ -118,7 +119,7 @@ func New(cfg Config) *Server {
 	}))
 
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.logRequests, securityHeaders, s.language, cop.Handler)
+	r.Use(s.recoverer, s.logRequests, compress, securityHeaders, s.language, cop.Handler)
 	if s.accounts != nil {
 		r.Use(s.session)
 	}
@@ -194,6 +195,23 @@ func New(cfg Config) *Server {
 	})
 	s.router = r
 	return s
+}
+
+// compressible are the content types compress sends gzipped to clients that accept it.
+var compressible = []string{"text/html", "text/css", "text/javascript", "application/javascript",
+	"application/json", "image/svg+xml", "text/plain"}
+
+// compress gzips textual responses for clients that accept it, except websocket upgrades
+// and responses that set their own Content-Encoding (the board fragment, kept gzipped).
+func compress(next http.Handler) http.Handler {
+	gz := middleware.Compress(5, compressible...)(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if websocket.IsWebSocketUpgrade(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		gz.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP implements http.Handler.
