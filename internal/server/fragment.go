@@ -106,8 +106,9 @@ type fragmentRenders struct {
 	renders map[string]*fragment // variant → render
 }
 
-// maxFragmentBoards bounds the boards whose renders are kept; beyond it one is dropped.
-const maxFragmentBoards = 64
+// maxFragmentBoards bounds the boards whose renders are kept (a 300-card board's render is
+// about 200 kB with its gzipped copy, per language and role); beyond it one is dropped.
+const maxFragmentBoards = 16
 
 func (c *fragmentCache) get(board string, seq int64, variant string, render func() (*fragment, error)) (*fragment, error) {
 	if f := c.lookup(board, seq, variant); f != nil {
