@@ -394,7 +394,19 @@ func (h *Hub) isRevoked(grantID string) bool {
 
 // Serve runs one websocket connection of a participant of boardID until it ends. The
 // caller has upgraded the connection (after checking origin and role) and hands it over.
+// A hub shutting down closes it at once with 1012, so that the client comes back later.
 func (h *Hub) Serve(ws *websocket.Conn, boardID string, p Participant) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		_ = ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restarting"), time.Now().Add(closeGrace))
+		_ = ws.Close()
+		return
+	}
+	h.wg.Add(1) // under mu: Shutdown waits for every connection it did not refuse
+	h.mu.Unlock()
+	defer h.wg.Done()
 	c := newConn(h, ws, boardID, p)
 	c.run()
 }

@@ -3,6 +3,7 @@ package realtime_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -437,6 +438,62 @@ func TestLive_ShutdownClosesWith1012(t *testing.T) {
 	<-c.Done()
 	if got := c.CloseCode(); got != websocket.CloseServiceRestart {
 		t.Fatalf("close code %d; want 1012", got)
+	}
+
+	// A connection handed over while or after the hub stops is closed with 1012 too, and
+	// the hub does not start it (Shutdown has stopped waiting).
+	late := wsclient.New(n.url, b.ID, "late", "late")
+	err := late.Connect(ctx)
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseServiceRestart {
+		t.Fatalf("connecting after shutdown: %v; want close 1012", err)
+	}
+}
+
+// Connections handed over while the hub shuts down are either served and closed with
+// 1012, or refused with 1012; Shutdown waits for those it served (under -race, a
+// connection started after Shutdown began waiting would be reported).
+func TestLive_ConnectDuringShutdown(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
+	b := mustBoard(t, n.store)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	codes := make(chan int, 200)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; ctx.Err() == nil && j < 25; j++ {
+				c := wsclient.New(n.url, b.ID, fmt.Sprintf("c%d-%d", i, j), "c")
+				err := c.Connect(ctx)
+				if err == nil {
+					<-c.Done()
+					codes <- c.CloseCode()
+					continue
+				}
+				var ce *websocket.CloseError
+				if errors.As(err, &ce) {
+					codes <- ce.Code
+				}
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := n.hub.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(codes)
+	seen := 0
+	for code := range codes {
+		seen++
+		if code != websocket.CloseServiceRestart {
+			t.Errorf("a connection made during shutdown ended with %d; want 1012", code)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no connection was made during shutdown")
 	}
 }
 
