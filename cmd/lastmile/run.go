@@ -130,11 +130,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		// Notifications may have been missed: rooms read the log again, and sockets whose
 		// access may have been revoked meanwhile reconnect through a fresh check.
 		Resync: func() { hub.Resync(); hub.Reauthorize() },
-		Access: func(board, kind, id string) {
+		Access: func(board, kind, id string, changedAt time.Time) {
 			if kind == postgres.AccessGrant {
 				hub.Revoke(board, id)
 			} else {
-				hub.RevokeMember(board, id)
+				hub.RevokeMember(board, id, changedAt)
 			}
 		},
 	}
@@ -148,11 +148,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		// process's through a notification.
 		Revoke: func(boardID, grantID string) {
 			hub.Revoke(boardID, grantID)
-			notifier.PublishAccess(context.Background(), boardID, postgres.AccessGrant, grantID)
+			notifier.PublishAccess(context.Background(), boardID, postgres.AccessGrant, grantID, time.Time{})
 		},
-		RevokeMember: func(boardID, userID string) {
-			hub.RevokeMember(boardID, userID)
-			notifier.PublishAccess(context.Background(), boardID, postgres.AccessUser, userID)
+		RevokeMember: func(boardID, userID string, changedAt time.Time) {
+			hub.RevokeMember(boardID, userID, changedAt)
+			notifier.PublishAccess(context.Background(), boardID, postgres.AccessUser, userID, changedAt)
 		},
 		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		AllowedOrigins: splitList(m.Getenv("LASTMILE_ORIGINS")),

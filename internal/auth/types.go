@@ -65,6 +65,9 @@ type Access struct {
 	// GrantID is the id of the share link the role comes from, "" when it comes from a
 	// membership or the board is open.
 	GrantID string
+	// At is the database's time when the access was read (the start of the statement that
+	// read it): a change committed before it is seen. Zero when nothing was read.
+	At time.Time
 }
 
 // Member is a user with a role on a board. The owner is the board's first facilitator,

@@ -20,7 +20,9 @@ func withAccounts(cfg *server.Config, n *node) {
 	cfg.Accounts = n.store
 	cfg.Hasher = &auth.Hasher{Params: auth.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}}
 	cfg.Revoke = func(boardID, grantID string) { n.live.current().Revoke(boardID, grantID) }
-	cfg.RevokeMember = func(boardID, userID string) { n.live.current().RevokeMember(boardID, userID) }
+	cfg.RevokeMember = func(boardID, userID string, changedAt time.Time) {
+		n.live.current().RevokeMember(boardID, userID, changedAt)
+	}
 }
 
 // signUp makes an account in the tab, which lands on the home page, signed in.

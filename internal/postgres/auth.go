@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -134,11 +135,13 @@ func (s *Store) ResolveAccess(ctx context.Context, boardID, userID string, token
 	}
 	var exists, open bool
 	var member string
+	var at time.Time
 	err := s.pool.QueryRow(ctx, `SELECT
 		EXISTS (SELECT 1 FROM boards WHERE id = $1),
 		NOT EXISTS (SELECT 1 FROM board_members WHERE board_id = $1),
-		COALESCE((SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2), '')`,
-		boardID, userID).Scan(&exists, &open, &member)
+		COALESCE((SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2), ''),
+		statement_timestamp()`,
+		boardID, userID).Scan(&exists, &open, &member, &at)
 	if err != nil {
 		return auth.Access{}, interpretError(err, "board")
 	}
@@ -146,9 +149,9 @@ func (s *Store) ResolveAccess(ctx context.Context, boardID, userID string, token
 		return auth.Access{}, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
 	if open {
-		return auth.Access{Role: auth.Editor, Open: true}, nil
+		return auth.Access{Role: auth.Editor, Open: true, At: at}, nil
 	}
-	acc := auth.Access{Role: auth.Role(member)}
+	acc := auth.Access{Role: auth.Role(member), At: at}
 	if len(tokenHash) == 0 {
 		return acc, nil
 	}
@@ -242,4 +245,12 @@ func (s *Store) AddGrant(ctx context.Context, sessionTokenHash []byte, linkID st
 	_, err := s.pool.Exec(ctx, `INSERT INTO session_grants (token_hash, link_id, created_at) VALUES ($1, $2, $3)
 		ON CONFLICT DO NOTHING`, sessionTokenHash, linkID, s.now().UTC())
 	return interpretError(err, "session")
+}
+
+// Clock returns the database's time now. A change committed before the call is seen by
+// every access read whose Access.At is later.
+func (s *Store) Clock(ctx context.Context) (time.Time, error) {
+	var now time.Time
+	err := s.pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&now)
+	return now, interpretError(err, "clock")
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -86,10 +87,16 @@ func TestStore_ResolveAccess(t *testing.T) {
 	}
 	access := func(userID string, tokenHash []byte) auth.Access {
 		t.Helper()
+		before := time.Now()
 		a, err := s.ResolveAccess(ctx, b.ID, userID, tokenHash)
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The database's time of the read; this machine's clock is the database's here.
+		if a.At.Before(before.Add(-time.Second)) || a.At.After(time.Now().Add(time.Second)) {
+			t.Fatalf("access read at %v, between %v and now", a.At, before)
+		}
+		a.At = time.Time{}
 		return a
 	}
 	if got := access("", nil); got != (auth.Access{Role: auth.Editor, Open: true}) {
@@ -133,5 +140,45 @@ func TestStore_ResolveAccess(t *testing.T) {
 	}
 	if _, err := s.ResolveAccess(ctx, "nosuchboard00000", "", nil); blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
 		t.Fatalf("unknown board: %v", err)
+	}
+}
+
+// A change made before Clock is read is seen by every access read after it, and the
+// read's At is later than that clock: the hub relies on this to tell a connection
+// authorised after a member's change from one authorised before it.
+func TestStore_ClockOrdersAccess(t *testing.T) {
+	ctx := context.Background()
+	s := mustStore(t)
+	b := mustBoard(t, s, "service-blueprint")
+	owner := mustUser(t, s, "owner@example.org")
+	ada := mustUser(t, s, "ada@example.org")
+	if err := s.AddMember(ctx, b.ID, owner.ID, auth.Facilitator); err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range []auth.Role{auth.Viewer, auth.Editor, auth.Commenter} {
+		before, err := s.ResolveAccess(ctx, b.ID, ada.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if role == auth.Viewer {
+			err = s.AddMember(ctx, b.ID, ada.ID, role)
+		} else {
+			err = s.SetMemberRole(ctx, b.ID, ada.ID, role)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed, err := s.Clock(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.ResolveAccess(ctx, b.ID, ada.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !before.At.Before(changed) || !after.At.After(changed) || after.Role != role {
+			t.Fatalf("read before at %v, change seen at %v, read after at %v with role %s; want before < change < after, role %s",
+				before.At, changed, after.At, after.Role, role)
+		}
 	}
 }

@@ -19,7 +19,9 @@ const NotifyChannel = "lastmile_ops"
 
 // AccessChannel is the Postgres channel on which processes announce that someone lost or
 // changed their access to a board, so that every process closes the matching websockets.
-// A payload is "<board id> grant <share link id>" or "<board id> user <user id>".
+// A payload is "<board id> grant <share link id>" or "<board id> user <user id> <time>",
+// where time is the database's time after the member's change committed, in Unix
+// nanoseconds (see Store.Clock).
 const AccessChannel = "lastmile_access"
 
 // Kinds of access a notification on AccessChannel names.
@@ -97,13 +99,18 @@ func (n *Notifier) flush(ctx context.Context) {
 }
 
 // PublishAccess tells every process listening on AccessChannel, this one included, that
-// the access kind (AccessGrant or AccessUser) id to boardID was revoked or changed. It
-// sends at once, outside any transaction: the caller has committed the change. A failure
-// is logged; the caller has closed its own process's connections already.
-func (n *Notifier) PublishAccess(ctx context.Context, boardID, kind, id string) {
+// the access kind (AccessGrant or AccessUser) id to boardID was revoked or changed, at
+// changedAt for a member (see Store.Clock; zero when unknown). It sends at once, outside
+// any transaction: the caller has committed the change. A failure is logged; the caller
+// has closed its own process's connections already.
+func (n *Notifier) PublishAccess(ctx context.Context, boardID, kind, id string, changedAt time.Time) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if _, err := n.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, AccessChannel, boardID+" "+kind+" "+id); err != nil {
+	payload := boardID + " " + kind + " " + id
+	if kind == AccessUser && !changedAt.IsZero() {
+		payload += " " + strconv.FormatInt(changedAt.UnixNano(), 10)
+	}
+	if _, err := n.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, AccessChannel, payload); err != nil {
 		n.log.Warn("sending an access notification", "board", boardID, "kind", kind, "err", err)
 	}
 }
@@ -116,8 +123,8 @@ type Handlers struct {
 	// notifications may have been missed in between.
 	Resync func()
 	// Access is told that the access kind id to board was revoked or changed
-	// (AccessChannel).
-	Access func(board, kind, id string)
+	// (AccessChannel), at changedAt for a member (zero when the payload has no time).
+	Access func(board, kind, id string, changedAt time.Time)
 }
 
 // Listen holds one connection listening on NotifyChannel and AccessChannel and calls
@@ -175,9 +182,18 @@ func listenOnce(ctx context.Context, dsn string, onListening func(), h Handlers)
 			}
 		case AccessChannel:
 			f := strings.Fields(nt.Payload)
-			if len(f) == 3 && (f[1] == AccessGrant || f[1] == AccessUser) && h.Access != nil {
-				h.Access(f[0], f[1], f[2])
+			if len(f) < 3 || len(f) > 4 || (f[1] != AccessGrant && f[1] != AccessUser) || h.Access == nil {
+				break
 			}
+			var at time.Time
+			if len(f) == 4 {
+				ns, err := strconv.ParseInt(f[3], 10, 64)
+				if err != nil {
+					break
+				}
+				at = time.Unix(0, ns)
+			}
+			h.Access(f[0], f[1], f[2], at)
 		}
 	}
 }

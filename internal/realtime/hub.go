@@ -110,7 +110,7 @@ type Hub struct {
 	revoked map[string]bool // grant ids revoked while this process ran
 	// changed holds when a member's role last changed (key: board, NUL, user id), for
 	// memberMemory: long enough for a connection authorised before to have joined.
-	changed map[string]time.Time
+	changed map[string]memberChange
 }
 
 // memberMemory is how long the hub remembers a change of a member's role.
@@ -260,9 +260,10 @@ type Participant struct {
 	// UserID names the account of the connection ("" for a guest): RevokeMember closes
 	// the connections of a user.
 	UserID string
-	// AuthorizedAt is a time before the role was read from storage. A connection whose
-	// user's membership changed after it is refused when it joins its room, since its
-	// role may be the old one. Zero skips that check.
+	// AuthorizedAt is the storage's time when the role was read (auth.Access.At), on the
+	// clock of RevokeMember's changedAt. A connection whose user's membership changed at
+	// or after it is refused when it joins its room, since its role may be the old one.
+	// Zero skips that check.
 	AuthorizedAt time.Time
 }
 
@@ -319,25 +320,44 @@ func (h *Hub) Revoke(boardID, grantID string) {
 // RevokeMember closes, with code 1008, every connection of this process to boardID
 // opened by the user userID, whatever its role came from. The caller has changed or
 // removed the user's membership in storage first: the client, told to reload, comes back
-// with the role it has now. It returns once the room has closed them, or at once when
+// with the role it has now. changedAt is the storage's time after that change committed,
+// on the clock of Participant.AuthorizedAt: a connection of the user authorised at or
+// before it and joining later is refused too, one authorised after it is let in. A zero
+// changedAt (the time could not be read) refuses every connection of the user that joins
+// within memberMemory. It returns once the room has closed the open ones, or at once when
 // the board has no room here.
-func (h *Hub) RevokeMember(boardID, userID string) {
+func (h *Hub) RevokeMember(boardID, userID string, changedAt time.Time) {
 	if userID == "" {
 		return
 	}
 	now := time.Now()
 	h.mu.Lock()
 	if h.changed == nil {
-		h.changed = map[string]time.Time{}
+		h.changed = map[string]memberChange{}
 	}
-	for k, at := range h.changed {
-		if now.Sub(at) > memberMemory {
+	for k, c := range h.changed {
+		if now.Sub(c.noted) > memberMemory {
 			delete(h.changed, k)
 		}
 	}
-	h.changed[boardID+"\x00"+userID] = now // refuses a connection authorised before, admitted after
+	key := boardID + "\x00" + userID
+	c := h.changed[key]
+	c.noted = now
+	if changedAt.IsZero() {
+		c.any = true
+	} else if changedAt.After(c.at) {
+		c.at = changedAt
+	}
+	h.changed[key] = c
 	h.mu.Unlock()
 	h.closeMatching(boardID, revocation{user: userID})
+}
+
+// memberChange is the latest change of a member's role that the hub was told of.
+type memberChange struct {
+	at    time.Time // the storage's time after the change committed
+	any   bool      // a change whose time is unknown: every connection is stale
+	noted time.Time // when the hub was told, on this process's clock
 }
 
 // staleMember reports whether p's user had their membership of boardID changed after p
@@ -348,8 +368,8 @@ func (h *Hub) staleMember(boardID string, p Participant) bool {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	at, ok := h.changed[boardID+"\x00"+p.UserID]
-	return ok && !at.Before(p.AuthorizedAt)
+	c, ok := h.changed[boardID+"\x00"+p.UserID]
+	return ok && (c.any || !c.at.Before(p.AuthorizedAt))
 }
 
 // Reauthorize closes, with code 1012 (service restart), every connection of this process

@@ -88,8 +88,8 @@ func TestRevokeMember(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bob: %v", err)
 	}
-	before := time.Now()
-	hub.RevokeMember(b.ID, "uada")
+	changedAt := time.Now()
+	hub.RevokeMember(b.ID, "uada", changedAt)
 	if code := closeCode(t, ada); code != websocket.ClosePolicyViolation {
 		t.Fatalf("ada's socket closed with %d; want 1008", code)
 	}
@@ -103,12 +103,24 @@ func TestRevokeMember(t *testing.T) {
 		t.Fatalf("bob's socket was closed: %v", err)
 	}
 
-	// Authorised before the change, joining after it: refused.
-	if _, typ, err := dial(t, "uada", before.Add(-time.Millisecond)); typ != "" || !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
-		t.Fatalf("a connection authorised before the change got %q, %v; want close 1008", typ, err)
+	// Authorised before the change or at its time, joining after it: refused.
+	for _, at := range []time.Time{changedAt.Add(-time.Millisecond), changedAt} {
+		if _, typ, err := dial(t, "uada", at); typ != "" || !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+			t.Fatalf("a connection authorised at %v, the change at %v, got %q, %v; want close 1008", at, changedAt, typ, err)
+		}
 	}
-	// Authorised after it: welcomed.
-	if _, typ, err := dial(t, "uada", time.Now()); typ != "welcome" {
+	// Authorised after it, even when the hub hears of the change later (another process's
+	// notification): welcomed.
+	if _, typ, err := dial(t, "uada", changedAt.Add(time.Microsecond)); typ != "welcome" {
 		t.Fatalf("a connection authorised after the change got %q, %v; want welcome", typ, err)
+	}
+	hub.RevokeMember(b.ID, "uada", changedAt) // the same change, told again
+	if _, typ, err := dial(t, "uada", changedAt.Add(time.Microsecond)); typ != "welcome" {
+		t.Fatalf("after the change was told again, a connection authorised after it got %q, %v; want welcome", typ, err)
+	}
+	// A change whose time is unknown refuses whoever joins next.
+	hub.RevokeMember(b.ID, "ucy", time.Time{})
+	if _, typ, err := dial(t, "ucy", time.Now().Add(time.Hour)); typ != "" || !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+		t.Fatalf("after a change of unknown time, cy got %q, %v; want close 1008", typ, err)
 	}
 }

@@ -28,7 +28,11 @@ func (s *Server) authorize(next http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		ctx := context.WithValue(context.WithValue(r.Context(), accessKey, acc), accessTimeKey, start)
+		at := acc.At // the storage's clock, which member changes are timed on
+		if at.IsZero() {
+			at = start
+		}
+		ctx := context.WithValue(context.WithValue(r.Context(), accessKey, acc), accessTimeKey, at)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"lastmile/internal/auth"
 	"lastmile/internal/blueprint"
@@ -32,6 +33,8 @@ type Accounts interface {
 	AddMember(ctx context.Context, boardID, userID string, role auth.Role) error
 	// ResolveAccess says what a session may do on a board. ENOTFOUND for an unknown board.
 	ResolveAccess(ctx context.Context, boardID, userID string, tokenHash []byte) (auth.Access, error)
+	// Clock returns the storage's time now, on the clock of auth.Access.At.
+	Clock(ctx context.Context) (time.Time, error)
 	// CreateLink stores a share link under its token's hash.
 	CreateLink(ctx context.Context, l auth.Link, tokenHash []byte) (*auth.Link, error)
 	// ListLinks returns the share links of a board, newest first.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -68,7 +69,7 @@ func (s *Server) handleInviteMember(w http.ResponseWriter, r *http.Request) {
 	}
 	// A user who already had a socket on the board (through a share link) gets the role
 	// now, not after their next reconnect.
-	s.revokeMember(b.ID, m.UserID)
+	s.revokeMember(r.Context(), b.ID, m.UserID)
 	http.Redirect(w, r, "/boards/"+b.ID+"#members", http.StatusSeeOther)
 }
 
@@ -84,7 +85,7 @@ func (s *Server) handleSetMemberRole(w http.ResponseWriter, r *http.Request) {
 		s.memberFailed(w, r, b, err)
 		return
 	}
-	s.revokeMember(b.ID, userID)
+	s.revokeMember(r.Context(), b.ID, userID)
 	http.Redirect(w, r, "/boards/"+b.ID+"#members", http.StatusSeeOther)
 }
 
@@ -100,7 +101,7 @@ func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) {
 		s.memberFailed(w, r, b, err)
 		return
 	}
-	s.revokeMember(b.ID, userID)
+	s.revokeMember(r.Context(), b.ID, userID)
 	// A facilitator who removed themselves may no longer see the board.
 	if sess := sessionFrom(r); sess != nil && sess.UserID == userID {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -119,10 +120,19 @@ func (s *Server) memberFailed(w http.ResponseWriter, r *http.Request, b *bluepri
 	s.renderBoard(w, r, b, ErrorStatus(err), blueprint.ErrorMessage(err))
 }
 
-func (s *Server) revokeMember(boardID, userID string) {
-	if s.revokeUser != nil {
-		s.revokeUser(boardID, userID)
+// revokeMember closes the member's live connections after a change of their membership,
+// telling the hub when the change was committed on the storage's clock, so that a
+// connection whose access was read after it is let in.
+func (s *Server) revokeMember(ctx context.Context, boardID, userID string) {
+	if s.revokeUser == nil {
+		return
 	}
+	at, err := s.accounts.Clock(ctx)
+	if err != nil {
+		s.log.Warn("reading the database's clock", "err", err)
+		at = time.Time{}
+	}
+	s.revokeUser(boardID, userID, at)
 }
 
 // handleListMembers serves GET /api/boards/{id}/members: the members and guests as JSON.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -63,7 +64,9 @@ type Config struct {
 	Revoke func(boardID, grantID string)
 	// RevokeMember is told when a member is removed or given another role, so that the
 	// member's live connections are closed (the realtime hub's RevokeMember).
-	RevokeMember func(boardID, userID string)
+	// changedAt is the storage's time after the change committed (see Accounts.Clock), or
+	// zero when it could not be read.
+	RevokeMember func(boardID, userID string, changedAt time.Time)
 }
 
 // Server routes requests. It is an http.Handler.
@@ -82,7 +85,7 @@ type Server struct {
 	limiter  *auth.Limiter
 	revoke   func(boardID, grantID string)
 	// revokeUser closes a member's live connections.
-	revokeUser func(boardID, userID string)
+	revokeUser func(boardID, userID string, changedAt time.Time)
 	fragments  fragmentCache
 }
 
