@@ -276,7 +276,8 @@ func (s *Store) listBoards(ctx context.Context, query string, args ...any) ([]bl
 // round trip (see commitOnCache). Otherwise, or when that finds the cache stale or a key
 // already applied, the full path takes two round trips: one pipeline begins the
 // transaction, locks the board row, reads the state if needed and which keys are applied
-// already; the other appends the ops, updates the row and commits.
+// already; the other updates the row, appends the ops (one statement, see queueWrite)
+// and commits.
 func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) (_ []blueprint.Result, err error) {
 	if !blueprint.ValidID(boardID) {
 		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
@@ -363,12 +364,12 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 	return results, nil
 }
 
-// commitOnCache applies edits to the cached state b and commits them in one round trip,
-// assuming that b is current and that no key of the batch was applied before. The log
-// checks both: its primary key refuses a sequence that another process wrote meanwhile,
-// and its key index a key applied before, so either breaks the transaction and nothing is
-// written. done false (with a nil error) says so, after rolling back: the caller takes the
-// full path, with b spoiled. A batch in which an op is refused also takes the
+// commitOnCache applies edits to the cached state b and commits them in one statement,
+// its own transaction, assuming that b is current and that no key of the batch was
+// applied before. The log checks both: its primary key refuses a sequence that another
+// process wrote meanwhile, and its key index a key applied before, so either fails the
+// statement and nothing is written. done false (with a nil error) says so: the caller
+// takes the full path, with b spoiled. A batch in which an op is refused also takes the
 // full path, since the refusal may come from a stale cache.
 func commitOnCache(ctx context.Context, conn *pgxpool.Conn, sl *slot, b *blueprint.Board, stateSeq int64,
 	edits []blueprint.Edit, now time.Time) (_ []blueprint.Result, done bool, _ error) {
