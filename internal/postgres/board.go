@@ -124,16 +124,24 @@ func (s *Store) CreateBoard(ctx context.Context, title, template, author string,
 	return b, nil
 }
 
-// FindBoard returns the current state of a board, the caller's to change. Readers share
-// the board as a reader of this process last saw it: they apply the ops logged after it,
-// few when the board is live, and decode the stored state only when it is further behind
-// than that state (or unknown). A board newer than the shared one replaces it.
+// FindBoard returns the current state of a board, the caller's to change. Readers of a
+// board this process writes share the board as a reader last saw it: they apply the ops
+// logged after it, few when the board is live, and decode the stored state only when it is
+// further behind than that state (or unknown). A board newer than the shared one replaces
+// it. Other boards are read from their stored state and log each time.
 func (s *Store) FindBoard(ctx context.Context, id string) (*blueprint.Board, error) {
 	if !blueprint.ValidID(id) {
 		return nil, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
-	sl := s.slot(id)
-	seen := sl.read.Load()
+	// Only boards written through this process have a slot: a reader does not make one,
+	// so that reading many boards does not keep a copy of each.
+	s.mu.Lock()
+	sl := s.slots[id]
+	s.mu.Unlock()
+	var seen *blueprint.Board
+	if sl != nil {
+		seen = sl.read.Load()
+	}
 	seenSeq := int64(-1)
 	if seen != nil {
 		seenSeq = seen.Seq
@@ -159,7 +167,7 @@ func (s *Store) FindBoard(ctx context.Context, id string) (*blueprint.Board, err
 		return nil, err
 	}
 	b.CreatedAt, b.UpdatedAt = created, updated
-	if b.Seq > seenSeq {
+	if sl != nil && b.Seq > seenSeq {
 		share := b.Clone()
 		for cur := seen; (cur == nil || cur.Seq < share.Seq) && !sl.read.CompareAndSwap(cur, share); {
 			cur = sl.read.Load()

@@ -290,7 +290,10 @@ func TestStore_StateLagsTheLogAndReadersCatchUp(t *testing.T) {
 	maxLag := int64(0)
 	for i := range 700 {
 		s := writer
-		if i%100 == 99 {
+		switch {
+		case i == 0:
+			s = sparse // so that it shares what its readers read, as a writer of the board
+		case i%100 == 99:
 			s, _ = open() // now and then a cold store writes, reading state and log itself
 		}
 		id := fmt.Sprintf("c%d", i%40)
