@@ -59,6 +59,9 @@ type Options struct {
 	// PresenceEvery is how often a room sends the presence changes gathered meanwhile, in
 	// one frame to everyone: joins, leaves, pointers and soft locks.
 	PresenceEvery time.Duration
+	// MemberMemory is how long the hub remembers a change of a member's role (see
+	// RevokeMember): long enough for a connection authorised before it to have joined.
+	MemberMemory time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -86,6 +89,9 @@ func (o Options) withDefaults() Options {
 	if o.PresenceEvery <= 0 {
 		o.PresenceEvery = 40 * time.Millisecond
 	}
+	if o.MemberMemory <= 0 {
+		o.MemberMemory = time.Minute
+	}
 	if o.OpsPerSecond <= 0 {
 		o.OpsPerSecond = 200
 	}
@@ -109,12 +115,9 @@ type Hub struct {
 	closed  bool
 	revoked map[string]bool // grant ids revoked while this process ran
 	// changed holds when a member's role last changed (key: board, NUL, user id), for
-	// memberMemory: long enough for a connection authorised before to have joined.
+	// Options.MemberMemory.
 	changed map[string]memberChange
 }
-
-// memberMemory is how long the hub remembers a change of a member's role.
-const memberMemory = time.Minute
 
 // NewHub returns a hub over store. broker may be nil (a single process); metrics may be nil.
 func NewHub(store Store, broker Broker, log *slog.Logger, metrics *Metrics, opts Options) *Hub {
@@ -324,8 +327,8 @@ func (h *Hub) Revoke(boardID, grantID string) {
 // on the clock of Participant.AuthorizedAt: a connection of the user authorised at or
 // before it and joining later is refused too, one authorised after it is let in. A zero
 // changedAt (the time could not be read) refuses every connection of the user that joins
-// within memberMemory. It returns once the room has closed the open ones, or at once when
-// the board has no room here.
+// within Options.MemberMemory. It returns once the room has closed the open ones, or at
+// once when the board has no room here.
 func (h *Hub) RevokeMember(boardID, userID string, changedAt time.Time) {
 	if userID == "" {
 		return
@@ -336,7 +339,7 @@ func (h *Hub) RevokeMember(boardID, userID string, changedAt time.Time) {
 		h.changed = map[string]memberChange{}
 	}
 	for k, c := range h.changed {
-		if now.Sub(c.noted) > memberMemory {
+		if now.Sub(c.noted) > h.opts.MemberMemory {
 			delete(h.changed, k)
 		}
 	}
@@ -369,7 +372,10 @@ func (h *Hub) staleMember(boardID string, p Participant) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c, ok := h.changed[boardID+"\x00"+p.UserID]
-	return ok && (c.any || !c.at.Before(p.AuthorizedAt))
+	if !ok || time.Since(c.noted) > h.opts.MemberMemory { // forgotten, even if not pruned yet
+		return false
+	}
+	return c.any || !c.at.Before(p.AuthorizedAt)
 }
 
 // Reauthorize closes, with code 1012 (service restart), every connection of this process

@@ -26,7 +26,8 @@ func TestRevokeMember(t *testing.T) {
 	t.Cleanup(pool.Close)
 	store := postgres.NewStore(pool)
 	b := mustBoard(t, store)
-	hub := realtime.NewHub(store, nil, quietLog(), nil, realtime.Options{})
+	const memory = 500 * time.Millisecond
+	hub := realtime.NewHub(store, nil, quietLog(), nil, realtime.Options{MemberMemory: memory})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -118,9 +119,13 @@ func TestRevokeMember(t *testing.T) {
 	if _, typ, err := dial(t, "uada", changedAt.Add(time.Microsecond)); typ != "welcome" {
 		t.Fatalf("after the change was told again, a connection authorised after it got %q, %v; want welcome", typ, err)
 	}
-	// A change whose time is unknown refuses whoever joins next.
+	// A change whose time is unknown refuses whoever joins next, until it is forgotten.
 	hub.RevokeMember(b.ID, "ucy", time.Time{})
 	if _, typ, err := dial(t, "ucy", time.Now().Add(time.Hour)); typ != "" || !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
 		t.Fatalf("after a change of unknown time, cy got %q, %v; want close 1008", typ, err)
+	}
+	time.Sleep(memory + 100*time.Millisecond) // nothing else is revoked meanwhile: no pruning
+	if _, typ, err := dial(t, "ucy", time.Now()); typ != "welcome" {
+		t.Fatalf("once the change of unknown time is forgotten, cy got %q, %v; want welcome", typ, err)
 	}
 }
