@@ -480,26 +480,18 @@ func editKeys(edits []blueprint.Edit) []string {
 	return keys
 }
 
-// insertOps appends ops to a board's log in one statement.
+// insertOps appends ops to a board's log in one statement (for a new board; commits
+// append through queueWrite).
 func insertOps(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint.Edit, seqs []int64, at time.Time) error {
-	b := &pgx.Batch{}
-	if err := queueOps(b, boardID, edits, seqs, at); err != nil {
-		return err
-	}
-	return interpretError(tx.SendBatch(ctx, b).Close(), "op")
-}
-
-// queueOps queues the statement that appends ops to a board's log.
-func queueOps(b *pgx.Batch, boardID string, edits []blueprint.Edit, seqs []int64, at time.Time) error {
 	keys, authors, bodies, err := opColumns(edits)
 	if err != nil {
 		return err
 	}
-	b.Queue(`INSERT INTO ops (board_id, seq, key, author, op, created_at)
+	_, err = tx.Exec(ctx, `INSERT INTO ops (board_id, seq, key, author, op, created_at)
 		SELECT $1, t.seq, NULLIF(t.key, ''), t.author, t.op::jsonb, $6
 		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(seq, key, author, op)`,
 		boardID, seqs, keys, authors, bodies, at)
-	return nil
+	return interpretError(err, "op")
 }
 
 // opColumns returns the columns of the log rows for edits: keys, authors and op bodies

@@ -18,29 +18,18 @@ import (
 // open — and puts it on the context. It is the one place where access is decided;
 // routes then require an action with allow. Without Accounts every board is open.
 //
-// The time before access was read is kept too: a websocket's room compares it with the
-// time of a later change of the member's role (see realtime.Participant.AuthorizedAt).
+// The access carries the storage's time when it was read (auth.Access.At): a websocket's
+// room compares it with the time of a later change of the member's role (see
+// realtime.Participant.AuthorizedAt).
 func (s *Server) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
 		acc, err := s.resolveAccess(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		at := acc.At // the storage's clock, which member changes are timed on
-		if at.IsZero() {
-			at = start
-		}
-		ctx := context.WithValue(context.WithValue(r.Context(), accessKey, acc), accessTimeKey, at)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), accessKey, acc)))
 	})
-}
-
-// accessTime returns when the caller's access was about to be read.
-func accessTime(r *http.Request) time.Time {
-	t, _ := r.Context().Value(accessTimeKey).(time.Time)
-	return t
 }
 
 func (s *Server) resolveAccess(r *http.Request) (auth.Access, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/a-h/templ"
 	"golang.org/x/sync/singleflight"
 
 	"lastmile/internal/auth"
@@ -23,23 +24,30 @@ import (
 func (s *Server) handleBoardFragment(w http.ResponseWriter, r *http.Request) {
 	b := boardFrom(r)
 	w.Header().Set("Cache-Control", "no-store")
-	variant, shared := s.fragmentVariant(r)
-	if !shared {
-		v, err := s.boardView(r, b, "")
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		render(w, r, http.StatusOK, web.BoardFragment(s.page(r, b.Title), v))
-		return
-	}
-	f, err := s.fragments.get(b.ID, b.Seq, variant, func() (*fragment, error) {
+	component := func() (templ.Component, error) {
 		v, err := s.boardView(r, b, "")
 		if err != nil {
 			return nil, err
 		}
+		return web.BoardFragment(s.page(r, b.Title), v), nil
+	}
+	variant, shared := s.fragmentVariant(r)
+	if !shared {
+		c, err := component()
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		render(w, r, http.StatusOK, c)
+		return
+	}
+	f, err := s.fragments.get(b.ID, b.Seq, variant, func() (*fragment, error) {
+		c, err := component()
+		if err != nil {
+			return nil, err
+		}
 		var html, gz bytes.Buffer
-		if err := web.BoardFragment(s.page(r, b.Title), v).Render(r.Context(), &html); err != nil {
+		if err := c.Render(r.Context(), &html); err != nil {
 			return nil, err
 		}
 		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // the level is valid

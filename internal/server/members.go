@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -127,10 +126,9 @@ func (s *Server) revokeMember(ctx context.Context, boardID, userID string) {
 	if s.revokeUser == nil {
 		return
 	}
-	at, err := s.accounts.Clock(ctx)
+	at, err := s.accounts.Clock(ctx) // zero on error: the hub then refuses the member's next joins
 	if err != nil {
 		s.log.Warn("reading the database's clock", "err", err)
-		at = time.Time{}
 	}
 	s.revokeUser(boardID, userID, at)
 }

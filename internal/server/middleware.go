@@ -27,7 +27,6 @@ const (
 	nonceKey
 	sessionKey
 	accessKey
-	accessTimeKey
 )
 
 // loadBoard loads the board named in the path once, answers 404 when there is none, and

@@ -24,7 +24,8 @@ type Participant struct {
 	// UserID is the caller's account, "" for a guest: removing the member or changing
 	// their role closes the connection.
 	UserID string
-	// AuthorizedAt is a time before the caller's role was read from storage.
+	// AuthorizedAt is the storage's time when the caller's role was read (auth.Access.At);
+	// zero without accounts.
 	AuthorizedAt time.Time
 }
 
@@ -58,7 +59,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		userID = sess.UserID
 	}
 	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit),
-		GrantID: acc.GrantID, UserID: userID, AuthorizedAt: accessTime(r)})
+		GrantID: acc.GrantID, UserID: userID, AuthorizedAt: acc.At})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the
