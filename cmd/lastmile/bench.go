@@ -575,31 +575,35 @@ func (r *benchRun) browse(ctx context.Context, pg *benchPage) {
 		case <-time.After(pageDebounce):
 		}
 		start := time.Now()
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
+		n, err := r.fetchPage(ctx, url)
+		switch {
+		case err == nil:
+			pg.bytes += n
+			pg.fetch.add(time.Since(start))
+		case ctx.Err() == nil: // a fetch cut by the end of the run is no failure
 			pg.failures++
-			continue
 		}
-		req.Header.Set("Accept", "text/html")
-		req.Header.Set("Accept-Encoding", "gzip") // as a browser does; the body is counted as sent, not unzipped
-		res, err := r.http.Do(req)
-		if err != nil {
-			if ctx.Err() == nil {
-				pg.failures++
-			}
-			continue
-		}
-		n, err := io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusOK {
-			if ctx.Err() == nil {
-				pg.failures++
-			}
-			continue
-		}
-		pg.bytes += n
-		pg.fetch.add(time.Since(start))
 	}
+}
+
+// fetchPage GETs url as a browser does, gzip accepted, and returns the bytes as sent.
+func (r *benchRun) fetchPage(ctx context.Context, url string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Accept-Encoding", "gzip") // set here, so the client leaves the body zipped
+	res, err := r.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(io.Discard, res.Body)
+	if err == nil && res.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", url, res.Status)
+	}
+	return n, err
 }
 
 // point moves e's pointer cfg.pointers times a second, with jitter, until ctx ends.

@@ -43,8 +43,6 @@ type Frame struct {
 	ID      string            `json:"id"`
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
-	Name    string            `json:"name"`
-	Editing string            `json:"editing"`
 	Peers   []json.RawMessage `json:"peers"` // welcome: who is here; peers: whose presence changed
 	Left    []string          `json:"left"`  // peers: connections that left
 }
