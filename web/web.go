@@ -138,12 +138,3 @@ func cardText(b *blueprint.Board, id string) string {
 	}
 	return id
 }
-
-// canEdit is the value of the board's data-can-edit attribute: board.js loads the editor
-// only when it is "true".
-func canEdit(v *BoardView) string {
-	if v.ReadOnly {
-		return "false"
-	}
-	return "true"
-}

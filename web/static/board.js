@@ -58,7 +58,7 @@ function main() {
       refresher.editor = startEditor({ article, live, refresher });
       editLinks(links, refresher.editor);
       if (refresher.editor) startStructure({ article, live, editor: refresher.editor });
-    });
+    }).catch(() => showState(status, 'reload')); // the editor could not load: say to reload
   }
 }
 

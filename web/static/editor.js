@@ -6,7 +6,7 @@
 // server, in the page's language); the markup of a new card is a copy of the template the
 // server renders.
 
-import { compareStrings, keyBetween, newID } from './live-core.js';
+import { compareStrings, fill, keyBetween, newID } from './live-core.js';
 import { inverseOps } from './undo.js';
 import { Selection } from './select.js';
 
@@ -634,7 +634,7 @@ export class Editor {
   }
 
   lockText(name) {
-    return (this.texts.peerEditing ?? '{name}').replace('{name}', name);
+    return fill(this.texts.peerEditing ?? '{name}', { name });
   }
 
   onLock({ id, message }) {

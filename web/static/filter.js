@@ -4,6 +4,8 @@
 // the reader alone (no op is sent), works on read-only pages, and is applied again after
 // board.js swaps in a newer board. Texts come from the legend's data attributes.
 
+import { fill } from './live-core.js';
+
 /**
  * startFilter makes the legend of article's board filter its cards.
  * @param {HTMLElement} article the article.board, whose content board.js swaps
@@ -59,6 +61,6 @@ export class TeamFilter {
     const status = legend?.querySelector('[data-filter-status]');
     if (!announce || !status) return;
     const name = buttons.find((b) => b.dataset.teamFilter === this.team)?.textContent.trim() ?? '';
-    status.textContent = this.team ? (legend.dataset.showing ?? '').replace('{name}', name) : (legend.dataset.cleared ?? '');
+    status.textContent = this.team ? fill(legend.dataset.showing ?? '', { name }) : (legend.dataset.cleared ?? '');
   }
 }

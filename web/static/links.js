@@ -12,7 +12,7 @@
 // Links come from the LiveBoard's view when the page holds the whole board (an editable
 // page: pending edits show at once), else from the links table's data attributes.
 
-import { newID } from './live-core.js';
+import { fill, newID } from './live-core.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const GAP = 24; // px: the least bend of an arrow between two cards
@@ -53,7 +53,7 @@ export class LinkLayer extends EventTarget {
     this.resize = new ResizeObserver(() => this.schedule());
     this.resize.observe(article);
     globalThis.addEventListener('resize', () => this.schedule());
-    article.addEventListener('scroll', () => this.schedule(), { capture: true, passive: true });
+    // Scrolling needs no drawing: the layer scrolls with the grid it covers.
     live.addEventListener('change', () => this.schedule());
     live.addEventListener('local', () => this.schedule());
     this.schedule();
@@ -299,11 +299,6 @@ function curve(a, b) {
 
 function round(n) { return Math.round(n * 10) / 10; }
 
-// fill puts values in place of {name} in a text from the server.
-export function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
-}
-
 /**
  * editLinks lets the user of the in-place editor make links (l on a card, then Enter on
  * the target; or Shift and drag from card to card), edit them in the link dialog (a click
@@ -359,7 +354,10 @@ export class LinkEditor {
     const grid = this.article.querySelector('table.blueprint');
     const shortcuts = grid?.getAttribute('aria-keyshortcuts') ?? '';
     if (grid && !shortcuts.split(' ').includes('l')) grid.setAttribute('aria-keyshortcuts', `${shortcuts} l + -`.trim());
-    if (this.linking) this.layer.card(this.linking.from)?.classList.add('link-source');
+    // Setting a class it already has would still be a change, observed by the layer,
+    // which would draw again, and call this again, at every frame.
+    const source = this.linking && this.layer.card(this.linking.from);
+    if (source && !source.classList.contains('link-source')) source.classList.add('link-source');
     if (this.editing && this.dialog.open) {
       const link = this.link(this.editing.id);
       if (link) this.fillForm(link, false);

@@ -527,6 +527,14 @@ export class Replica {
 
 const STORAGE_KEY = 'lastmile.client';
 
+/**
+ * fill puts values in place of the {key} placeholders of a text from the server, in one
+ * pass: a value that looks like a placeholder or holds "$&" is put in as it is.
+ */
+export function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (m, k) => (Object.hasOwn(values, k) ? String(values[k]) : m));
+}
+
 /** newID returns a new entity id: prefix, a dash and a random UUID (or 22 random characters). */
 export function newID(prefix) {
   if (crypto.randomUUID) return `${prefix}-${crypto.randomUUID()}`;

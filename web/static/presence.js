@@ -4,6 +4,8 @@
 // frames, in board coordinates: CSS pixels from the grid's top left corner at 100 %, so
 // that scrolling and zoom, ours or theirs, do not move it.
 
+import { fill } from './live-core.js';
+
 const IDLE = 20000; // ms without moving after which a pointer is no longer drawn
 const OFF = { x: -1, y: -1 }; // the pointer is not over the board (negative: no cell is there)
 
@@ -54,7 +56,7 @@ export class Presence {
     if (!this.count) return;
     const form = this.plural.select(n);
     const text = (form === 'one' ? this.texts.countOne : this.texts.countOther) ?? '';
-    const next = shown ? text.replace('{n}', String(n)) : '';
+    const next = shown ? fill(text, { n }) : '';
     if (this.count.textContent !== next) this.count.textContent = next;
   }
 
@@ -99,7 +101,7 @@ export class Presence {
   label(p) {
     const role = this.texts[`role${capitalize(p.role ?? '')}`];
     if (!role || !this.texts.withRole) return this.name(p);
-    return this.texts.withRole.replace('{name}', this.name(p)).replace('{role}', role);
+    return fill(this.texts.withRole, { name: this.name(p), role });
   }
 
   // --- our pointer ------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 // Its listeners run before the editor's (capture phase on the article): what they handle
 // goes no further; everything else reaches the editor as before.
 
-import { keyBetween } from './live-core.js';
+import { fill, keyBetween } from './live-core.js';
 
 export class Selection {
   /** @param {import('./editor.js').Editor} editor */
@@ -76,7 +76,7 @@ export class Selection {
   say() {
     const n = this.ids.size;
     const form = this.plural.select(n) === 'one' ? this.texts.selectedOne : this.texts.selectedOther;
-    if (form) this.editor.announce(form.replace('{n}', String(n)));
+    if (form) this.editor.announce(fill(form, { n }));
   }
 
   // several reports whether an action on card is to act on the whole selection.

@@ -6,7 +6,7 @@
 // (editor.js), so that undo takes it back, cascades included. Texts and the markup it
 // copies come from the StructureUI element the server renders in the page's language.
 
-import { compareStrings, keyBetween, newID } from './live-core.js';
+import { compareStrings, fill, keyBetween, newID } from './live-core.js';
 
 /**
  * startStructure makes the stages, lanes and teams of article's board editable.
@@ -400,7 +400,7 @@ export class Structure {
   // go with it (or lose their team, for a team). It resolves to true for yes.
   confirm(what, name, count) {
     const form = count === 0 ? 'none' : new Intl.PluralRules(document.documentElement.lang || 'en').select(count) === 'one' ? 'one' : 'other';
-    const text = (this.texts[`confirm${cap(what)}${cap(form)}`] ?? '').replace('{name}', name).replace('{count}', String(count));
+    const text = fill(this.texts[`confirm${cap(what)}${cap(form)}`] ?? '', { name, count });
     const d = this.dialog;
     const back = document.activeElement;
     d.querySelector('[data-confirm-text]').textContent = text;
