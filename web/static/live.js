@@ -36,7 +36,8 @@ const PRESENCE_EVERY = 50; // ms between presence frames, at most
  *   'nack'    detail {key, id, code, message, op}: the server refused a pending op
  *   'lock'    detail {id, code, message}: someone else is editing that card
  *   'error'   detail {code, message}: an error frame
- *   'peers'   detail {peers}: presence changed
+ *   'peers'   detail {peers}: someone came or left, or changed name, role or card edited
+ *   'cursors' detail {peers}: only pointers moved
  * The connection state goes to the onState callback and to 'state' events.
  */
 export class LiveBoard extends EventTarget {
@@ -273,12 +274,17 @@ export class LiveBoard extends EventTarget {
         break;
       case 'peers': {
         // Presence changed since the last such frame: whole entries of those who joined or
-        // changed, and the connections that left. Our own entry is not kept.
+        // changed, and the connections that left. Our own entry is not kept. When only
+        // pointers moved (many times a second), only the pointers' listeners are told.
+        let who = (f.left ?? []).length > 0;
         for (const p of f.peers ?? []) {
-          if (p.conn !== this.connID) this.peers.set(p.conn, p);
+          if (p.conn === this.connID) continue;
+          const held = this.peers.get(p.conn);
+          if (!held || held.name !== p.name || held.role !== p.role || (held.editing ?? '') !== (p.editing ?? '')) who = true;
+          this.peers.set(p.conn, p);
         }
         for (const id of f.left ?? []) this.peers.delete(id);
-        this.emit('peers', { peers: [...this.peers.values()] });
+        this.emit(who ? 'peers' : 'cursors', { peers: [...this.peers.values()] });
         break;
       }
       case 'error':

@@ -30,6 +30,7 @@ export class Presence {
     this.idleTimer = 0;
 
     live.addEventListener('peers', () => this.update());
+    live.addEventListener('cursors', () => this.drawCursors());
     live.addEventListener('state', () => this.update());
     article.addEventListener('pointermove', (e) => this.onPointer(e));
     article.addEventListener('pointerleave', () => this.send(OFF));

@@ -316,7 +316,7 @@ function newLive(net, opts = {}) {
     keys: new ClientKeys(memStorage()), backoff: { base: 1, max: 4, jitter: 0.5 },
     onState: (s) => states.push(s), ...opts,
   });
-  for (const type of ['change', 'nack', 'lock', 'error', 'peers', 'local']) {
+  for (const type of ['change', 'nack', 'lock', 'error', 'peers', 'cursors', 'local']) {
     live.addEventListener(type, (e) => events.push([type, e.detail]));
   }
   return { live, states, events };
@@ -345,6 +345,10 @@ test('LiveBoard: hello, welcome, ops confirmed by their broadcast', async () => 
   eq([...live.peers.keys()], ['p2'], 'a join and a leave in one frame; our own entry is not kept');
   net.last().frame({ t: 'peers', peers: [{ conn: 'p2', name: 'Cy', editing: 'c1' }] });
   eq(live.peers.get('p2')?.editing, 'c1', 'a later entry replaces the earlier one');
+  const told = events.filter(([t]) => t === 'peers').length;
+  net.last().frame({ t: 'peers', peers: [{ conn: 'p2', name: 'Cy', editing: 'c1', cursor: { x: 3, y: 4 } }] });
+  eq([events.filter(([t]) => t === 'peers').length, events.at(-1)[0], live.peers.get('p2')?.cursor],
+    [told, 'cursors', { x: 3, y: 4 }], 'a pointer move alone is told as cursors');
   let threw = '';
   try { live.submit({ op: 'update', type: 'card', id: 'c1', fields: {} }); } catch (e) { threw = e.code; }
   eq(threw, 'invalid', 'a malformed op is refused at once');
