@@ -1,0 +1,405 @@
+package blueprint_test
+
+// Fuzz targets for what the domain reads from outside: batches of ops, board exports and
+// order keys. Plain `go test` runs their seeds (the f.Add calls below and the files under
+// testdata/fuzz/<Name>/); `make fuzz` runs each target for a while on generated inputs.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/bits"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"lastmile/internal/blueprint"
+)
+
+// FuzzDecodeOps decodes arbitrary bytes as a batch of ops and applies them one by one to a
+// board made from a template and to an empty board. Every input is decoded or refused with
+// a coded error; every op is applied or refused with a coded error; a refused op leaves
+// the board as it was and an applied one keeps every invariant of a board.
+func FuzzDecodeOps(f *testing.F) {
+	for _, seed := range []string{
+		`[]`,
+		`null`,
+		`[{"op":"update","type":"board","id":"b1","fields":{"title":"Parcours « commande »"}}]`,
+		`[{"key":"cl-1:1","op":"create","type":"card","id":"c9","fields":{"stage":"stage-2","lane":"lane-3","order":"V","text":"Rappelle le client","team":"team-sales","kind":"touchpoint","active_minutes":15,"wait_minutes":60,"detail":"<b>x</b>","emotion":-2}}]`,
+		`[{"op":"create","type":"stage","id":"s9","fields":{"name":"Payer","order":"W"}},{"op":"create","type":"lane","id":"l9","fields":{"role":"emotion","label":"Humeur","order":"z","hidden":true}},{"op":"create","type":"card","id":"c9","fields":{"stage":"s9","lane":"l9","order":"1"}}]`,
+		`[{"op":"update","type":"card","id":"c1","fields":{"stage":"stage-3","lane":"lane-2","order":"Vk","team":""}}]`,
+		`[{"op":"create","type":"team","id":"t9","fields":{"name":"Juridique","color":"#ABCDEF"}},{"op":"update","type":"link","id":"k1","fields":{"owner":"t9","status":"agreed","critical":true,"kind":"dependency"}}]`,
+		`[{"op":"create","type":"link","id":"k9","fields":{"kind":"handoff","from":"c2","to":"c3","status":"resolved","owner":"team-success"}}]`,
+		`[{"op":"delete","type":"stage","id":"stage-1"},{"op":"delete","type":"lane","id":"lane-2"},{"op":"delete","type":"team","id":"team-sales"},{"op":"delete","type":"card","id":"c3"},{"op":"delete","type":"link","id":"k2"}]`,
+		`[{"op":"update","type":"lane","id":"lane-1","fields":{"role":"custom","label":"","hidden":false,"order":"0V"}},{"op":"update","type":"team","id":"team-marketing","fields":{"name":"Marketing","color":"#000000"}}]`,
+		// Refused, each for another reason.
+		`[{"op":"create","type":"card","id":"c1","fields":{"stage":"stage-1","lane":"lane-1","order":"V"}}]`,
+		`[{"op":"create","type":"link","id":"k9","fields":{"from":"c1","to":"c1"}}]`,
+		`[{"op":"update","type":"link","id":"k1","fields":{"to":"c3"}}]`,
+		`[{"op":"update","type":"card","id":"c1","fields":{"kind":"handoff","order":"V0"}}]`,
+		`[{"op":"update","type":"card","id":"c1","fields":{"text":"a\u0000b"}}]`,
+		`[{"op":"move","type":"card","id":"c1"},{"op":"create","type":"board","id":"b1"},{"op":"update","type":"card","id":"c1"}]`,
+		`[{"op":"create","type":"stage","id":"s 9","fields":{"order":"V"}}]`,
+		`[{"op":"create","type":"card","id":"c9","fields":{"stage":"stage-1","lane":"lane-1","order":"V","color":"#123456"}}]`,
+		`[{"op":"create","type":"card","id":"c9","unknown":1}]`,
+		`[{"op":"update","type":"card","id":"c1","fields":{"active_minutes":1e3}}]`,
+		`[{"op":"delete","type":"card","id":"c1","fields":{"text":"x"}}]`,
+		`{"op":"create"}`,
+		`[] []`,
+		"[\"\xff\"]",
+	} {
+		f.Add([]byte(seed))
+	}
+	template := templateBoard(f)
+	empty := blueprint.NewBoard("b1", "", blueprint.TemplateBlank)
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ops, err := blueprint.DecodeOps(data)
+		if err != nil {
+			wantRefused(t, err, "DecodeOps")
+			return
+		}
+		for _, start := range []*blueprint.Board{template, empty} {
+			b := start.Clone()
+			for i, op := range ops {
+				applyChecked(t, b, i, op)
+			}
+		}
+	})
+}
+
+// templateBoard returns board b1 made from the sales-cycle template (stages, lanes and
+// teams), with a few cards and links added so that deletes have something to cascade to.
+func templateBoard(tb testing.TB) *blueprint.Board {
+	tb.Helper()
+	title, ops, err := blueprint.TemplateOps(blueprint.TemplateSalesCycle, nil)
+	if err != nil {
+		tb.Fatalf("TemplateOps: %v", err)
+	}
+	ops = append(ops,
+		create(blueprint.TypeCard, "c1", blueprint.Fields{Stage: str("stage-1"), Lane: str("lane-1"), Order: str("V"), Text: str("Asks for a quote"), Team: str("team-sales")}),
+		create(blueprint.TypeCard, "c2", blueprint.Fields{Stage: str("stage-1"), Lane: str("lane-3"), Order: str("V"), Kind: str("process")}),
+		create(blueprint.TypeCard, "c3", blueprint.Fields{Stage: str("stage-2"), Lane: str("lane-3"), Order: str("G"), Team: str("team-success")}),
+		create(blueprint.TypeLink, "k1", blueprint.Fields{From: str("c1"), To: str("c2"), Owner: str("team-sales")}),
+		create(blueprint.TypeLink, "k2", blueprint.Fields{From: str("c2"), To: str("c3"), Kind: str("dependency")}),
+	)
+	b := blueprint.NewBoard("b1", title, blueprint.TemplateSalesCycle)
+	for i, op := range ops {
+		if err := b.Apply(op); err != nil {
+			tb.Fatalf("op %d (%s %s %s): %v", i, op.Action, op.Type, op.ID, err)
+		}
+	}
+	return b
+}
+
+// applyChecked applies op (item i of a batch) to b and fails the test if a refusal is not
+// coded, if a refused op changed the board, or if an applied one broke an invariant.
+func applyChecked(t *testing.T, b *blueprint.Board, i int, op blueprint.Op) {
+	t.Helper()
+	before := marshalBoard(t, b)
+	if err := b.Apply(op); err != nil {
+		wantRefused(t, err, fmt.Sprintf("op %d %+v", i, op))
+		if after := marshalBoard(t, b); !bytes.Equal(before, after) {
+			t.Fatalf("op %d %+v was refused (%v) but changed the board (-before +after):\n%s", i, op, err, cmp.Diff(string(before), string(after)))
+		}
+		return
+	}
+	if err := boardInvariants(b); err != nil {
+		t.Fatalf("op %d %+v was applied and broke the board: %v", i, op, err)
+	}
+}
+
+func marshalBoard(t testing.TB, b *blueprint.Board) []byte {
+	t.Helper()
+	data, err := blueprint.MarshalBoard(b)
+	if err != nil {
+		t.Fatalf("MarshalBoard: %v", err)
+	}
+	return data
+}
+
+// wantRefused fails unless err is a coded error that blames the input: invalid, not
+// found, conflict or too large, with a message to show.
+func wantRefused(t *testing.T, err error, what string) {
+	t.Helper()
+	var e *blueprint.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("%s: uncoded error %v (%T)", what, err, err)
+	}
+	switch e.Code {
+	case blueprint.EINVALID, blueprint.ENOTFOUND, blueprint.ECONFLICT, blueprint.ETOOLARGE:
+	default:
+		t.Fatalf("%s: error code %q (%v), want one that blames the input", what, e.Code, err)
+	}
+	if e.Message == "" {
+		t.Fatalf("%s: coded error %q without a message", what, e.Code)
+	}
+}
+
+var teamColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// boardInvariants returns an error naming the first rule of a board that b breaks: every
+// entity is filed under its own valid id with a valid order key and texts within their
+// limits; every card's stage, lane and team, and every link's cards and owner, exist;
+// kinds, roles, statuses, colours, minutes and emotions are from their ranges; no type
+// holds more entities than its limit.
+func boardInvariants(b *blueprint.Board) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	text := func(what, v string, limit int) {
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) || utf8.RuneCountInString(v) > limit {
+			bad("%s: text %.40q is not valid UTF-8 without NUL of at most %d characters", what, v, limit)
+		}
+	}
+	entity := func(what, key, id, order string) {
+		if key != id || !blueprint.ValidID(id) {
+			bad("%s is filed under %q with id %q", what, key, id)
+		}
+		if order != "-" && !blueprint.ValidOrder(order) {
+			bad("%s has invalid order key %q", what, order)
+		}
+	}
+	exists := func(what, ref string, ok bool) {
+		if !ok {
+			bad("%s refers to missing %q", what, ref)
+		}
+	}
+
+	text("title", b.Title, blueprint.MaxNameLen)
+	for _, n := range []struct {
+		what     string
+		got, max int
+	}{
+		{"stages", len(b.Stages), blueprint.MaxStages}, {"lanes", len(b.Lanes), blueprint.MaxLanes},
+		{"cards", len(b.Cards), blueprint.MaxCards}, {"teams", len(b.Teams), blueprint.MaxTeams},
+		{"links", len(b.Links), blueprint.MaxLinks},
+	} {
+		if n.got > n.max {
+			bad("%d %s, more than the limit of %d", n.got, n.what, n.max)
+		}
+	}
+	for k, s := range b.Stages {
+		entity("stage "+k, k, s.ID, s.Order)
+		text("stage "+k+" name", s.Name, blueprint.MaxNameLen)
+	}
+	for k, l := range b.Lanes {
+		entity("lane "+k, k, l.ID, l.Order)
+		text("lane "+k+" label", l.Label, blueprint.MaxNameLen)
+		if !slices.Contains(blueprint.LaneRoles, l.Role) {
+			bad("lane %s has role %q", k, l.Role)
+		}
+	}
+	for k, tm := range b.Teams {
+		entity("team "+k, k, tm.ID, "-")
+		text("team "+k+" name", tm.Name, blueprint.MaxNameLen)
+		if !teamColor.MatchString(tm.Color) {
+			bad("team %s has colour %q", k, tm.Color)
+		}
+	}
+	for k, c := range b.Cards {
+		what := "card " + k
+		entity(what, k, c.ID, c.Order)
+		_, ok := b.Stages[c.Stage]
+		exists(what+" stage", c.Stage, ok)
+		_, ok = b.Lanes[c.Lane]
+		exists(what+" lane", c.Lane, ok)
+		_, ok = b.Teams[c.Team]
+		exists(what+" team", c.Team, ok || c.Team == "")
+		text(what+" text", c.Text, blueprint.MaxTextLen)
+		text(what+" detail", c.Detail, blueprint.MaxDetailLen)
+		if !slices.Contains(blueprint.CardKinds, c.Kind) {
+			bad("%s has kind %q", what, c.Kind)
+		}
+		if c.ActiveMinutes < 0 || c.ActiveMinutes > blueprint.MaxMinutes || c.WaitMinutes < 0 || c.WaitMinutes > blueprint.MaxMinutes {
+			bad("%s has minutes %d and %d", what, c.ActiveMinutes, c.WaitMinutes)
+		}
+		if c.Emotion < -2 || c.Emotion > 2 {
+			bad("%s has emotion %d", what, c.Emotion)
+		}
+	}
+	for k, l := range b.Links {
+		what := "link " + k
+		entity(what, k, l.ID, "-")
+		_, ok := b.Cards[l.From]
+		exists(what+" from", l.From, ok)
+		_, ok = b.Cards[l.To]
+		exists(what+" to", l.To, ok)
+		_, ok = b.Teams[l.Owner]
+		exists(what+" owner", l.Owner, ok || l.Owner == "")
+		if l.From == l.To {
+			bad("%s joins card %q to itself", what, l.From)
+		}
+		if !slices.Contains(blueprint.LinkKinds, l.Kind) || !slices.Contains(blueprint.LinkStatuses, l.Status) {
+			bad("%s has kind %q and status %q", what, l.Kind, l.Status)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// FuzzDecodeExport imports arbitrary bytes as a board export. Every input is imported or
+// refused with a coded error; an accepted export holds what the input held and exports
+// again to a document that imports to the same board, byte for byte.
+func FuzzDecodeExport(f *testing.F) {
+	f.Add(marshalBoard(f, templateBoard(f)))
+	for _, seed := range []string{
+		`{"format":"lastmile","version":1,"title":"","seq":0,"stages":null,"lanes":null,"cards":null,"teams":null,"links":null}`,
+		`{"format":"lastmile","version":1,"id":"b7","title":"Parcours","template":"journey-map","seq":12,` +
+			`"stages":[{"id":"s1","name":"Payer","order":"V"}],` +
+			`"lanes":[{"id":"l1","role":"emotion","label":"Humeur","order":"G","hidden":true}],` +
+			`"cards":[{"id":"c1","stage":"s1","lane":"l1","order":"V","text":"é","kind":"emotion","emotion":2,"active_minutes":5,"wait_minutes":525600,"detail":"<script>","team":"t1"},` +
+			`{"id":"c2","stage":"s1","lane":"l1","order":"V","text":"","kind":"note"}],` +
+			`"teams":[{"id":"t1","name":"Vente","color":"#2563eb"}],` +
+			`"links":[{"id":"k1","kind":"dependency","from":"c2","to":"c1","critical":true,"status":"agreed","owner":"t1"}]}`,
+		`{"format":"lastmile","version":2,"title":"","seq":0}`,
+		`{"format":"other","version":1,"title":"","seq":0}`,
+		`{"format":"lastmile","version":1,"title":"","seq":0,"stages":[{"id":"s1","order":"V"},{"id":"s1","order":"W"}]}`,
+		`{"format":"lastmile","version":1,"title":"","seq":0,"cards":[{"id":"c1","stage":"s1","lane":"l1","order":"V","kind":"note"}]}`,
+		`{"format":"lastmile","version":1,"title":"","seq":0,"teams":[{"id":"t1","name":"x","color":""}]}`,
+		`{"format":"lastmile","version":1,"title":"","seq":0,"extra":true}`,
+		`{"format":"lastmile","version":1,"title":"a\u0000"}`,
+		`[]`,
+	} {
+		f.Add([]byte(seed))
+	}
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := blueprint.DecodeExport(data)
+		if err != nil {
+			wantRefused(t, err, "DecodeExport")
+			return
+		}
+		b, err := e.Board()
+		if err != nil {
+			wantRefused(t, err, "Export.Board")
+			return
+		}
+		if err := boardInvariants(b); err != nil {
+			t.Fatalf("an accepted export makes a broken board: %v", err)
+		}
+		if diff := cmp.Diff(exportContent(e), exportContent(b.Export())); diff != "" {
+			t.Fatalf("the board differs from the export it was made from (-export +board):\n%s", diff)
+		}
+
+		first := marshalBoard(t, b)
+		e2, err := blueprint.DecodeExport(first)
+		if err != nil {
+			t.Fatalf("DecodeExport refuses an export of an accepted board: %v\n%s", err, first)
+		}
+		b2, err := e2.Board()
+		if err != nil {
+			t.Fatalf("Export.Board refuses an export of an accepted board: %v\n%s", err, first)
+		}
+		if second := marshalBoard(t, b2); !bytes.Equal(first, second) {
+			t.Fatalf("the export does not survive a round trip (-first +second):\n%s", cmp.Diff(string(first), string(second)))
+		}
+	})
+}
+
+// content is what an export says about a board, with its lists as sets: the order of
+// items in a document does not matter, sorting is the exporter's job.
+type content struct {
+	Format, ID, Title, Template string
+	Version                     int
+	Seq                         int64
+	Stages                      map[string]blueprint.Stage
+	Lanes                       map[string]blueprint.Lane
+	Cards                       map[string]blueprint.Card
+	Teams                       map[string]blueprint.Team
+	Links                       map[string]blueprint.Link
+}
+
+func exportContent(e *blueprint.Export) content {
+	return content{
+		Format: e.Format, ID: e.ID, Title: e.Title, Template: e.Template, Version: e.Version, Seq: e.Seq,
+		Stages: byID(e.Stages, func(s *blueprint.Stage) string { return s.ID }),
+		Lanes:  byID(e.Lanes, func(l *blueprint.Lane) string { return l.ID }),
+		Cards:  byID(e.Cards, func(c *blueprint.Card) string { return c.ID }),
+		Teams:  byID(e.Teams, func(t *blueprint.Team) string { return t.ID }),
+		Links:  byID(e.Links, func(l *blueprint.Link) string { return l.ID }),
+	}
+}
+
+func byID[T any](items []*T, id func(*T) string) map[string]T {
+	m := make(map[string]T, len(items))
+	for _, v := range items {
+		m[id(v)] = *v
+	}
+	return m
+}
+
+// FuzzKeyBetween calls the order-key functions with arbitrary bounds. ValidOrder never
+// panics; KeyBetween and KeysBetween return keys that are valid and strictly between
+// valid bounds given in order, ETOOLARGE only when a bound is already at the length
+// limit, and EINVALID for anything else.
+func FuzzKeyBetween(f *testing.F) {
+	z128 := strings.Repeat("z", blueprint.MaxOrderLen)
+	for _, seed := range []struct {
+		a, b string
+		n    uint8
+	}{
+		{"", "", 1}, {"", "", 7}, {"V", "", 1}, {"", "V", 2}, {"", "1", 1}, {"", "01", 3},
+		{"z", "", 1}, {"zz", "", 4}, {"1", "2", 1}, {"1", "101", 5}, {"V", "V01", 2}, {"Vz", "W", 1},
+		{"y", "z", 9}, {"0001", "", 1}, {"", "0001", 1}, {z128, "", 1}, {"", "0" + z128[1:], 1},
+		{"W", "V", 1}, {"V", "V", 1}, {"0", "", 1}, {"", "a0", 1}, {"é", "", 1}, {"V", "V\x00", 1},
+		{z128 + "z", "", 1},
+	} {
+		f.Add(seed.a, seed.b, seed.n)
+	}
+
+	f.Fuzz(func(t *testing.T, a, b string, n uint8) {
+		validA, validB := blueprint.ValidOrder(a), blueprint.ValidOrder(b)
+		ok := (a == "" || validA) && (b == "" || validB) && (a == "" || b == "" || a < b)
+
+		k, err := blueprint.KeyBetween(a, b)
+		checkKeys(t, "KeyBetween", a, b, ok, []string{k}, err, 1)
+
+		count := int(n % 32)
+		keys, err := blueprint.KeysBetween(a, b, count)
+		if err == nil && len(keys) != count {
+			t.Fatalf("KeysBetween(%q, %q, %d) returned %d keys", a, b, count, len(keys))
+		}
+		if count > 0 {
+			// Each level of KeysBetween's halving may add a digit.
+			checkKeys(t, "KeysBetween", a, b, ok, keys, err, bits.Len(uint(count)))
+		}
+	})
+}
+
+// checkKeys fails unless keys, made by fn between a and b, are what the bounds allow:
+// when ok (the bounds are valid and in order) ascending valid keys strictly between them,
+// at most grow digits longer than the longer bound, or ETOOLARGE when such keys could
+// pass the length limit; otherwise EINVALID.
+func checkKeys(t *testing.T, fn, a, b string, ok bool, keys []string, err error, grow int) {
+	t.Helper()
+	if !ok {
+		if blueprint.ErrorCode(err) != blueprint.EINVALID {
+			t.Fatalf("%s(%q, %q) = %q, %v; want an EINVALID error", fn, a, b, keys, err)
+		}
+		wantRefused(t, err, fn)
+		return
+	}
+	if err != nil {
+		if blueprint.ErrorCode(err) != blueprint.ETOOLARGE || max(len(a), len(b))+grow <= blueprint.MaxOrderLen {
+			t.Fatalf("%s(%q, %q): %v; want keys between them", fn, a, b, err)
+		}
+		wantRefused(t, err, fn)
+		return
+	}
+	prev := a
+	for _, k := range keys {
+		if !blueprint.ValidOrder(k) || (prev != "" && k <= prev) {
+			t.Fatalf("%s(%q, %q) = %q: %q is not a valid key after %q", fn, a, b, keys, k, prev)
+		}
+		if len(k) > max(len(a), len(b))+grow {
+			t.Fatalf("%s(%q, %q) = %q: %q is more than %d digits longer than the bounds", fn, a, b, keys, k, grow)
+		}
+		prev = k
+	}
+	if b != "" && prev >= b {
+		t.Fatalf("%s(%q, %q) = %q: %q is not before %q", fn, a, b, keys, prev, b)
+	}
+}
