@@ -13,6 +13,16 @@ MAKEFLAGS += --no-print-directory
 export LASTMILE_ADDR ?= :8080
 # Extra flags for `make bench`, e.g. BENCH_FLAGS="-editors 20 -viewers 300 -rate 2".
 BENCH_FLAGS ?=
+# How long `make fuzz` runs each fuzz target, e.g. FUZZTIME=10m; extra flags for it, e.g.
+# FUZZ_FLAGS="-parallel 1" on a busy machine.
+FUZZTIME ?= 1m
+FUZZ_FLAGS ?=
+# The fuzz targets `make fuzz` runs, as package:name. `make test` runs their seed inputs.
+FUZZ_TARGETS := \
+	./internal/blueprint:FuzzDecodeOps \
+	./internal/blueprint:FuzzDecodeExport \
+	./internal/blueprint:FuzzKeyBetween \
+	./internal/realtime:FuzzDecodeFrame
 
 # Hides the password in a database URL before it is printed.
 hide_password = sed 's\#//\([^:/@]*\):[^@]*@\#//\1:***@\#'
@@ -73,6 +83,14 @@ test: lint ## Lint, then run all tests with the race detector (brings up Postgre
 	echo "go test: database $$(echo "$$url" | $(hide_password)), browser $$chromium"; \
 	LASTMILE_TEST_DATABASE_URL=$$url LASTMILE_CHROMIUM=$$chromium CGO_ENABLED=1 \
 		go test -race -count=1 -timeout 14m ./...
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 1m), one after another
+	@for target in $(FUZZ_TARGETS); do \
+		pkg=$${target%%:*}; name=$${target##*:}; \
+		echo "fuzz: $$name ($$pkg) for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZ_FLAGS) $$pkg; \
+	done
 
 .PHONY: bench
 bench: ## Run the load benchmark (flags via BENCH_FLAGS="...")
