@@ -58,7 +58,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	err = normalize(err)
 	code := blueprint.ErrorCode(err)
 	if code == blueprint.EINTERNAL {
-		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("internal error", "method", r.Method, "route", routeOf(r), "err", err)
 	}
 	status := ErrorStatus(err)
 	if wantsJSON(r) {

@@ -93,19 +93,31 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 		Accounts: s.accounts != nil, Who: sessionFrom(r).Name(), SignedIn: sessionFrom(r) != nil && sessionFrom(r).UserID != ""}
 }
 
-// logRequests writes one JSON log line per request.
+// logRequests writes one JSON log line per request. It names the route's pattern, not
+// the path (see routeOf).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
+		route := routeOf(r)
 		level := slog.LevelInfo
-		if r.URL.Path == "/livez" || r.URL.Path == "/readyz" {
+		if route == "/livez" || route == "/readyz" {
 			level = slog.LevelDebug
 		}
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "route", route,
 			"status", ww.Status(), "bytes", ww.BytesWritten(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
 	})
+}
+
+// routeOf returns the pattern of the route that serves r, such as /s/{token}, for the
+// logs: a path may hold a secret (a share link's token), a pattern never does. It is ""
+// for a path that no route matches.
+func routeOf(r *http.Request) string {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil {
+		return rctx.RoutePattern()
+	}
+	return ""
 }
 
 // recoverer turns a panic in a handler into a 500 and a log line; the process lives on.
@@ -116,7 +128,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "method", r.Method, "route", routeOf(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				s.fail(w, r, blueprint.Internal(fmt.Errorf("panic: %v", v)))
 			}
 		}()

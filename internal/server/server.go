@@ -87,6 +87,8 @@ type Server struct {
 	// revokeUser closes a member's live connections.
 	revokeUser func(boardID, userID string, changedAt time.Time)
 	fragments  fragmentCache
+
+	readiness readiness // what /readyz last said, to log changes only
 }
 
 // New returns a server with its routes.
