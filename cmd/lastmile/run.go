@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"lastmile/internal/auth"
 	"lastmile/internal/i18n"
 	"lastmile/internal/postgres"
 	"lastmile/internal/realtime"
@@ -28,6 +31,7 @@ import (
 // Main is the program: main() only handles signals, Main.Run does the wiring, so that
 // tests can start the real program on port 0 against a test database.
 type Main struct {
+	Stdin          io.Reader // nil means the process's standard input
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 
@@ -59,11 +63,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.migrate(args)
 	case "bench":
 		return m.bench(ctx, args)
+	case "user":
+		return m.user(ctx, args)
 	case "help", "-h", "--help":
-		fmt.Fprintln(m.Stdout, "usage: lastmile [serve|migrate up|down|version|bench] [flags]")
+		fmt.Fprintln(m.Stdout, "usage: lastmile [serve|migrate up|down|version|user add EMAIL|bench] [flags]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q: expected serve, migrate or bench", cmd)
+	return fmt.Errorf("unknown command %q: expected serve, migrate, user or bench", cmd)
 }
 
 func (m *Main) env(name, def string) string {
@@ -93,8 +99,25 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", m.env("LASTMILE_ADDR", ":8080"), "address to listen on (LASTMILE_ADDR)")
 	dsn := fs.String("database-url", m.Getenv("DATABASE_URL"), "postgres:// URL of the database (DATABASE_URL)")
 	autoMigrate := fs.Bool("migrate", m.env("LASTMILE_MIGRATE", "true") == "true", "apply pending migrations at start (LASTMILE_MIGRATE)")
+	anonymous := fs.Bool("anonymous-boards", m.env("LASTMILE_ANONYMOUS_BOARDS", "true") == "true",
+		"let people without an account make unlisted boards (LASTMILE_ANONYMOUS_BOARDS)")
+	signUp := fs.String("signup", m.env("LASTMILE_SIGNUP", "open"), "open: anyone may sign up; closed: accounts are made with `lastmile user add` (LASTMILE_SIGNUP)")
+	hashSlots := fs.Int("hash-concurrency", 0, "password hashes run at once, 64 MiB each; 0 sizes it to memory and processors (LASTMILE_HASH_CONCURRENCY)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *signUp != "open" && *signUp != "closed" {
+		return fmt.Errorf("LASTMILE_SIGNUP is %q: expected open or closed", *signUp)
+	}
+	if v := m.Getenv("LASTMILE_HASH_CONCURRENCY"); v != "" && *hashSlots == 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return fmt.Errorf("LASTMILE_HASH_CONCURRENCY is %q: expected a whole number of at least 1", v)
+		}
+		*hashSlots = n
+	}
+	if *hashSlots <= 0 {
+		*hashSlots = auth.GateSize(memoryLimit(), runtime.NumCPU())
 	}
 	if *dsn == "" {
 		return errors.New("DATABASE_URL is not set: give the postgres:// URL of the database (`make run` starts a local one)")
@@ -131,9 +154,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		// access may have been revoked meanwhile reconnect through a fresh check.
 		Resync: func() { hub.Resync(); hub.Reauthorize() },
 		Access: func(board, kind, id string, changedAt time.Time) {
-			if kind == postgres.AccessGrant {
+			switch kind {
+			case postgres.AccessGrant:
 				hub.Revoke(board, id)
-			} else {
+			case postgres.AccessBoard:
+				hub.CloseBoard(board, id == postgres.BoardDeleted)
+			default:
 				hub.RevokeMember(board, id, changedAt)
 			}
 		},
@@ -143,7 +169,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 
 	srv := server.New(server.Config{
 		Boards: store, Editor: hub, Catalog: catalog, Logger: log,
-		Accounts: store,
+		Accounts: store, HashSlots: *hashSlots, SignUpClosed: *signUp == "closed", AccountRequired: !*anonymous,
 		// Access taken away closes this process's sockets at once, and every other
 		// process's through a notification.
 		Revoke: func(boardID, grantID string) {
@@ -154,11 +180,19 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			hub.RevokeMember(boardID, userID, changedAt)
 			notifier.PublishAccess(context.Background(), boardID, postgres.AccessUser, userID, changedAt)
 		},
+		CloseBoard: func(boardID string, gone bool) {
+			hub.CloseBoard(boardID, gone)
+			what := postgres.BoardClaimed
+			if gone {
+				what = postgres.BoardDeleted
+			}
+			notifier.PublishAccess(context.Background(), boardID, postgres.AccessBoard, what, time.Time{})
+		},
 		Metrics:        promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
 		AllowedOrigins: splitList(m.Getenv("LASTMILE_ORIGINS")),
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
 			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
-				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt})
+				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
 		},
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {
@@ -175,7 +209,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	m.addr = ln.Addr().String()
 	close(m.listening)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: readHeaderTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	log.Info("lastmile listening", "addr", m.addr)
+	log.Info("lastmile listening", "addr", m.addr, "signup", *signUp, "anonymous_boards", *anonymous, "hash_concurrency", *hashSlots)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

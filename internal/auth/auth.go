@@ -29,7 +29,7 @@ type Params struct {
 
 // DefaultParams are close to the second recommended option of RFC 9106 (64 MiB, 3 passes),
 // with two lanes for a small server.
-var DefaultParams = Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32, SaltLen: 16}
+var DefaultParams = Params{Memory: HashMemory >> 10, Time: 3, Threads: 2, KeyLen: 32, SaltLen: 16}
 
 // Limits on what a person types.
 const (

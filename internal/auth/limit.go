@@ -7,10 +7,11 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Limiter slows down password guessing. Each key (an IP address, an e-mail) has a bucket
-// of Burst failures that refills at one per Every; a key whose bucket is empty is refused
-// until it refills. Only failures take from the bucket, so a person who signs in right is
-// never slowed down.
+// Limiter slows down password guessing, and anything else that must not be done too
+// often from one place. Each key (an IP address, an e-mail) has a bucket of Burst tries
+// that refills at one per Every; a key whose bucket is empty is refused until it refills.
+// For passwords only failures take from the bucket (Failed), so a person who signs in
+// right is never slowed down; for sign-ups and new boards every try does (Take).
 type Limiter struct {
 	Burst int
 	Every time.Duration
@@ -58,4 +59,25 @@ func (l *Limiter) Failed(keys ...string) {
 	for _, k := range keys {
 		l.bucket(k).Allow()
 	}
+}
+
+// Take records a try for every key when each may try now, and reports whether they could.
+// Nothing is taken from any key when one of them is refused.
+func (l *Limiter) Take(keys ...string) bool {
+	if !l.Allowed(keys...) {
+		return false
+	}
+	l.Failed(keys...)
+	return true
+}
+
+// Wait returns how long until every key may try again; zero when each may now.
+func (l *Limiter) Wait(keys ...string) time.Duration {
+	var wait time.Duration
+	for _, k := range keys {
+		if tokens := l.bucket(k).Tokens(); tokens < 1 {
+			wait = max(wait, time.Duration((1-tokens)*float64(l.Every)))
+		}
+	}
+	return wait
 }

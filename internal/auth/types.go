@@ -60,8 +60,14 @@ func (l *Link) Valid(now time.Time) bool {
 // Access is what the caller may do on one board and why.
 type Access struct {
 	Role Role
-	// Open is set when the board has no members: it is an open board, anyone edits it.
+	// Open is set when the board has no members: it is unlisted, and anyone who holds its
+	// address edits it.
 	Open bool
+	// Creator is set on an unlisted board for the browser session that made it: it may
+	// claim the board (once signed in) or delete it.
+	Creator bool
+	// Owner is set for the board's owner (see Member.Owner), who alone may delete it.
+	Owner bool
 	// GrantID is the id of the share link the role comes from, "" when it comes from a
 	// membership or the board is open.
 	GrantID string
@@ -93,10 +99,19 @@ type Guest struct {
 }
 
 // VisibleBoard is a board someone can see, with their role on it: the stronger of their
-// membership and the share links their session holds. Open is set for a board without
-// members, which anyone edits (Role is then Editor).
+// membership and the share links their session holds. Open is set for an unlisted board
+// (without members), which whoever holds its address edits (Role is then Editor); such a
+// board is listed only to the session that made it.
 type VisibleBoard struct {
 	blueprint.BoardSummary
 	Role Role
 	Open bool
 }
+
+// CanDelete reports whether acc allows deleting the board: its owner may, and so may the
+// session that made an unlisted board.
+func (acc Access) CanDelete() bool { return acc.Owner || (acc.Open && acc.Creator) }
+
+// CanClaim reports whether acc allows claiming the board: the session that made an
+// unlisted board may, once it belongs to a signed-in user.
+func (acc Access) CanClaim() bool { return acc.Open && acc.Creator }

@@ -30,6 +30,9 @@ type BoardService interface {
 	// FindBoard returns the current state of a board. ENOTFOUND if there is none.
 	FindBoard(ctx context.Context, id string) (*Board, error)
 
+	// DeleteBoard deletes a board and its whole op log. ENOTFOUND if there is none.
+	DeleteBoard(ctx context.Context, id string) error
+
 	// ListBoards returns every board, most recently changed first.
 	ListBoards(ctx context.Context) ([]BoardSummary, error)
 

@@ -91,6 +91,40 @@ func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, userID, gue
 	return sess, nil
 }
 
+// ReplaceSession stores a new session, as CreateSession, in place of the session of
+// oldHash, in one transaction: the unlisted boards the old session made move to the new
+// one (so that a person who signs in keeps them listed, and may claim them), then the old
+// session ends.
+func (s *Store) ReplaceSession(ctx context.Context, oldHash, tokenHash []byte, userID, guestName string) (*auth.Session, error) {
+	now := s.now().UTC()
+	sess := &auth.Session{TokenHash: tokenHash, UserID: userID, GuestName: guestName, ExpiresAt: now.Add(auth.SessionTTL)}
+	var uid *string
+	if userID != "" {
+		uid = &userID
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, interpretError(err, "session")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, guest_name, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, tokenHash, uid, guestName, now, sess.ExpiresAt); err != nil {
+		return nil, interpretError(err, "session")
+	}
+	if _, err := tx.Exec(ctx, `UPDATE board_creators SET token_hash = $2 WHERE token_hash = $1`, oldHash, tokenHash); err != nil {
+		return nil, interpretError(err, "session")
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, oldHash); err != nil {
+		return nil, interpretError(err, "session")
+	}
+	if userID != "" {
+		if err := tx.QueryRow(ctx, `SELECT email FROM users WHERE id = $1`, userID).Scan(&sess.Email); err != nil {
+			return nil, interpretError(err, "account")
+		}
+	}
+	return sess, interpretError(tx.Commit(ctx), "session")
+}
+
 // FindSession returns the live session of a token hash. ENOTFOUND when there is none or
 // it has expired.
 func (s *Store) FindSession(ctx context.Context, tokenHash []byte) (*auth.Session, error) {
@@ -126,22 +160,25 @@ func (s *Store) AddMember(ctx context.Context, boardID, userID string, role auth
 }
 
 // ResolveAccess returns what the holder of a session (userID and token hash, either may
-// be empty) may do on a board: the board is open when it has no member; otherwise the
-// stronger of the user's membership and the session's valid share-link grants. Role is
+// be empty) may do on a board: the board is unlisted (Open) when it has no member, and
+// then the session that made it is its Creator; otherwise the stronger of the user's
+// membership and the session's valid share-link grants, and Owner for its owner. Role is
 // auth.None when nothing applies. ENOTFOUND when the board does not exist.
 func (s *Store) ResolveAccess(ctx context.Context, boardID, userID string, tokenHash []byte) (auth.Access, error) {
 	if !blueprint.ValidID(boardID) {
 		return auth.Access{}, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
-	var exists, open bool
+	var exists, open, creator, owner bool
 	var member string
 	var at time.Time
 	err := s.pool.QueryRow(ctx, `SELECT
 		EXISTS (SELECT 1 FROM boards WHERE id = $1),
 		NOT EXISTS (SELECT 1 FROM board_members WHERE board_id = $1),
 		COALESCE((SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2), ''),
+		$2 <> '' AND $2 = COALESCE((`+ownerQuery+`), ''),
+		EXISTS (SELECT 1 FROM board_creators WHERE board_id = $1 AND token_hash = $3),
 		statement_timestamp()`,
-		boardID, userID).Scan(&exists, &open, &member, &at)
+		boardID, userID, tokenHash).Scan(&exists, &open, &member, &owner, &creator, &at)
 	if err != nil {
 		return auth.Access{}, interpretError(err, "board")
 	}
@@ -149,9 +186,9 @@ func (s *Store) ResolveAccess(ctx context.Context, boardID, userID string, token
 		return auth.Access{}, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
 	if open {
-		return auth.Access{Role: auth.Editor, Open: true, At: at}, nil
+		return auth.Access{Role: auth.Editor, Open: true, Creator: creator, At: at}, nil
 	}
-	acc := auth.Access{Role: auth.Role(member), At: at}
+	acc := auth.Access{Role: auth.Role(member), Owner: owner, At: at}
 	if len(tokenHash) == 0 {
 		return acc, nil
 	}

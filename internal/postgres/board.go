@@ -92,7 +92,7 @@ func (s *Store) CreateBoard(ctx context.Context, title, template, author string,
 		Fields: blueprint.Fields{Title: &title}}}, ops...)
 	for i, op := range all {
 		if err := b.Apply(op); err != nil {
-			return nil, blueprint.Errorf(blueprint.ErrorCode(err), "op %d (%s %s %s): %s", i, op.Action, op.Type, op.ID, blueprint.ErrorMessage(err))
+			return nil, blueprint.Errorf(blueprint.ErrorCode(err), "op %d (%s %s %s): %s", i, blueprint.Term(op.Action), blueprint.Term(op.Type), op.ID, err)
 		}
 	}
 	now := s.now().UTC()
@@ -218,6 +218,26 @@ func decodeState(id string, state []byte) (*blueprint.Board, error) {
 	return b, nil
 }
 
+// DeleteBoard deletes a board with its op log, members, share links and grants, in one
+// statement. ENOTFOUND when there is no such board. The caller closes its live
+// connections; a commit in flight finds the board gone and appends nothing.
+func (s *Store) DeleteBoard(ctx context.Context, id string) error {
+	if !blueprint.ValidID(id) {
+		return blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM boards WHERE id = $1`, id)
+	if err != nil {
+		return interpretError(err, "board")
+	}
+	s.mu.Lock()
+	delete(s.slots, id)
+	s.mu.Unlock()
+	if tag.RowsAffected() == 0 {
+		return blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
+	}
+	return nil
+}
+
 // ListBoards returns the boards, most recently changed first (at most 1,000).
 func (s *Store) ListBoards(ctx context.Context) ([]blueprint.BoardSummary, error) {
 	return s.listBoards(ctx, `SELECT id, title, template, seq, card_count, created_at, updated_at
@@ -225,9 +245,10 @@ func (s *Store) ListBoards(ctx context.Context) ([]blueprint.BoardSummary, error
 }
 
 // ListVisibleBoards returns the boards the holder of a session (userID and token hash,
-// either may be empty) may see, as ResolveAccess decides — open boards, boards the user is
-// a member of, boards of a valid share-link grant of the session — each with the
-// session's role on it. Most recently changed first, at most 1,000.
+// either may be empty) may see listed — the unlisted boards the session made, boards the
+// user is a member of, boards of a valid share-link grant of the session — each with the
+// session's role on it. Other unlisted boards are reachable by their address, never
+// listed. Most recently changed first, at most 1,000.
 func (s *Store) ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]auth.VisibleBoard, error) {
 	rows, err := s.pool.Query(ctx, `SELECT b.id, b.title, b.template, b.seq, b.card_count, b.created_at, b.updated_at,
 			NOT EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id),
@@ -236,7 +257,8 @@ func (s *Store) ListVisibleBoards(ctx context.Context, userID string, tokenHash 
 			      WHERE g.token_hash = $2 AND l.board_id = b.id AND l.revoked_at IS NULL
 			        AND (l.expires_at IS NULL OR l.expires_at > $3))
 		FROM boards b
-		WHERE NOT EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id)
+		WHERE (NOT EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id)
+		       AND EXISTS (SELECT 1 FROM board_creators c WHERE c.board_id = b.id AND c.token_hash = $2))
 		   OR EXISTS (SELECT 1 FROM board_members m WHERE m.board_id = b.id AND m.user_id = $1)
 		   OR EXISTS (SELECT 1 FROM session_grants g JOIN share_links l ON l.id = g.link_id
 		              WHERE g.token_hash = $2 AND l.board_id = b.id AND l.revoked_at IS NULL

@@ -134,3 +134,48 @@ func (s *Store) changeMember(ctx context.Context, boardID, userID, query string,
 	}
 	return interpretError(tx.Commit(ctx), "member")
 }
+
+// SetCreator records that the session of tokenHash made the unlisted board boardID: the
+// board is listed to that session alone, which may claim or delete it.
+func (s *Store) SetCreator(ctx context.Context, boardID string, tokenHash []byte) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO board_creators (board_id, token_hash) VALUES ($1, $2)
+		ON CONFLICT (board_id) DO NOTHING`, boardID, tokenHash)
+	return interpretError(err, "board")
+}
+
+// ClaimBoard makes the user userID the owner of the unlisted board boardID that the
+// session of tokenHash made: the user becomes its first facilitator, and the board is
+// restricted to its members and share links from then on. EFORBIDDEN when the board has
+// members already or the session did not make it; ENOTFOUND for an unknown board.
+func (s *Store) ClaimBoard(ctx context.Context, boardID, userID string, tokenHash []byte) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return interpretError(err, "board")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// Deleting the creator's row takes its lock: of two claims, the second finds none.
+	tag, err := tx.Exec(ctx, `DELETE FROM board_creators WHERE board_id = $1 AND token_hash = $2`, boardID, tokenHash)
+	if err != nil {
+		return interpretError(err, "board")
+	}
+	if tag.RowsAffected() == 0 {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM boards WHERE id = $1)`, boardID).Scan(&exists); err != nil {
+			return interpretError(err, "board")
+		}
+		if !exists {
+			return blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
+		}
+		return blueprint.Errorf(blueprint.EFORBIDDEN, "only the browser that made this unlisted board can claim it")
+	}
+	tag, err = tx.Exec(ctx, `INSERT INTO board_members (board_id, user_id, role, created_at)
+		SELECT $1, $2, 'facilitator', $3 WHERE NOT EXISTS (SELECT 1 FROM board_members WHERE board_id = $1)`,
+		boardID, userID, s.now().UTC())
+	if err != nil {
+		return interpretError(err, "board")
+	}
+	if tag.RowsAffected() == 0 {
+		return blueprint.Errorf(blueprint.EFORBIDDEN, "this board has an owner already")
+	}
+	return interpretError(tx.Commit(ctx), "board")
+}

@@ -35,8 +35,8 @@ func Open(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
 }
 
 // interpretError translates a database error into a domain error. It is the only place
-// where pgx errors are looked at.
-func interpretError(err error, what string) error {
+// where pgx errors are looked at. what names the missing or repeated thing in messages.
+func interpretError(err error, what blueprint.Term) error {
 	if err == nil {
 		return nil
 	}
@@ -54,7 +54,9 @@ func interpretError(err error, what string) error {
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "23505":
-			return &blueprint.Error{Code: blueprint.ECONFLICT, Message: what + " already exists", Err: err}
+			e := blueprint.Errorf(blueprint.ECONFLICT, "%s already exists", what)
+			e.Err = err
+			return e
 		case "57P01", "57P02", "57P03":
 			return &blueprint.Error{Code: blueprint.EUNAVAILABLE, Message: "the database is restarting; try again", Err: err}
 		}
@@ -62,19 +64,21 @@ func interpretError(err error, what string) error {
 	return blueprint.Internal(err)
 }
 
-// newBoardID returns a random board id: 16 characters of lowercase base 32 (80 bits).
+// newBoardID returns a random board id: 26 characters of lowercase base 32 (130 bits). A
+// board without members is reached by whoever holds its address, so its id is a secret
+// that nobody can guess or enumerate.
 func newBoardID() string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
-	b := make([]byte, 10)
+	b := make([]byte, 17) // 136 random bits, of which the 26 characters use 130
 	_, _ = rand.Read(b)
-	out := make([]byte, 16)
+	out := make([]byte, 26)
 	var acc uint64
 	bits := 0
 	j := 0
 	for _, c := range b {
 		acc = acc<<8 | uint64(c)
 		bits += 8
-		for bits >= 5 {
+		for bits >= 5 && j < len(out) {
 			bits -= 5
 			out[j] = alphabet[(acc>>uint(bits))&31]
 			j++

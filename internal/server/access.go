@@ -79,17 +79,151 @@ func can(r *http.Request, action auth.Action) error {
 	if acc.Role == auth.None {
 		return blueprint.Errorf(blueprint.EFORBIDDEN, "you have no access to this board")
 	}
-	return blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) does not allow this", acc.Role)
+	return blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) does not allow this", blueprint.Term(acc.Role))
 }
 
-// addOwner makes the signed-in creator of a new board its facilitator. A board created
-// without a signed-in user stays open.
-func (s *Server) addOwner(r *http.Request, b *blueprint.Board) error {
-	sess := sessionFrom(r)
-	if s.accounts == nil || sess == nil || sess.UserID == "" {
+// errAccountRequired answers someone who is not signed in and asks for a new board on a
+// server that makes boards for accounts only.
+var errAccountRequired = blueprint.Errorf(blueprint.EUNAUTHORIZED, "sign in to make a board")
+
+// errManyBoards answers an address that made too many boards in a short time.
+var errManyBoards = blueprint.Errorf(blueprint.ETOOMANY, "too many new boards from your network: wait a minute before making another")
+
+// mayCreate says whether the caller may make a board now: signed in when the server
+// asks for an account, and within the limit of new boards per address.
+func (s *Server) mayCreate(r *http.Request) error {
+	if s.accounts == nil {
 		return nil
 	}
-	return s.accounts.AddMember(r.Context(), b.ID, sess.UserID, auth.Facilitator)
+	if sess := sessionFrom(r); s.accountRequired && (sess == nil || sess.UserID == "") {
+		return errAccountRequired
+	}
+	return takeTry(s.creations, errManyBoards, "ip:"+clientIP(r))
+}
+
+// addOwner gives a new board its owner: the signed-in creator becomes its facilitator.
+// A board made without an account is unlisted, and remembered as made by the caller's
+// session — started now when there is none — which alone sees it listed and may claim or
+// delete it.
+func (s *Server) addOwner(w http.ResponseWriter, r *http.Request, b *blueprint.Board) error {
+	if s.accounts == nil {
+		return nil
+	}
+	sess := sessionFrom(r)
+	if sess != nil && sess.UserID != "" {
+		return s.accounts.AddMember(r.Context(), b.ID, sess.UserID, auth.Facilitator)
+	}
+	if sess == nil {
+		var err error
+		if sess, err = s.startSession(w, r, "", ""); err != nil {
+			return err
+		}
+	}
+	return s.accounts.SetCreator(r.Context(), b.ID, sess.TokenHash)
+}
+
+// claim makes the signed-in caller the owner of the unlisted board of the request, which
+// their session made; its connections then close to come back through a fresh check of
+// access, since the board is no longer open to whoever has its address.
+func (s *Server) claim(r *http.Request) error {
+	sess, err := signedIn(r)
+	if err != nil {
+		return blueprint.Errorf(blueprint.EUNAUTHORIZED, "sign in or sign up to claim this board")
+	}
+	if !accessFrom(r).CanClaim() {
+		return blueprint.Errorf(blueprint.EFORBIDDEN, "only the browser that made this unlisted board can claim it")
+	}
+	id := chi.URLParam(r, "boardID")
+	if err := s.accounts.ClaimBoard(r.Context(), id, sess.UserID, sess.TokenHash); err != nil {
+		return err
+	}
+	if s.closeBoard != nil {
+		s.closeBoard(id, false)
+	}
+	return nil
+}
+
+// handleClaimForm serves POST /boards/{id}/claim.
+func (s *Server) handleClaimForm(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.claim(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/boards/"+chi.URLParam(r, "boardID"), http.StatusSeeOther)
+}
+
+// handleClaim serves POST /api/boards/{id}/claim.
+func (s *Server) handleClaim(w http.ResponseWriter, r *http.Request) {
+	if err := s.claim(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": chi.URLParam(r, "boardID"), "role": auth.Facilitator})
+}
+
+// deleteBoard deletes the board of the request for its owner (or the session that made
+// an unlisted board): its log, members and share links go, and every live connection to
+// it closes at once.
+func (s *Server) deleteBoard(r *http.Request) error {
+	if err := mayDelete(r); err != nil {
+		return err
+	}
+	id := chi.URLParam(r, "boardID")
+	if err := s.boards.DeleteBoard(r.Context(), id); err != nil {
+		return err
+	}
+	if s.closeBoard != nil {
+		s.closeBoard(id, true)
+	}
+	return nil
+}
+
+// mayDelete says whether the caller may delete the board of the request: 401 or 403 for
+// someone who may not even see it, as for any action, else 403 for all but its owner.
+func mayDelete(r *http.Request) error {
+	if err := can(r, auth.View); err != nil {
+		return err
+	}
+	if !accessFrom(r).CanDelete() {
+		return blueprint.Errorf(blueprint.EFORBIDDEN, "only the owner of this board can delete it")
+	}
+	return nil
+}
+
+// handleDeletePage serves GET /boards/{id}/delete: the confirmation asked before deleting.
+func (s *Server) handleDeletePage(w http.ResponseWriter, r *http.Request) {
+	if err := mayDelete(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b := boardFrom(r)
+	render(w, r, http.StatusOK, web.DeleteBoard(s.page(r, localizer(r).T("board.delete.title")), b))
+}
+
+// handleDeleteForm serves POST /boards/{id}/delete, from the confirmation page.
+func (s *Server) handleDeleteForm(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.deleteBoard(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/?deleted=1", http.StatusSeeOther)
+}
+
+// handleDeleteBoard serves DELETE /api/boards/{id}: 204 once the board is gone.
+func (s *Server) handleDeleteBoard(w http.ResponseWriter, r *http.Request) {
+	if err := s.deleteBoard(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // shareView lists a board's share links for its facilitator; nil for anyone else.
@@ -107,8 +241,9 @@ func (s *Server) shareView(r *http.Request, boardID, newURL string) (*web.ShareV
 // maxLinkDays bounds the lifetime a share link may be given.
 const maxLinkDays = 365
 
-// handleCreateLink serves POST /boards/{id}/share: a new share link. The board page is
-// rendered with the link's address, shown this once: only its hash is kept.
+// handleCreateLink serves POST /boards/{id}/share: a new share link. It redirects to
+// /boards/{id}/share/new, which shows the link's address this once (only its hash is
+// kept), so that reloading that page never makes a second link.
 func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request) {
 	b, ok := s.formBoard(w, r)
 	if !ok {
@@ -116,18 +251,18 @@ func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request) {
 	}
 	l := auth.Link{BoardID: b.ID, Role: auth.Role(r.PostForm.Get("role")), Label: strings.TrimSpace(r.PostForm.Get("label"))}
 	if !auth.ValidLinkRole(l.Role) {
-		s.renderBoard(w, r, b, http.StatusBadRequest, blueprint.ErrorMessage(blueprint.Errorf(blueprint.EINVALID,
-			"a share link gives one of the roles editor, commenter or viewer")))
+		s.renderBoard(w, r, b, http.StatusBadRequest, blueprint.Errorf(blueprint.EINVALID,
+			"a share link gives one of the roles editor, commenter or viewer"))
 		return
 	}
 	if len([]rune(l.Label)) > 100 {
-		s.renderBoard(w, r, b, http.StatusBadRequest, "the label is longer than 100 characters")
+		s.renderBoard(w, r, b, http.StatusBadRequest, blueprint.Errorf(blueprint.EINVALID, "the label is longer than 100 characters"))
 		return
 	}
 	if d := strings.TrimSpace(r.PostForm.Get("days")); d != "" {
 		n, err := queryIntValue("days", d, 1, maxLinkDays)
 		if err != nil {
-			s.renderBoard(w, r, b, http.StatusBadRequest, blueprint.ErrorMessage(err))
+			s.renderBoard(w, r, b, http.StatusBadRequest, err)
 			return
 		}
 		t := time.Now().Add(time.Duration(n) * 24 * time.Hour).UTC()
@@ -135,21 +270,50 @@ func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request) {
 	}
 	if pw := r.PostForm.Get("password"); pw != "" {
 		if err := checkPassword(pw); err != nil {
-			s.renderBoard(w, r, b, http.StatusBadRequest, blueprint.ErrorMessage(err))
+			s.renderBoard(w, r, b, http.StatusBadRequest, err)
 			return
 		}
-		l.PasswordHash = s.hasher.Hash(pw)
+		var err error
+		if l.PasswordHash, err = s.hashPassword(r.Context(), pw); err != nil {
+			setRetryAfter(w, err)
+			s.renderBoard(w, r, b, ErrorStatus(err), err)
+			return
+		}
 	}
 	token, hash := auth.NewToken()
 	if _, err := s.accounts.CreateLink(r.Context(), l, hash); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	// The token travels to the next page in a cookie that only that page receives, for
+	// a few minutes, and that it clears: it never appears in an address or a log.
+	http.SetCookie(w, &http.Cookie{Name: newLinkCookie, Value: token, Path: newLinkPath(b.ID), MaxAge: 300,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)})
+	http.Redirect(w, r, newLinkPath(b.ID), http.StatusSeeOther)
+}
+
+// newLinkCookie holds the token of a share link just made, for the page that shows it.
+const newLinkCookie = "lastmile_new_link"
+
+func newLinkPath(boardID string) string { return "/boards/" + boardID + "/share/new" }
+
+// handleNewLinkPage serves GET /boards/{id}/share/new: the board page with the address of
+// the share link just made, shown once. Without that link (a reload, a bookmark), it
+// sends the reader to the board.
+func (s *Server) handleNewLinkPage(w http.ResponseWriter, r *http.Request) {
+	b := boardFrom(r)
+	c, err := r.Cookie(newLinkCookie)
+	if err != nil || len(c.Value) < 20 || len(c.Value) > 100 {
+		http.Redirect(w, r, "/boards/"+b.ID, http.StatusSeeOther)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: newLinkCookie, Value: "", Path: newLinkPath(b.ID), MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)})
 	scheme := "http"
 	if secure(r) {
 		scheme = "https"
 	}
-	s.renderBoardWith(w, r, b, http.StatusCreated, "", scheme+"://"+r.Host+"/s/"+token)
+	s.renderBoardWith(w, r, b, http.StatusOK, nil, scheme+"://"+r.Host+"/s/"+c.Value)
 }
 
 // handleRevokeLink serves POST /boards/{id}/share/{linkID}/revoke. Whoever came in through
@@ -206,9 +370,15 @@ func (s *Server) findLink(r *http.Request) (*auth.Link, error) {
 }
 
 // needsForm says whether exchanging a link asks something: a password, or a display name
-// from someone without a session who will be able to write.
+// from someone without one who will be able to write.
 func needsForm(l *auth.Link, sess *auth.Session) bool {
-	return l.PasswordHash != "" || (sess == nil && l.Role != auth.Viewer)
+	return l.PasswordHash != "" || (needsName(sess) && l.Role != auth.Viewer)
+}
+
+// needsName says whether a session has no name to show others: there is none, or it is a
+// guest's that was started without one (by making an unlisted board).
+func needsName(sess *auth.Session) bool {
+	return sess == nil || (sess.UserID == "" && sess.GuestName == "")
 }
 
 // handleShareLink serves GET /s/{token}: a viewer link without password is exchanged at
@@ -220,16 +390,17 @@ func (s *Server) handleShareLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if needsForm(l, sessionFrom(r)) {
-		s.renderJoin(w, r, l, http.StatusOK, "")
+		s.renderJoin(w, r, l, http.StatusOK, nil)
 		return
 	}
 	s.exchange(w, r, l, "")
 }
 
-func (s *Server) renderJoin(w http.ResponseWriter, r *http.Request, l *auth.Link, status int, msg string) {
+// renderJoin renders the form of a share link, with the message of err when it is not nil.
+func (s *Server) renderJoin(w http.ResponseWriter, r *http.Request, l *auth.Link, status int, err error) {
 	p := s.page(r, localizer(r).T("share.join"))
-	p.Error = msg
-	render(w, r, status, web.JoinForm(p, string(l.Role), l.PasswordHash != "", sessionFrom(r) == nil && l.Role != auth.Viewer))
+	p.Error = localizer(r).ErrorMessage(err)
+	render(w, r, status, web.JoinForm(p, string(l.Role), l.PasswordHash != "", needsName(sessionFrom(r)) && l.Role != auth.Viewer))
 }
 
 // handleJoin serves POST /s/{token}: the form of handleShareLink.
@@ -246,37 +417,39 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	if l.PasswordHash != "" {
 		keys := []string{"ip:" + clientIP(r), "link:" + l.ID}
 		if !s.limiter.Allowed(keys...) {
-			s.renderJoin(w, r, l, http.StatusTooManyRequests, "too many wrong passwords: wait a minute before trying again")
+			s.renderJoin(w, r, l, http.StatusTooManyRequests, errManyPasswords)
 			return
 		}
 		pw := r.PostForm.Get("password")
 		if len(pw) > auth.MaxPasswordLen {
 			pw = ""
 		}
-		ok, err := s.hasher.Verify(l.PasswordHash, pw)
+		ok, err := s.verifyPassword(r.Context(), l.PasswordHash, pw)
 		if err != nil {
-			s.fail(w, r, blueprint.Internal(err))
+			setRetryAfter(w, err)
+			s.renderJoin(w, r, l, ErrorStatus(err), err)
 			return
 		}
 		if !ok {
 			s.limiter.Failed(keys...)
-			s.renderJoin(w, r, l, http.StatusUnauthorized, "the password of this link is wrong")
+			s.renderJoin(w, r, l, http.StatusUnauthorized, blueprint.Errorf(blueprint.EUNAUTHORIZED, "the password of this link is wrong"))
 			return
 		}
 	}
 	name := strings.TrimSpace(r.PostForm.Get("name"))
-	if sessionFrom(r) == nil && l.Role != auth.Viewer && (name == "" || len([]rune(name)) > 60) {
-		s.renderJoin(w, r, l, http.StatusBadRequest, "give a display name of 1 to 60 characters")
+	if needsName(sessionFrom(r)) && l.Role != auth.Viewer && (name == "" || len([]rune(name)) > 60) {
+		s.renderJoin(w, r, l, http.StatusBadRequest, blueprint.Errorf(blueprint.EINVALID, "give a display name of 1 to 60 characters"))
 		return
 	}
 	s.exchange(w, r, l, name)
 }
 
 // exchange stores a grant of the link in the caller's session (starting a guest session
-// when there is none) and redirects to the board, so that the token leaves the address bar.
+// when there is none, or when a name was given for a session that had none) and
+// redirects to the board, so that the token leaves the address bar.
 func (s *Server) exchange(w http.ResponseWriter, r *http.Request, l *auth.Link, name string) {
 	sess := sessionFrom(r)
-	if sess == nil {
+	if sess == nil || (name != "" && needsName(sess)) {
 		var err error
 		if sess, err = s.startSession(w, r, "", name); err != nil {
 			s.fail(w, r, err)

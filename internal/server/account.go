@@ -25,6 +25,9 @@ type Accounts interface {
 	SetPassword(ctx context.Context, userID, passwordHash string, keepSession []byte) error
 	// CreateSession stores a session for a user or a guest under its token's hash.
 	CreateSession(ctx context.Context, tokenHash []byte, userID, guestName string) (*auth.Session, error)
+	// ReplaceSession stores a new session in place of the one of oldHash, which ends; the
+	// unlisted boards the old one made move to the new one.
+	ReplaceSession(ctx context.Context, oldHash, tokenHash []byte, userID, guestName string) (*auth.Session, error)
 	// FindSession returns a live session. ENOTFOUND when there is none or it expired.
 	FindSession(ctx context.Context, tokenHash []byte) (*auth.Session, error)
 	// DeleteSession ends a session.
@@ -43,10 +46,15 @@ type Accounts interface {
 	FindLink(ctx context.Context, tokenHash []byte) (*auth.Link, error)
 	// RevokeLink revokes a share link of a board. ENOTFOUND when there is none.
 	RevokeLink(ctx context.Context, boardID, linkID string) error
+	// SetCreator records the session that made an unlisted board.
+	SetCreator(ctx context.Context, boardID string, tokenHash []byte) error
+	// ClaimBoard makes a user the owner of the unlisted board their session made.
+	// EFORBIDDEN when the session did not make it or it has an owner already.
+	ClaimBoard(ctx context.Context, boardID, userID string, tokenHash []byte) error
 	// AddGrant records that a session exchanged a share link.
 	AddGrant(ctx context.Context, sessionTokenHash []byte, linkID string) error
-	// ListVisibleBoards returns the boards a session may see (open ones included), each
-	// with the session's role, most recently changed first.
+	// ListVisibleBoards returns the boards a session may see listed (the unlisted boards
+	// it made included), each with the session's role, most recently changed first.
 	ListVisibleBoards(ctx context.Context, userID string, tokenHash []byte) ([]auth.VisibleBoard, error)
 	Members
 }
@@ -131,19 +139,22 @@ func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 }
 
 // startSession makes a new session (a fresh token, so a session is never fixed by someone
-// else), ends the one the caller had, and sets the cookie.
+// else) in place of the one the caller had, which ends, and sets the cookie. The unlisted
+// boards the old session made stay listed to the new one.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID, guestName string) (*auth.Session, error) {
-	if old := sessionFrom(r); old != nil {
-		if err := s.accounts.DeleteSession(r.Context(), old.TokenHash); err != nil {
-			return nil, err
-		}
-	}
 	token, hash := auth.NewToken()
-	sess, err := s.accounts.CreateSession(r.Context(), hash, userID, guestName)
+	var sess *auth.Session
+	var err error
+	if old := sessionFrom(r); old != nil {
+		sess, err = s.accounts.ReplaceSession(r.Context(), old.TokenHash, hash, userID, guestName)
+	} else {
+		sess, err = s.accounts.CreateSession(r.Context(), hash, userID, guestName)
+	}
 	if err != nil {
 		return nil, err
 	}
 	setSessionCookie(w, r, token)
+	*r = *r.WithContext(context.WithValue(r.Context(), sessionKey, sess))
 	return sess, nil
 }
 
@@ -164,6 +175,12 @@ func checkPassword(pw string) error {
 	return nil
 }
 
+// errBadEmail answers an e-mail address that cannot be one.
+var errBadEmail = blueprint.Errorf(blueprint.EINVALID, "the e-mail address is not valid")
+
+// errManyPasswords answers a password tried too often, of an account or of a share link.
+var errManyPasswords = blueprint.Errorf(blueprint.ETOOMANY, "too many wrong passwords: wait a minute before trying again")
+
 // authForm re-renders a sign-in, sign-up or password form with a message, or fails.
 func (s *Server) authForm(w http.ResponseWriter, r *http.Request, kind string, email string, err error) {
 	if blueprint.ErrorCode(err) == blueprint.EINTERNAL {
@@ -173,11 +190,12 @@ func (s *Server) authForm(w http.ResponseWriter, r *http.Request, kind string, e
 	l := localizer(r)
 	p := s.page(r, l.T("account."+kind))
 	if err != nil {
-		p.Error = blueprint.ErrorMessage(err)
+		p.Error = l.ErrorMessage(err)
 	}
 	status := http.StatusOK
 	if err != nil {
 		status = ErrorStatus(err)
+		setRetryAfter(w, err)
 	}
 	next := r.URL.Query().Get("next")
 	if r.PostForm != nil && r.PostForm.Get("next") != "" {
@@ -189,13 +207,26 @@ func (s *Server) authForm(w http.ResponseWriter, r *http.Request, kind string, e
 	render(w, r, status, web.AccountForm(p, kind, email, next))
 }
 
+// errSignUpClosed answers sign-ups on an instance where the operator makes the accounts.
+var errSignUpClosed = blueprint.Errorf(blueprint.EFORBIDDEN,
+	"sign-up is closed on this server: ask its operator for an account")
+
 // handleSignUpPage serves GET /signup.
 func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) {
+	if s.signUpClosed {
+		s.fail(w, r, errSignUpClosed)
+		return
+	}
 	s.authForm(w, r, "signup", "", nil)
 }
 
-// handleSignUp serves POST /signup: a new account, signed in at once.
+// handleSignUp serves POST /signup: a new account, signed in at once. Sign-ups are
+// limited per address, and their password hash waits for a slot of the gate.
 func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
+	if s.signUpClosed {
+		s.fail(w, r, errSignUpClosed)
+		return
+	}
 	if err := parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
@@ -204,11 +235,18 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostForm.Get("password")
 	err := checkPassword(pw)
 	if !auth.ValidEmail(email) {
-		err = blueprint.Errorf(blueprint.EINVALID, "the e-mail address is not valid")
+		err = errBadEmail
+	}
+	if err == nil {
+		err = takeTry(s.signUps, errManySignUps, "ip:"+clientIP(r))
+	}
+	var hash string
+	if err == nil {
+		hash, err = s.hashPassword(r.Context(), pw)
 	}
 	var u *auth.User
 	if err == nil {
-		u, err = s.accounts.CreateUser(r.Context(), email, s.hasher.Hash(pw))
+		u, err = s.accounts.CreateUser(r.Context(), email, hash)
 	}
 	if err == nil {
 		_, err = s.startSession(w, r, u.ID, "")
@@ -219,6 +257,9 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
+
+// errManySignUps answers an address that made too many accounts in a short time.
+var errManySignUps = blueprint.Errorf(blueprint.ETOOMANY, "too many sign-ups from your network: wait a few minutes before trying again")
 
 // handleSignInPage serves GET /signin.
 func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
@@ -256,9 +297,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ok, verr := s.hasher.Verify(encoded, pw)
+	ok, verr := s.verifyPassword(r.Context(), encoded, pw)
 	if verr != nil {
-		s.fail(w, r, blueprint.Internal(verr))
+		s.authForm(w, r, "signin", email, verr)
 		return
 	}
 	if err != nil || !ok {
@@ -325,7 +366,7 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := []string{"ip:" + clientIP(r), "user:" + sess.UserID}
 	if !s.limiter.Allowed(keys...) {
-		s.authForm(w, r, "password", "", blueprint.Errorf(blueprint.ETOOMANY, "too many wrong passwords: wait a minute before trying again"))
+		s.authForm(w, r, "password", "", errManyPasswords)
 		return
 	}
 	u, err := s.accounts.FindUser(r.Context(), sess.UserID)
@@ -337,9 +378,9 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 	if len(current) > auth.MaxPasswordLen {
 		current = ""
 	}
-	ok, err := s.hasher.Verify(u.PasswordHash, current)
+	ok, err := s.verifyPassword(r.Context(), u.PasswordHash, current)
 	if err != nil {
-		s.fail(w, r, blueprint.Internal(err))
+		s.authForm(w, r, "password", "", err)
 		return
 	}
 	if !ok {
@@ -351,7 +392,12 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 		s.authForm(w, r, "password", "", err)
 		return
 	}
-	if err := s.accounts.SetPassword(r.Context(), u.ID, s.hasher.Hash(next), sess.TokenHash); err != nil {
+	hash, err := s.hashPassword(r.Context(), next)
+	if err != nil {
+		s.authForm(w, r, "password", "", err)
+		return
+	}
+	if err := s.accounts.SetPassword(r.Context(), u.ID, hash, sess.TokenHash); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -40,6 +41,10 @@ type boardCreated struct {
 // handleCreateBoard serves POST /api/boards: a new board from a template
 // ({"template": "service-blueprint"}) or from a lastmile JSON export.
 func (s *Server) handleCreateBoard(w http.ResponseWriter, r *http.Request) {
+	if err := s.mayCreate(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	data, err := readBody(w, r, MaxImportBody)
 	if err != nil {
 		s.fail(w, r, err)
@@ -59,7 +64,7 @@ func (s *Server) handleCreateBoard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		err = s.addOwner(r, b)
+		err = s.addOwner(w, r, b)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -97,7 +102,7 @@ func (s *Server) importBoard(r *http.Request, data []byte) (*blueprint.Board, er
 		// A dangling reference or a repeated id inside the body makes the body invalid;
 		// nothing the URL names is missing or in conflict.
 		if c := blueprint.ErrorCode(err); c == blueprint.ENOTFOUND || c == blueprint.ECONFLICT {
-			return nil, blueprint.Errorf(blueprint.EINVALID, "%s", blueprint.ErrorMessage(err))
+			return nil, blueprint.Errorf(blueprint.EINVALID, "%s", err)
 		}
 		return nil, err
 	}
@@ -172,9 +177,10 @@ func (s *Server) handlePostOps(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, blueprint.Errorf(blueprint.EINVALID, "the batch holds no op"))
 		return
 	}
-	edits := make([]blueprint.Edit, len(ops))
-	for i, op := range ops {
-		edits[i] = blueprint.Edit{Author: "api", Op: op}
+	edits, err := s.apiEdits(r, ops)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	results, err := s.editor.ApplyEdits(r.Context(), chi.URLParam(r, "boardID"), edits)
 	if err != nil {
@@ -194,6 +200,39 @@ func (s *Server) handlePostOps(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, status, map[string]any{"results": out, "seq": seq})
+}
+
+// MaxAPIKeyLen bounds the idempotency key an API caller gives an op.
+const MaxAPIKeyLen = 64
+
+// apiEdits turns the ops of an API call into edits by the caller. Their idempotency keys
+// are put in the caller's own namespace, "api/<caller>/<key>": a key chosen through the
+// API can never be one a websocket client uses ("<client id>:<n>", where a client id has
+// no '/') nor another caller's, so that nobody can make someone else's op be taken for a
+// resend and dropped. The caller is the signed-in user, else the guest's session, else
+// "anon" (anyone on an unlisted board, who share one namespace).
+func (s *Server) apiEdits(r *http.Request, ops []blueprint.Op) ([]blueprint.Edit, error) {
+	author, caller := "api", "anon"
+	if sess := sessionFrom(r); sess != nil {
+		caller = "g" + hex.EncodeToString(sess.TokenHash[:8])
+		if sess.UserID != "" {
+			caller = sess.UserID
+		}
+		if name := sess.Name(); name != "" {
+			author = name
+		}
+	}
+	edits := make([]blueprint.Edit, len(ops))
+	for i, op := range ops {
+		if op.Key != "" {
+			if len(op.Key) > MaxAPIKeyLen {
+				return nil, blueprint.Errorf(blueprint.EINVALID, "op %d: the key is longer than %d bytes", i, MaxAPIKeyLen)
+			}
+			op.Key = "api/" + caller + "/" + op.Key
+		}
+		edits[i] = blueprint.Edit{Author: author, Op: op}
+	}
+	return edits, nil
 }
 
 // handleGetOps serves GET /api/boards/{id}/ops?after=N&limit=M: the op log after N.
@@ -229,11 +268,11 @@ func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
 	if v == "" {
 		return def, nil
 	}
-	return queryIntValue(name, v, lo, hi)
+	return queryIntValue(blueprint.Term(name), v, lo, hi)
 }
 
 // queryIntValue parses a whole number from lo to hi given in a query or a form.
-func queryIntValue(name, v string, lo, hi int64) (int64, error) {
+func queryIntValue(name blueprint.Term, v string, lo, hi int64) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < lo || n > hi {
 		return 0, blueprint.Errorf(blueprint.EINVALID, "%s must be a whole number from %d to %d", name, lo, hi)

@@ -18,23 +18,29 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	render(w, r, http.StatusOK, web.Home(s.page(r, localizer(r).T("home.boards")), list))
+	p := s.page(r, localizer(r).T("home.boards"))
+	if r.URL.Query().Get("deleted") == "1" {
+		p.Notice = localizer(r).T("board.deleted")
+	}
+	render(w, r, http.StatusOK, web.Home(p, list))
 }
 
 // handleBoardPage serves GET /boards/{id}: the board, rendered on the server.
 func (s *Server) handleBoardPage(w http.ResponseWriter, r *http.Request) {
-	s.renderBoard(w, r, boardFrom(r), http.StatusOK, "")
+	s.renderBoard(w, r, boardFrom(r), http.StatusOK, nil)
 }
 
-func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, b *blueprint.Board, status int, errMsg string) {
-	s.renderBoardWith(w, r, b, status, errMsg, "")
+// renderBoard renders the board page, with the message of err at its top when it is not
+// nil.
+func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, b *blueprint.Board, status int, err error) {
+	s.renderBoardWith(w, r, b, status, err, "")
 }
 
 // renderBoardWith renders the board page; newLink is the address of a share link just
 // made, shown this once to the facilitator.
-func (s *Server) renderBoardWith(w http.ResponseWriter, r *http.Request, b *blueprint.Board, status int, errMsg, newLink string) {
+func (s *Server) renderBoardWith(w http.ResponseWriter, r *http.Request, b *blueprint.Board, status int, failed error, newLink string) {
 	p := s.page(r, b.Title)
-	p.Error = errMsg
+	p.Error = localizer(r).ErrorMessage(failed)
 	v, err := s.boardView(r, b, newLink)
 	if err != nil {
 		s.fail(w, r, err)
@@ -58,6 +64,7 @@ func (s *Server) boardView(r *http.Request, b *blueprint.Board, newLink string) 
 		return nil, err
 	}
 	v.Share = share
+	v.Access = web.BoardAccess{Unlisted: s.accounts != nil && acc.Open, Creator: acc.Creator, CanDelete: acc.CanDelete()}
 	v.Members, err = s.membersView(r, b.ID)
 	return v, err
 }
@@ -68,9 +75,13 @@ func (s *Server) handleCreateBoardForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := s.createFromTemplate(r, r.PostForm.Get("template"), strings.TrimSpace(r.PostForm.Get("title")), localizer(r).Lang())
+	err := s.mayCreate(r)
+	var b *blueprint.Board
 	if err == nil {
-		err = s.addOwner(r, b)
+		b, err = s.createFromTemplate(r, r.PostForm.Get("template"), strings.TrimSpace(r.PostForm.Get("title")), localizer(r).Lang())
+	}
+	if err == nil {
+		err = s.addOwner(w, r, b)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -110,7 +121,7 @@ func (s *Server) formEdit(w http.ResponseWriter, r *http.Request, build func(b *
 			s.fail(w, r, err)
 			return
 		}
-		s.renderBoard(w, r, b, ErrorStatus(err), blueprint.ErrorMessage(err))
+		s.renderBoard(w, r, b, ErrorStatus(err), err)
 		return
 	}
 	http.Redirect(w, r, "/boards/"+b.ID, http.StatusSeeOther)

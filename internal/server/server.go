@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"io/fs"
@@ -59,6 +60,17 @@ type Config struct {
 	Hasher PasswordHasher
 	// Limiter slows down password guessing; defaults to auth.NewLimiter().
 	Limiter *auth.Limiter
+	// HashSlots bounds how many password hashes run at once (each takes 64 MiB); past it a
+	// request waits up to HashWait (two seconds by default), then gets 503 with
+	// Retry-After. Defaults to 2.
+	HashSlots int
+	HashWait  time.Duration
+	// SignUpClosed turns sign-up off: accounts are made by the operator (lastmile user add).
+	SignUpClosed bool
+	// AccountRequired refuses to make a board for someone who is not signed in. Without
+	// it, a board made without an account is unlisted: listed only to the browser session
+	// that made it, and open to whoever holds its address.
+	AccountRequired bool
 	// Revoke is told when a share link is revoked, so that live connections that came in
 	// through it are closed (the realtime hub's Revoke).
 	Revoke func(boardID, grantID string)
@@ -67,6 +79,10 @@ type Config struct {
 	// changedAt is the storage's time after the change committed (see Accounts.Clock), or
 	// zero when it could not be read.
 	RevokeMember func(boardID, userID string, changedAt time.Time)
+	// CloseBoard is told when a board was deleted (gone) or claimed, so that every live
+	// connection to it is closed: for good, or to come back through a fresh check of
+	// access (the realtime hub's CloseBoard).
+	CloseBoard func(boardID string, gone bool)
 }
 
 // Server routes requests. It is an http.Handler.
@@ -83,9 +99,15 @@ type Server struct {
 	accounts Accounts
 	hasher   PasswordHasher
 	limiter  *auth.Limiter
-	revoke   func(boardID, grantID string)
+	gate     *auth.Gate
+	// signUps and creations limit sign-ups and new boards per address.
+	signUps, creations *auth.Limiter
+	signUpClosed       bool
+	accountRequired    bool
+	revoke             func(boardID, grantID string)
 	// revokeUser closes a member's live connections.
 	revokeUser func(boardID, userID string, changedAt time.Time)
+	closeBoard func(boardID string, gone bool)
 	fragments  fragmentCache
 
 	readiness readiness // what /readyz last said, to log changes only
@@ -95,7 +117,9 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{boards: cfg.Boards, editor: cfg.Editor, catalog: cfg.Catalog, log: cfg.Logger, ready: cfg.Ready,
 		live: cfg.Live, accounts: cfg.Accounts, hasher: cfg.Hasher, limiter: cfg.Limiter, revoke: cfg.Revoke,
-		revokeUser: cfg.RevokeMember}
+		revokeUser: cfg.RevokeMember, closeBoard: cfg.CloseBoard, signUpClosed: cfg.SignUpClosed, accountRequired: cfg.AccountRequired,
+		gate:    auth.NewGate(cmp.Or(cfg.HashSlots, 2), cmp.Or(cfg.HashWait, hashWait)),
+		signUps: &auth.Limiter{Burst: signUpBurst, Every: signUpEvery}, creations: &auth.Limiter{Burst: createBurst, Every: createEvery}}
 	if s.hasher == nil {
 		s.hasher = &auth.Hasher{}
 	}
@@ -176,6 +200,10 @@ func New(cfg Config) *Server {
 		r.With(edit).Post("/teams", s.handleAddTeamForm)
 		r.With(edit).Post("/title", s.handleRenameForm)
 		if s.accounts != nil {
+			r.With(s.loadBoard).Get("/delete", s.handleDeletePage)
+			r.Post("/delete", s.handleDeleteForm)
+			r.Post("/claim", s.handleClaimForm)
+			r.With(manage, s.loadBoard).Get("/share/new", s.handleNewLinkPage)
 			r.With(manage).Post("/share", s.handleCreateLink)
 			r.With(manage).Post("/share/{linkID}/revoke", s.handleRevokeLink)
 			r.With(members).Post("/members", s.handleInviteMember)
@@ -193,6 +221,8 @@ func New(cfg Config) *Server {
 			r.With(edit).Post("/ops", s.handlePostOps)
 			r.With(view).Get("/ops", s.handleGetOps)
 			if s.accounts != nil {
+				r.Delete("/", s.handleDeleteBoard)
+				r.Post("/claim", s.handleClaim)
 				r.With(manage).Get("/share", s.handleListLinks)
 				r.With(members).Get("/members", s.handleListMembers)
 			}

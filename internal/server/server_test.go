@@ -176,7 +176,7 @@ type opResult struct {
 	Error     *apiError `json:"error"`
 }
 
-var boardIDPattern = regexp.MustCompile(`^[a-z2-7]{16}$`)
+var boardIDPattern = regexp.MustCompile(`^[a-z2-7]{26}$`)
 
 // mustCreate posts body to /api/boards and returns the new board.
 func (e *env) mustCreate(t *testing.T, body string, header ...string) created {
