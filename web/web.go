@@ -31,11 +31,17 @@ type Page struct {
 	Path  string // the path of the page, for the language switch
 	Nonce string // the Content-Security-Policy nonce of this response, if any
 	Error string // a message to show at the top of the page, already localised
+	// Notice is news to show at the top of the page (not an error), already localised.
+	Notice string
 	// Accounts is set when sign-in exists; Who names the signed-in person or guest;
 	// SignedIn is set for a user with an account.
 	Accounts bool
 	Who      string
 	SignedIn bool
+	// SignUpClosed hides sign-up (the operator makes the accounts); AccountRequired says
+	// that only signed-in people may make boards.
+	SignUpClosed    bool
+	AccountRequired bool
 }
 
 // BoardView is a board laid out for rendering: lanes top to bottom with their cells in
@@ -55,6 +61,20 @@ type BoardView struct {
 	Share *ShareView
 	// Members is the members panel, for the facilitator only.
 	Members *MembersView
+	// Access says how the reader came to the board, for the notice above it.
+	Access BoardAccess
+}
+
+// BoardAccess is what the page says about who may open the board and what the reader may
+// do about it.
+type BoardAccess struct {
+	// Unlisted is set for a board without members: whoever has its address edits it.
+	Unlisted bool
+	// Creator is set when the reader's browser session made the unlisted board: it may
+	// claim it once signed in.
+	Creator bool
+	// CanDelete is set for the board's owner, and for the creator of an unlisted board.
+	CanDelete bool
 }
 
 // MembersView is the facilitator's list of a board's members and of the guests who came

@@ -19,15 +19,22 @@ const NotifyChannel = "lastmile_ops"
 
 // AccessChannel is the Postgres channel on which processes announce that someone lost or
 // changed their access to a board, so that every process closes the matching websockets.
-// A payload is "<board id> grant <share link id>" or "<board id> user <user id> <time>",
+// A payload is "<board id> grant <share link id>", "<board id> user <user id> <time>",
 // where time is the database's time after the member's change committed, in Unix
-// nanoseconds (see Store.Clock).
+// nanoseconds (see Store.Clock), or "<board id> board deleted|claimed".
 const AccessChannel = "lastmile_access"
 
 // Kinds of access a notification on AccessChannel names.
 const (
 	AccessGrant = "grant" // a share link, revoked
 	AccessUser  = "user"  // a member, removed or given another role
+	AccessBoard = "board" // everyone: the board was deleted, or claimed (its id says which)
+)
+
+// Ids of an AccessBoard notification.
+const (
+	BoardDeleted = "deleted"
+	BoardClaimed = "claimed"
 )
 
 // Notifier sends notifications outside the commit's transaction, in batches: Publish only
@@ -182,7 +189,7 @@ func listenOnce(ctx context.Context, dsn string, onListening func(), h Handlers)
 			}
 		case AccessChannel:
 			f := strings.Fields(nt.Payload)
-			if len(f) < 3 || len(f) > 4 || (f[1] != AccessGrant && f[1] != AccessUser) || h.Access == nil {
+			if len(f) < 3 || len(f) > 4 || (f[1] != AccessGrant && f[1] != AccessUser && f[1] != AccessBoard) || h.Access == nil {
 				break
 			}
 			var at time.Time

@@ -70,7 +70,7 @@ func localizer(r *http.Request) *i18n.Localizer {
 }
 
 // securityHeaders sets a Content-Security-Policy with a fresh nonce per response, so
-// that only the page's own scripts and styles run.
+// that only the page's own scripts and styles run, and forbids caching the response.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := make([]byte, 16)
@@ -83,6 +83,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
+		// Pages hold private boards, share links shown once and a nonce of their own: no
+		// cache keeps them. Static files set their own caching.
+		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), nonceKey, nonce)))
 	})
 }
@@ -90,7 +93,8 @@ func securityHeaders(next http.Handler) http.Handler {
 func (s *Server) page(r *http.Request, title string) web.Page {
 	nonce, _ := r.Context().Value(nonceKey).(string)
 	return web.Page{L: localizer(r), Title: title, Path: r.URL.Path, Nonce: nonce,
-		Accounts: s.accounts != nil, Who: sessionFrom(r).Name(), SignedIn: sessionFrom(r) != nil && sessionFrom(r).UserID != ""}
+		Accounts: s.accounts != nil, Who: sessionFrom(r).Name(), SignedIn: sessionFrom(r) != nil && sessionFrom(r).UserID != "",
+		SignUpClosed: s.signUpClosed, AccountRequired: s.accountRequired}
 }
 
 // logRequests writes one JSON log line per request. It names the route's pattern, not
