@@ -159,8 +159,9 @@ func DecodeOps(data []byte) ([]Op, error) {
 	return ops, nil
 }
 
-// DecodeStrict decodes one JSON value into v, refusing unknown fields and trailing data.
-// Errors are coded EINVALID with a message that says what and where.
+// DecodeStrict decodes one JSON value into v, refusing unknown fields, a key given twice
+// in an object (see duplicateKey) and trailing data. Errors are coded EINVALID with a
+// message that says what and where.
 func DecodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -169,6 +170,9 @@ func DecodeStrict(data []byte, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Errorf(EINVALID, "malformed JSON: unexpected data after the value")
+	}
+	if key, ok := duplicateKey(data); ok {
+		return Errorf(EINVALID, "malformed JSON: the key %q appears twice in one object", truncate(key, 40))
 	}
 	return nil
 }
