@@ -120,6 +120,26 @@ func closedWith(t *testing.T, ws *websocket.Conn, start time.Time, code int) tim
 	}
 }
 
+// newLink makes a share link of role on the process at base, as the board's facilitator,
+// and returns its address. Making it redirects to the page that shows it once.
+func (b *browser) newLink(base, boardID, role string) *url.URL {
+	b.t.Helper()
+	status, _ := b.do("POST", base, "/boards/"+boardID+"/share", url.Values{"role": {role}})
+	if status != http.StatusSeeOther {
+		b.t.Fatalf("create link: %d", status)
+	}
+	status, body := b.do("GET", base, "/boards/"+boardID+"/share/new", nil)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if status != http.StatusOK || err != nil {
+		b.t.Fatalf("page of the new link: %d", status)
+	}
+	link, err := url.Parse(doc.Find(`[data-testid="new-share-url"]`).AttrOr("value", ""))
+	if err != nil || !strings.HasPrefix(link.Path, "/s/") {
+		b.t.Fatalf("no new link on the page")
+	}
+	return link
+}
+
 // TestRevokeAcrossProcesses runs two processes on one database: access taken away on
 // the first closes the sockets opened on the second, with 1008, promptly.
 func TestRevokeAcrossProcesses(t *testing.T) {
@@ -139,12 +159,7 @@ func TestRevokeAcrossProcesses(t *testing.T) {
 	board := created.ID
 
 	t.Run("ShareLink", func(t *testing.T) {
-		status, body := owner.do("POST", a, "/boards/"+board+"/share", url.Values{"role": {"viewer"}})
-		doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-		if status != http.StatusCreated || err != nil {
-			t.Fatalf("create link: %d", status)
-		}
-		link, _ := url.Parse(doc.Find(`[data-testid="new-share-url"]`).AttrOr("value", ""))
+		link := owner.newLink(a, board, "viewer")
 		guest := newBrowser(t)
 		if status, _ := guest.do("GET", b, link.Path, nil); status != http.StatusSeeOther {
 			t.Fatalf("open the link on the second process: %d", status)
@@ -152,7 +167,7 @@ func TestRevokeAcrossProcesses(t *testing.T) {
 		ws := guest.dial(b, board)
 
 		var list struct{ Links []struct{ ID string } }
-		_, body = owner.do("GET", a, "/api/boards/"+board+"/share", nil)
+		_, body := owner.do("GET", a, "/api/boards/"+board+"/share", nil)
 		if json.Unmarshal([]byte(body), &list) != nil || len(list.Links) != 1 {
 			t.Fatalf("links: %s", body)
 		}
@@ -172,12 +187,7 @@ func TestRevokeAcrossProcesses(t *testing.T) {
 	// what it missed: once it listens again, sockets that came through a link or a
 	// membership reconnect (1012) and have their access checked again.
 	t.Run("ListenerLost", func(t *testing.T) {
-		status, body := owner.do("POST", a, "/boards/"+board+"/share", url.Values{"role": {"editor"}})
-		doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-		if status != http.StatusCreated || err != nil {
-			t.Fatalf("create link: %d", status)
-		}
-		link, _ := url.Parse(doc.Find(`[data-testid="new-share-url"]`).AttrOr("value", ""))
+		link := owner.newLink(a, board, "editor")
 		guest := newBrowser(t)
 		if status, _ := guest.do("GET", b, link.Path, nil); status != http.StatusOK {
 			t.Fatalf("open the link: %d", status)
@@ -220,6 +230,49 @@ func TestRevokeAcrossProcesses(t *testing.T) {
 		}
 		if d := closedWithin(t, ws, start); d > 2*time.Second {
 			t.Fatalf("the second process closed the member's socket after %v; want within 2s", d)
+		}
+	})
+
+	// A claimed board is no longer open to whoever has its address: sockets on the other
+	// process come back through a fresh check of their access.
+	t.Run("Claim", func(t *testing.T) {
+		maker := newBrowser(t)
+		status, body := maker.do("POST", a, "/api/boards", `{"template":"blank"}`)
+		var created struct{ ID string }
+		if status != http.StatusCreated || json.Unmarshal([]byte(body), &created) != nil {
+			t.Fatalf("create board: %d %s", status, body)
+		}
+		ws := newBrowser(t).dial(b, created.ID)
+		if status, _ := maker.do("POST", a, "/signup", url.Values{"email": {"maker@example.org"}, "password": {"correct horse battery"}}); status != http.StatusSeeOther {
+			t.Fatalf("sign up: %d", status)
+		}
+		start := time.Now()
+		if status, body := maker.do("POST", a, "/api/boards/"+created.ID+"/claim", nil); status != http.StatusOK {
+			t.Fatalf("claim: %d %s", status, body)
+		}
+		if d := closedWith(t, ws, start, websocket.CloseServiceRestart); d > 2*time.Second {
+			t.Fatalf("the second process closed the socket after %v; want within 2s", d)
+		}
+	})
+
+	// Deleting a board ends every socket on it, on every process (the board is the
+	// shared one of the other subtests, so this runs last).
+	t.Run("Delete", func(t *testing.T) {
+		link := owner.newLink(a, board, "viewer")
+		guest := newBrowser(t)
+		if status, _ := guest.do("GET", b, link.Path, nil); status != http.StatusSeeOther {
+			t.Fatalf("open the link on the second process: %d", status)
+		}
+		ws := guest.dial(b, board)
+		start := time.Now()
+		if status, body := owner.do("DELETE", a, "/api/boards/"+board, nil); status != http.StatusNoContent {
+			t.Fatalf("delete on the first process: %d %s", status, body)
+		}
+		if d := closedWithin(t, ws, start); d > 2*time.Second {
+			t.Fatalf("the second process closed the socket after %v; want within 2s", d)
+		}
+		if status, _ := guest.do("GET", b, "/boards/"+board, nil); status != http.StatusNotFound {
+			t.Fatalf("board page on the second process after the delete: %d", status)
 		}
 	})
 }

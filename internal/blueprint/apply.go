@@ -42,10 +42,10 @@ func applyEntity[T any](b *Board, op Op, m map[string]*T, limit int,
 	switch op.Action {
 	case ActionCreate:
 		if exists {
-			return Errorf(ECONFLICT, "a %s with id %q already exists", op.Type, op.ID)
+			return Errorf(ECONFLICT, "a %s with id %q already exists", Term(op.Type), op.ID)
 		}
 		if len(m) >= limit {
-			return Errorf(ETOOLARGE, "a board holds at most %d of type %s", limit, op.Type)
+			return Errorf(ETOOLARGE, "a board holds at most %d of type %s", limit, Term(op.Type))
 		}
 		v, err := newFn(op)
 		if err != nil {
@@ -54,7 +54,7 @@ func applyEntity[T any](b *Board, op Op, m map[string]*T, limit int,
 		m[op.ID] = v
 	case ActionUpdate:
 		if !exists {
-			return Errorf(ENOTFOUND, "%s %q does not exist (it may have been deleted)", op.Type, op.ID)
+			return Errorf(ENOTFOUND, "%s %q does not exist (it may have been deleted)", Term(op.Type), op.ID)
 		}
 		write, err := updateFn(cur, op.Fields)
 		if err != nil {
@@ -63,7 +63,7 @@ func applyEntity[T any](b *Board, op Op, m map[string]*T, limit int,
 		write()
 	case ActionDelete:
 		if !exists {
-			return Errorf(ENOTFOUND, "%s %q does not exist (it may have been deleted)", op.Type, op.ID)
+			return Errorf(ENOTFOUND, "%s %q does not exist (it may have been deleted)", Term(op.Type), op.ID)
 		}
 		deleteFn(op.ID)
 	}
@@ -83,7 +83,7 @@ func (b *Board) applyBoard(op Op) error {
 func need[T any](p *T, typ, field string) (T, error) {
 	if p == nil {
 		var zero T
-		return zero, Errorf(EINVALID, "creating a %s needs %q", typ, field)
+		return zero, Errorf(EINVALID, "creating a %s needs %q", Term(typ), field)
 	}
 	return *p, nil
 }

@@ -21,11 +21,24 @@ const (
 
 // Error is the one coded error of lastmile. Message is safe to show to the person who
 // caused it; the wrapped error (if any) is for logs only.
+//
+// Message is in English. Format and Args are what Errorf made it from, so that the
+// server can say the message again in the reader's language: its translation of Format,
+// filled with Args, where an Arg that is itself an *Error is said again the same way and
+// a Term is named in that language. An Error built as a literal has no Format: its
+// Message is then translated whole.
 type Error struct {
 	Code    string
 	Message string
 	Err     error
+	Format  string
+	Args    []any
 }
+
+// Term is a word of lastmile's vocabulary given as an argument of a message — an entity
+// type ("card"), a field ("text"), a role ("editor") — which another language names in
+// its own words. In English it is the word itself.
+type Term string
 
 // Error implements the error interface.
 func (e *Error) Error() string {
@@ -38,9 +51,20 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf returns a coded error with a formatted message.
+// Errorf returns a coded error with a formatted message. format is a constant string:
+// it is the key under which the message's translations are found, and a test checks that
+// every format has them. An argument that is an *Error reads as its message (not as
+// Error(), which starts with the code), so that a message can quote the reason of
+// another: Errorf(code, "op %d (%s): %s", i, what, err).
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	shown := make([]any, len(args))
+	for i, a := range args {
+		if e, ok := a.(*Error); ok {
+			a = e.Message
+		}
+		shown[i] = a
+	}
+	return &Error{Code: code, Message: fmt.Sprintf(format, shown...), Format: format, Args: args}
 }
 
 // Internal wraps an unexpected failure; its message never reveals the cause.

@@ -130,7 +130,7 @@ func (e *Export) Board() (*Board, error) {
 	b := NewBoard(e.ID, e.Title, e.Template)
 	for i, op := range e.Ops() {
 		if err := b.Apply(op); err != nil {
-			return nil, Errorf(ErrorCode(err), "item %d of the export (%s %s): %s", i+1, op.Type, op.ID, ErrorMessage(err))
+			return nil, Errorf(ErrorCode(err), "item %d of the export (%s %s): %s", i+1, Term(op.Type), op.ID, err)
 		}
 	}
 	b.Seq = e.Seq

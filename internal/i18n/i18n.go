@@ -28,6 +28,7 @@ var matcher = language.NewMatcher([]language.Tag{language.English, language.Fren
 type Catalog struct {
 	bundle *i18n.Bundle
 	ids    []string
+	errors map[string]*errorTexts // the server's messages by language (errors.go); none for English
 }
 
 // NewCatalog loads the embedded message files: for each language, its main file (en.json)
@@ -59,6 +60,10 @@ func NewCatalog() (*Catalog, error) {
 		}
 	}
 	sort.Strings(c.ids)
+	var err error
+	if c.errors, err = loadErrorTexts(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -90,8 +95,9 @@ func Match(choice, acceptLanguage string) string {
 
 // Localizer gives the text of messages in one language.
 type Localizer struct {
-	lang string
-	l    *i18n.Localizer
+	lang   string
+	l      *i18n.Localizer
+	errors *errorTexts // nil for English
 }
 
 // For returns a localizer for lang ("en" or "fr"; anything else means English).
@@ -99,7 +105,7 @@ func (c *Catalog) For(lang string) *Localizer {
 	if lang != "fr" {
 		lang = "en"
 	}
-	return &Localizer{lang: lang, l: i18n.NewLocalizer(c.bundle, lang)}
+	return &Localizer{lang: lang, l: i18n.NewLocalizer(c.bundle, lang), errors: c.errors[lang]}
 }
 
 // IDs returns every message id, sorted.

@@ -151,10 +151,29 @@ func (c *conn) run() {
 	r = c.readPump()
 }
 
-// fail sends an error frame and closes the connection with code.
-func (c *conn) fail(closeCode int, code, message string) {
-	c.sendJSON(errorFrame{T: frameError, Code: code, Message: message})
-	c.closeWith(closeCode, message)
+// fail sends an error frame and closes the connection with code. The close frame's
+// reason, for logs and tools, is in English.
+func (c *conn) fail(closeCode int, err error) {
+	c.sendJSON(c.errorFor(err))
+	c.closeWith(closeCode, blueprint.ErrorMessage(err))
+}
+
+// say returns the message of err in the language of the connection's reader.
+func (c *conn) say(err error) string {
+	if c.p.Localize == nil {
+		return blueprint.ErrorMessage(err)
+	}
+	return c.p.Localize(err)
+}
+
+// errorFor returns the error frame of err for this connection.
+func (c *conn) errorFor(err error) errorFrame {
+	return errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: c.say(err)}
+}
+
+// nackFor returns the nack of the op with key and id for this connection.
+func (c *conn) nackFor(key, id string, err error) nackFrame {
+	return nackFrame{T: frameNack, Key: key, ID: id, Code: blueprint.ErrorCode(err), Message: c.say(err)}
 }
 
 // readPump reads the hello, joins the room, then reads frames until the connection ends.
@@ -166,19 +185,19 @@ func (c *conn) readPump() *room {
 
 	var hello inFrame
 	if err := c.readFrame(&hello); err != nil {
-		c.fail(websocket.ClosePolicyViolation, codeProtocol, "expected a hello frame: "+err.Error())
+		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "expected a hello frame: %s", err))
 		return nil
 	}
 	switch {
 	case hello.T != frameHello:
-		c.fail(websocket.ClosePolicyViolation, codeProtocol, "the first frame must be a hello")
+		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "the first frame must be a hello"))
 		return nil
 	case hello.V != ProtocolVersion:
-		c.fail(websocket.ClosePolicyViolation, codeVersion,
-			fmt.Sprintf("this server speaks protocol version %d, not %d: please reload the page", ProtocolVersion, hello.V))
+		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeVersion,
+			"this server speaks protocol version %d, not %d: please reload the page", ProtocolVersion, hello.V))
 		return nil
 	case !blueprint.ValidID(hello.Client):
-		c.fail(websocket.ClosePolicyViolation, codeProtocol, "hello needs a client id of 1 to 64 letters, digits, '-' or '_'")
+		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "hello needs a client id of 1 to 64 letters, digits, '-' or '_'"))
 		return nil
 	}
 	c.client = hello.Client
@@ -200,7 +219,7 @@ func (c *conn) readPump() *room {
 			} else if blueprint.ErrorCode(err) == blueprint.EUNAVAILABLE {
 				code = websocket.CloseServiceRestart
 			}
-			c.fail(code, blueprint.ErrorCode(err), blueprint.ErrorMessage(err))
+			c.fail(code, err)
 			return nil
 		}
 		select {
@@ -220,7 +239,7 @@ func (c *conn) readPump() *room {
 				return r
 			}
 			if errors.Is(err, errBadFrame) {
-				c.sendJSON(errorFrame{T: frameError, Code: codeProtocol, Message: err.Error()})
+				c.sendJSON(c.errorFor(err))
 				continue
 			}
 			return r
@@ -236,25 +255,33 @@ var (
 	errConnDone = errors.New("connection closed")
 )
 
+// badFrame marks err as the answer to a frame that is not one of the protocol's: the
+// connection goes on after an error frame saying what was wrong.
+func badFrame(err *blueprint.Error) error {
+	err.Err = errBadFrame
+	return err
+}
+
 // readFrame reads one JSON text frame. Transport errors end the connection; a frame that
-// is not JSON is errBadFrame (wrapped with what was wrong), and the connection goes on.
+// is not JSON is a coded error wrapping errBadFrame (see badFrame), and the connection
+// goes on.
 func (c *conn) readFrame(f *inFrame) error {
 	typ, data, err := c.ws.ReadMessage()
 	if err != nil {
 		if errors.Is(err, websocket.ErrReadLimit) {
-			c.fail(websocket.CloseMessageTooBig, blueprint.ETOOLARGE, fmt.Sprintf("a frame may be at most %d bytes", maxMessageSize))
+			c.fail(websocket.CloseMessageTooBig, blueprint.Errorf(blueprint.ETOOLARGE, "a frame may be at most %d bytes", maxMessageSize))
 			return errConnDone
 		}
 		return err
 	}
 	if typ != websocket.TextMessage {
-		return fmt.Errorf("%w: frames are JSON text", errBadFrame)
+		return badFrame(blueprint.Errorf(codeProtocol, "malformed frame: frames are JSON text"))
 	}
 	if !utf8.Valid(data) {
-		return fmt.Errorf("%w: the frame is not valid UTF-8", errBadFrame)
+		return badFrame(blueprint.Errorf(codeProtocol, "malformed frame: the frame is not valid UTF-8"))
 	}
 	if err := blueprint.DecodeStrict(data, f); err != nil {
-		return fmt.Errorf("%w: %s", errBadFrame, blueprint.ErrorMessage(err))
+		return badFrame(blueprint.Errorf(codeProtocol, "malformed frame: %s", err))
 	}
 	return nil
 }
@@ -269,7 +296,7 @@ func (c *conn) handle(r *room, f inFrame) bool {
 			return true // cursors are best effort: drop the excess quietly
 		}
 		if f.Editing != nil && *f.Editing != "" && !blueprint.ValidID(*f.Editing) {
-			c.sendJSON(errorFrame{T: frameError, Code: blueprint.EINVALID, Message: "editing must be a card id"})
+			c.sendJSON(c.errorFor(blueprint.Errorf(blueprint.EINVALID, "editing must be a card id")))
 			return true
 		}
 		if f.Editing != nil && !c.p.CanEdit {
@@ -284,10 +311,10 @@ func (c *conn) handle(r *room, f inFrame) bool {
 		}
 		return true
 	case frameHello:
-		c.sendJSON(errorFrame{T: frameError, Code: codeProtocol, Message: "hello is sent once, first"})
+		c.sendJSON(c.errorFor(blueprint.Errorf(codeProtocol, "hello is sent once, first")))
 		return true
 	default:
-		c.sendJSON(errorFrame{T: frameError, Code: codeProtocol, Message: fmt.Sprintf("unknown frame type %q", truncate(f.T, 40))})
+		c.sendJSON(c.errorFor(blueprint.Errorf(codeProtocol, "unknown frame type %q", truncate(f.T, 40))))
 		return true
 	}
 }
@@ -298,7 +325,7 @@ func (c *conn) handleOps(r *room, f inFrame) bool {
 	read := time.Now()
 	ops, err := blueprint.DecodeOps(f.Ops)
 	if err != nil {
-		c.sendJSON(errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: blueprint.ErrorMessage(err)})
+		c.sendJSON(c.errorFor(err))
 		return true
 	}
 	var edits []blueprint.Edit
@@ -306,14 +333,14 @@ func (c *conn) handleOps(r *room, f inFrame) bool {
 		var refuse error
 		switch {
 		case !c.p.CanEdit:
-			refuse = blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot edit it", c.p.Role)
+			refuse = blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot edit it", blueprint.Term(c.p.Role))
 		case !strings.HasPrefix(op.Key, c.client+":") || len(op.Key) == len(c.client)+1:
 			refuse = blueprint.Errorf(blueprint.EINVALID, "every op needs a key of the form <client id>:<number>")
 		default:
 			refuse = op.Validate()
 		}
 		if refuse != nil {
-			c.sendJSON(nackFrame{T: frameNack, Key: op.Key, ID: op.ID, Code: blueprint.ErrorCode(refuse), Message: blueprint.ErrorMessage(refuse)})
+			c.sendJSON(c.nackFor(op.Key, op.ID, refuse))
 			continue
 		}
 		edits = append(edits, blueprint.Edit{Author: c.p.Name, Op: op})

@@ -244,8 +244,7 @@ func (r *room) answer(s *submission, results []blueprint.Result) {
 		op := s.edits[i].Op
 		switch {
 		case res.Err != nil:
-			s.conn.sendJSON(nackFrame{T: frameNack, Key: op.Key, ID: op.ID,
-				Code: blueprint.ErrorCode(res.Err), Message: blueprint.ErrorMessage(res.Err)})
+			s.conn.sendJSON(s.conn.nackFor(op.Key, op.ID, res.Err))
 		case res.Duplicate:
 			s.conn.sendJSON(ackFrame{T: frameAck, Key: op.Key, Seq: res.Seq})
 		}
@@ -263,7 +262,7 @@ func (r *room) answerFailure(s *submission, err error) {
 	if code == blueprint.EINTERNAL {
 		code = blueprint.EUNAVAILABLE
 	}
-	s.conn.sendJSON(errorFrame{T: frameError, Code: code, Message: "the edit could not be saved; it will be sent again"})
+	s.conn.sendJSON(s.conn.errorFor(blueprint.Errorf(code, "the edit could not be saved; it will be sent again")))
 	s.conn.closeWith(websocket.CloseTryAgainLater, "commit failed")
 }
 
@@ -382,7 +381,7 @@ func (r *room) admit(c *conn) {
 	}
 	snap, seq, err := r.snapshotFrame()
 	if err != nil {
-		c.sendJSON(errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: blueprint.ErrorMessage(err)})
+		c.sendJSON(c.errorFor(err))
 		c.closeWith(websocket.CloseTryAgainLater, "could not load the board")
 		return
 	}
@@ -502,8 +501,7 @@ func (r *room) relay(p presenceUpdate) {
 		c.editing = ""
 		if card != "" {
 			if l := r.locks[card]; l != nil && l.holder != c {
-				c.sendJSON(nackFrame{T: frameNack, ID: card, Code: blueprint.ECONFLICT,
-					Message: l.holder.p.Name + " is editing this card"})
+				c.sendJSON(c.nackFor("", card, blueprint.Errorf(blueprint.ECONFLICT, "%s is editing this card", l.holder.p.Name)))
 			} else {
 				r.locks[card] = &lock{holder: c, until: time.Now().Add(r.hub.opts.LockTTL)}
 				c.editing = card

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"lastmile/internal/postgres/pgtest"
+)
+
+// TestUserAdd makes accounts as an operator does on a server whose sign-up is closed, and
+// signs in with them.
+func TestUserAdd(t *testing.T) {
+	dsn := pgtest.NewURL(t)
+	env := map[string]string{"DATABASE_URL": dsn, "LASTMILE_ADDR": "127.0.0.1:0", "LASTMILE_SIGNUP": "closed"}
+	run := func(stdin string, args ...string) (string, error) {
+		m, stdout, _ := newMain(env)
+		m.Stdin = strings.NewReader(stdin)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err := m.Run(ctx, append([]string{"user", "add"}, args...))
+		return stdout.String(), err
+	}
+	if _, err := run("a long password\n", "-password-stdin", "Ada@Example.org"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run("", "grace@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(out)
+	if made == nil {
+		t.Fatalf("no password printed: %q", out)
+	}
+	if _, err := run("another password\n", "-password-stdin", "ada@example.org"); err == nil || !strings.Contains(err.Error(), "e-mail") {
+		t.Fatalf("a second account for one e-mail: %v", err)
+	}
+	if _, err := run("short\n", "-password-stdin", "bob@example.org"); err == nil || !strings.Contains(err.Error(), "characters") {
+		t.Fatalf("a short password: %v", err)
+	}
+	if _, err := run("", "not an address"); err == nil {
+		t.Fatal("an invalid e-mail was taken")
+	}
+
+	base := "http://" + mustStart(t, env).addr
+	for email, pw := range map[string]string{"ada@example.org": "a long password", "grace@example.org": made[1]} {
+		if status, body := newBrowser(t).do("POST", base, "/signin", url.Values{"email": {email}, "password": {pw}}); status != http.StatusSeeOther {
+			t.Errorf("sign in as %s: %d %s", email, status, body)
+		}
+	}
+	if status, _ := newBrowser(t).do("POST", base, "/signup", url.Values{"email": {"eve@example.org"}, "password": {"a long password"}}); status != http.StatusForbidden {
+		t.Errorf("sign-up on a closed server: %d; want 403", status)
+	}
+}
+
+// TestSettings checks the operator settings of access: anonymous boards turned off, and
+// values that are refused at start.
+func TestSettings(t *testing.T) {
+	t.Run("NoAnonymousBoards", func(t *testing.T) {
+		base := "http://" + mustStart(t, map[string]string{"DATABASE_URL": pgtest.NewURL(t), "LASTMILE_ADDR": "127.0.0.1:0",
+			"LASTMILE_ANONYMOUS_BOARDS": "false"}).addr
+		if status, body := newBrowser(t).do("POST", base, "/api/boards", `{"template":"blank"}`); status != http.StatusUnauthorized {
+			t.Fatalf("anonymous board: %d %s; want 401", status, body)
+		}
+	})
+	t.Run("BadSignUp", func(t *testing.T) {
+		wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_SIGNUP": "maybe"}), "LASTMILE_SIGNUP")
+	})
+	t.Run("BadHashConcurrency", func(t *testing.T) {
+		wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_HASH_CONCURRENCY": "0"}), "LASTMILE_HASH_CONCURRENCY")
+	})
+}
