@@ -269,7 +269,7 @@ func (op *Op) Validate() error {
 	}
 	for _, n := range names {
 		if !slices.Contains(allowed, n) {
-			return Errorf(EINVALID, "a %s has no field %q", op.Type, n)
+			return Errorf(EINVALID, "a %s has no field %q", Term(op.Type), n)
 		}
 	}
 	if op.Action == ActionUpdate && op.Type == TypeLink && (op.Fields.From != nil || op.Fields.To != nil) {
@@ -320,7 +320,7 @@ func (f *Fields) validate() error {
 		v    *int
 	}{{"active_minutes", f.ActiveMinutes}, {"wait_minutes", f.WaitMinutes}} {
 		if m.v != nil && (*m.v < 0 || *m.v > MaxMinutes) {
-			return Errorf(EINVALID, "%s must be between 0 and %d", m.name, MaxMinutes)
+			return Errorf(EINVALID, "%s must be between 0 and %d", Term(m.name), MaxMinutes)
 		}
 	}
 	if f.Emotion != nil && (*f.Emotion < -2 || *f.Emotion > 2) {
@@ -337,13 +337,13 @@ func (f *Fields) validate() error {
 
 func checkText(name, v string, max int) error {
 	if !utf8.ValidString(v) {
-		return Errorf(EINVALID, "%s is not valid UTF-8", name)
+		return Errorf(EINVALID, "%s is not valid UTF-8", Term(name))
 	}
 	if n := utf8.RuneCountInString(v); n > max {
-		return Errorf(ETOOLARGE, "%s is %d characters long; the limit is %d", name, n, max)
+		return Errorf(ETOOLARGE, "%s is %d characters long; the limit is %d", Term(name), n, max)
 	}
 	if strings.ContainsRune(v, 0) {
-		return Errorf(EINVALID, "%s contains a NUL character", name)
+		return Errorf(EINVALID, "%s contains a NUL character", Term(name))
 	}
 	return nil
 }

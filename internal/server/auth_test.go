@@ -75,7 +75,7 @@ func setupAuth(t *testing.T) *authEnv {
 		Accounts: store, Hasher: h, Revoke: hub.Revoke, RevokeMember: hub.RevokeMember,
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
 			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
-				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt})
+				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
 		},
 	})
 	ts := httptest.NewServer(srv)

@@ -69,7 +69,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := s.page(r, l.T("error."+code))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = web.ErrorPage(p, status, blueprint.ErrorMessage(err)).Render(r.Context(), w)
+	_ = web.ErrorPage(p, status, l.ErrorMessage(err)).Render(r.Context(), w)
 }
 
 // normalize turns errors of the standard library that carry a meaning into coded ones.

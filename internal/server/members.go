@@ -58,7 +58,7 @@ func (s *Server) handleInviteMember(w http.ResponseWriter, r *http.Request) {
 	}
 	email := auth.NormalizeEmail(r.PostForm.Get("email"))
 	if !auth.ValidEmail(email) {
-		s.renderBoard(w, r, b, http.StatusBadRequest, "the e-mail address is not valid")
+		s.renderBoard(w, r, b, http.StatusBadRequest, errBadEmail)
 		return
 	}
 	m, err := s.accounts.InviteMember(r.Context(), b.ID, email, auth.Role(r.PostForm.Get("role")))
@@ -116,7 +116,7 @@ func (s *Server) memberFailed(w http.ResponseWriter, r *http.Request, b *bluepri
 		s.fail(w, r, err)
 		return
 	}
-	s.renderBoard(w, r, b, ErrorStatus(err), blueprint.ErrorMessage(err))
+	s.renderBoard(w, r, b, ErrorStatus(err), err)
 }
 
 // revokeMember closes the member's live connections after a change of their membership,

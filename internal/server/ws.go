@@ -27,6 +27,9 @@ type Participant struct {
 	// AuthorizedAt is the storage's time when the caller's role was read (auth.Access.At);
 	// zero without accounts.
 	AuthorizedAt time.Time
+	// Localize gives the message of an error in the caller's language, the language of
+	// the page that opened the websocket, for its nack and error frames.
+	Localize func(error) string
 }
 
 // handleWebsocket serves GET /boards/{id}/ws: it checks that the board exists, that the
@@ -59,7 +62,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		userID = sess.UserID
 	}
 	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit),
-		GrantID: acc.GrantID, UserID: userID, AuthorizedAt: acc.At})
+		GrantID: acc.GrantID, UserID: userID, AuthorizedAt: acc.At, Localize: localizer(r).ErrorMessage})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the
