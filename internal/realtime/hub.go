@@ -268,6 +268,9 @@ type Participant struct {
 	// or after it is refused when it joins its room, since its role may be the old one.
 	// Zero skips that check.
 	AuthorizedAt time.Time
+	// Localize gives the message of a coded error in the participant's language, for the
+	// nack and error frames sent to them; nil gives the English message.
+	Localize func(error) string
 }
 
 // revocation names the connections of a board that must close: those of a grant, or
