@@ -110,7 +110,8 @@ type Server struct {
 	closeBoard func(boardID string, gone bool)
 	fragments  fragmentCache
 
-	readiness readiness // what /readyz last said, to log changes only
+	readiness readiness   // what /readyz last said, to log changes only
+	methods   methodIndex // which methods each path has routes for
 }
 
 // New returns a server with its routes.
@@ -155,14 +156,8 @@ func New(cfg Config) *Server {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, blueprint.Errorf(blueprint.ENOTFOUND, "no page at %s", r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-			if r.Match(chi.NewRouteContext(), m, req.URL.Path) {
-				w.Header().Add("Allow", m)
-			}
-		}
-		s.fail(w, req, blueprint.Errorf(codeMethod, "method %s is not allowed on %s", req.Method, req.URL.Path))
-	})
+	r.Use(s.headAsGet)
+	r.MethodNotAllowed(s.methodNotAllowed)
 
 	r.Get("/livez", s.handleLivez)
 	r.Get("/readyz", s.handleReadyz)
@@ -228,6 +223,7 @@ func New(cfg Config) *Server {
 			}
 		})
 	})
+	s.methods = newMethodIndex(r)
 	s.router = r
 	return s
 }
