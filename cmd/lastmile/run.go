@@ -127,7 +127,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err := m.checkSchema(*dsn, *autoMigrate); err != nil {
 		return err
 	}
-	pool, err := postgres.Open(ctx, *dsn)
+	pool, err := postgres.OpenLogged(ctx, *dsn, log)
 	if err != nil {
 		return err
 	}

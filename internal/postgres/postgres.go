@@ -9,6 +9,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,11 +22,29 @@ import (
 	"lastmile/internal/blueprint"
 )
 
-// Open connects a pool to the database at dsn and checks that it answers.
+// connectTimeout bounds a connection attempt when the database URL sets none
+// (connect_timeout): while the database cannot be reached, requests are told so within
+// it rather than waiting for the network to give up.
+const connectTimeout = 5 * time.Second
+
+// Open connects a pool to the database at dsn and checks that it answers. It logs
+// nothing; OpenLogged is for a server.
 func Open(ctx context.Context, dsn string) (*pgxpool.Pool, error) {
+	return OpenLogged(ctx, dsn, nil)
+}
+
+// OpenLogged is Open, and also logs to log, once each time, when the database stops
+// answering and when it answers again (see health). log may be nil.
+func OpenLogged(ctx context.Context, dsn string, log *slog.Logger) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parsing DATABASE_URL: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
+	if log != nil {
+		cfg.ConnConfig.Tracer = &health{log: log}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -47,6 +70,9 @@ func interpretError(err error, what blueprint.Term) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return blueprint.Errorf(blueprint.ENOTFOUND, "%s not found", what)
 	}
+	if unreachable(err) {
+		return &blueprint.Error{Code: blueprint.EUNAVAILABLE, Message: "the database cannot be reached; try again in a moment", Err: err}
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &blueprint.Error{Code: blueprint.EUNAVAILABLE, Message: "the request was cancelled or timed out", Err: err}
 	}
@@ -62,6 +88,26 @@ func interpretError(err error, what blueprint.Term) error {
 		}
 	}
 	return blueprint.Internal(err)
+}
+
+// unreachable reports whether err says that the database could not be reached, or
+// that the connection to it broke, rather than that a statement failed: a connection
+// that could not be made (refused, timed out, the server starting up or shutting down),
+// a network error, a connection cut in the middle of a message, or a server error of
+// class 08 (connection exception).
+func unreachable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connectErr):
+		return !errors.Is(err, context.Canceled) // the caller gave up: that says nothing of the database
+	case errors.As(err, &pgErr):
+		return strings.HasPrefix(pgErr.Code, "08")
+	case errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	}
+	return false
 }
 
 // newBoardID returns a random board id: 26 characters of lowercase base 32 (130 bits). A
