@@ -123,8 +123,8 @@ func (s *Server) addOwner(w http.ResponseWriter, r *http.Request, b *blueprint.B
 }
 
 // claim makes the signed-in caller the owner of the unlisted board of the request, which
-// their session made; its connections then close to come back through a fresh check of
-// access, since the board is no longer open to whoever has its address.
+// their session made; its connections then close (their pages say to reload), since the
+// board is no longer open to whoever has its address.
 func (s *Server) claim(r *http.Request) error {
 	sess, err := signedIn(r)
 	if err != nil {
@@ -417,6 +417,7 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	if l.PasswordHash != "" {
 		keys := []string{"ip:" + clientIP(r), "link:" + l.ID}
 		if !s.limiter.Allowed(keys...) {
+			setRetryAfter(w, retryLater(errManyPasswords, s.limiter.Wait(keys...)))
 			s.renderJoin(w, r, l, http.StatusTooManyRequests, errManyPasswords)
 			return
 		}

@@ -136,8 +136,8 @@ func TestUnlistedBoard(t *testing.T) {
 	if got := e.members(t, board); got != "maker@example.org=facilitator" {
 		t.Fatalf("members after the claim: %s", got)
 	}
-	if code := closeOf(ws); code != websocket.CloseServiceRestart {
-		t.Fatalf("the follower's socket closed with %d; want 1012", code)
+	if code := closeOf(ws); code != websocket.ClosePolicyViolation {
+		t.Fatalf("the follower's socket closed with %d; want 1008", code)
 	}
 	if _, _, status := follower.dialWS(t, board); status != http.StatusUnauthorized {
 		t.Fatalf("the follower reconnects: %d; want 401", status)

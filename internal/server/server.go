@@ -80,8 +80,7 @@ type Config struct {
 	// zero when it could not be read.
 	RevokeMember func(boardID, userID string, changedAt time.Time)
 	// CloseBoard is told when a board was deleted (gone) or claimed, so that every live
-	// connection to it is closed: for good, or to come back through a fresh check of
-	// access (the realtime hub's CloseBoard).
+	// connection to it is closed (the realtime hub's CloseBoard).
 	CloseBoard func(boardID string, gone bool)
 }
 
