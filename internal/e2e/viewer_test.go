@@ -23,6 +23,7 @@ func withAccounts(cfg *server.Config, n *node) {
 	cfg.RevokeMember = func(boardID, userID string, changedAt time.Time) {
 		n.live.current().RevokeMember(boardID, userID, changedAt)
 	}
+	cfg.CloseBoard = func(boardID string, gone bool) { n.live.current().CloseBoard(boardID, gone) }
 }
 
 // signUp makes an account in the tab, which lands on the home page, signed in.
