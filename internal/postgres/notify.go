@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +44,8 @@ const (
 type Notifier struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// send sends a batch of notifications: the pool's, or a test's.
+	send func(ctx context.Context, b *pgx.Batch) error
 
 	mu      sync.Mutex
 	pending map[string]int64
@@ -50,7 +54,9 @@ type Notifier struct {
 
 // NewNotifier returns a notifier over pool; Run sends its notifications.
 func NewNotifier(pool *pgxpool.Pool, log *slog.Logger) *Notifier {
-	return &Notifier{pool: pool, log: log, pending: map[string]int64{}, wake: make(chan struct{}, 1)}
+	n := &Notifier{pool: pool, log: log, pending: map[string]int64{}, wake: make(chan struct{}, 1)}
+	n.send = func(ctx context.Context, b *pgx.Batch) error { return pool.SendBatch(ctx, b).Close() }
+	return n
 }
 
 // Publish records that boardID's log reaches seq. It never blocks.
@@ -66,17 +72,30 @@ func (n *Notifier) Publish(boardID string, seq int64) {
 	}
 }
 
-// Run sends pending notifications until ctx ends, then sends what is left.
+// Run sends pending notifications until ctx ends, then sends what is left. A panic
+// while sending is logged with its stack, and Run goes on: the notifications of that
+// batch are lost, which delays other processes and loses nothing (see flush).
 func (n *Notifier) Run(ctx context.Context) {
+	for !n.run(ctx) {
+	}
+}
+
+// run is Run until ctx ends (true) or a panic (false).
+func (n *Notifier) run(ctx context.Context) (done bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			n.log.Error("panic in the notifier; it goes on", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
 	for {
 		select {
 		case <-n.wake:
 			n.flush(ctx)
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
 			n.flush(fctx)
-			cancel()
-			return
+			return true
 		}
 	}
 }
@@ -98,7 +117,7 @@ func (n *Notifier) flush(ctx context.Context) {
 		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
 			NotifyChannel, board+" "+strconv.FormatInt(seq, 10))
 	}
-	if err := n.pool.SendBatch(ctx, b).Close(); err != nil {
+	if err := n.send(ctx, b); err != nil {
 		// Receivers also catch up when they reconnect and when a client joins; a lost
 		// notification delays, it does not lose.
 		n.log.Warn("sending notifications", "boards", len(pending), "err", err)
@@ -134,31 +153,62 @@ type Handlers struct {
 	Access func(board, kind, id string, changedAt time.Time)
 }
 
+// Timing of the listener's reconnection: the first wait, doubled after each failure up
+// to the last.
+const (
+	listenRetryFirst = 100 * time.Millisecond
+	listenRetryMax   = 5 * time.Second
+)
+
 // Listen holds one connection listening on NotifyChannel and AccessChannel and calls
 // the handlers. After the connection is lost and made again, it calls h.Resync. It
 // returns when ctx ends.
+//
+// The loss is logged once (WARN), and the return once (INFO), however many attempts it
+// takes in between. A panic in a handler is logged with its stack and costs the
+// connection: the listener connects again and resyncs, as after any loss.
 func Listen(ctx context.Context, dsn string, log *slog.Logger, h Handlers) {
-	backoff := 100 * time.Millisecond
-	first := true
+	backoff := listenRetryFirst
+	first, lost := true, false
 	for ctx.Err() == nil {
-		err := listenOnce(ctx, dsn, func() {
+		err := listenSafely(ctx, dsn, log, func() {
 			if !first && h.Resync != nil {
 				h.Resync()
 			}
-			first = false
-			backoff = 100 * time.Millisecond
+			if lost {
+				log.Info("listening for notifications again")
+			}
+			first, lost = false, false
+			backoff = listenRetryFirst
 		}, h)
 		if ctx.Err() != nil {
 			return
 		}
-		log.Warn("lost the notification listener; reconnecting", "err", err, "in", backoff)
+		if !lost {
+			log.Warn("lost the notification listener; reconnecting", "err", err)
+			lost = true
+		} else {
+			log.Debug("the notification listener could not connect; trying again", "err", err, "in", backoff)
+		}
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
 			return
 		}
-		backoff = min(backoff*2, 5*time.Second)
+		backoff = min(backoff*2, listenRetryMax)
 	}
+}
+
+// listenSafely is listenOnce, with a panic turned into an error after its stack is
+// logged.
+func listenSafely(ctx context.Context, dsn string, log *slog.Logger, onListening func(), h Handlers) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("panic in the notification listener; listening again", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	return listenOnce(ctx, dsn, onListening, h)
 }
 
 func listenOnce(ctx context.Context, dsn string, onListening func(), h Handlers) error {

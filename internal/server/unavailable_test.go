@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -28,10 +26,10 @@ import (
 // upgrade answer 503 unavailable, as docs/protocol.md says, and the log says once that
 // the database is away and once that it is back, instead of an error per request.
 func TestDatabaseUnreachable(t *testing.T) {
-	proxy := startProxy(t, pgtest.NewURL(t))
+	proxy := pgtest.NewProxy(t, pgtest.NewURL(t))
 	var logs syncBuffer
 	log := slogJSON(&logs)
-	pool, err := postgres.OpenLogged(context.Background(), proxy.dsn, log)
+	pool, err := postgres.OpenLogged(context.Background(), proxy.URL, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +74,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 		t.Fatalf("before the database goes away: %d %s", status, body)
 	}
 
-	proxy.stop()
+	proxy.Down()
 	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/boards/" + b.ID + "/ws"
 	for range 5 {
 		status, body := get("/api/boards/" + b.ID)
@@ -100,7 +98,7 @@ func TestDatabaseUnreachable(t *testing.T) {
 		}
 	}
 
-	proxy.start()
+	proxy.Up()
 	if status, body := get("/api/boards/" + b.ID); status != http.StatusOK {
 		t.Fatalf("once the database is back: %d %s", status, body)
 	}
@@ -123,107 +121,6 @@ func TestDatabaseUnreachable(t *testing.T) {
 		t.Fatalf("the log has %d errors, %d lines saying the database is away, %d saying it is back; want 0, 1, 1:\n%s",
 			errors, away, back, logs.String())
 	}
-}
-
-// proxy forwards TCP connections to a Postgres server, and can stop (refusing new
-// connections and cutting those it holds) and start again on the same address: a
-// database that becomes unreachable, without stopping the server that other tests use.
-type proxy struct {
-	t      *testing.T
-	addr   string // where it listens
-	target string // the server's host:port
-	dsn    string // the database's URL through the proxy
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
-}
-
-func startProxy(t *testing.T, dsn string) *proxy {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{t: t, addr: ln.Addr().String(), target: u.Host, conns: map[net.Conn]struct{}{}}
-	u.Host = p.addr
-	p.dsn = u.String()
-	p.serve(ln)
-	t.Cleanup(func() { p.stop(); p.wg.Wait() })
-	return p
-}
-
-func (p *proxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.forward(c)
-		}
-	}()
-}
-
-// forward copies between c and a new connection to the target, both ways.
-func (p *proxy) forward(c net.Conn) {
-	up, err := net.Dial("tcp", p.target)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.ln == nil { // stopped meanwhile
-		p.mu.Unlock()
-		c.Close()
-		up.Close()
-		return
-	}
-	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-	p.mu.Unlock()
-	for _, pair := range [][2]net.Conn{{c, up}, {up, c}} {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			_, _ = io.Copy(pair[0], pair[1])
-			pair[0].Close()
-			pair[1].Close()
-		}()
-	}
-}
-
-// stop closes the listener and every connection: connecting is refused from now on.
-func (p *proxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		c.Close()
-	}
-	clear(p.conns)
-}
-
-// start listens again on the same address.
-func (p *proxy) start() {
-	p.t.Helper()
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatalf("listening again on %s: %v", p.addr, err)
-	}
-	p.serve(ln)
 }
 
 // syncBuffer is a log destination that handlers of several goroutines write to.

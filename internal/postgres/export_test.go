@@ -1,0 +1,20 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PanicOnFirstSend makes the notifier panic instead of sending its first batch. Call it
+// before Run.
+func PanicOnFirstSend(n *Notifier) {
+	send, panicked := n.send, false
+	n.send = func(ctx context.Context, b *pgx.Batch) error {
+		if !panicked {
+			panicked = true
+			panic("a panic injected by the test")
+		}
+		return send(ctx, b)
+	}
+}
