@@ -280,6 +280,10 @@ type revocation struct {
 	// all names every connection whose role comes from a grant or a membership; they
 	// close with 1012, to come back at once through a fresh check of their access.
 	all bool
+	// everyone names every connection of the board, whatever its role came from: they
+	// close with 1008, the board being deleted (gone) or claimed, which changes everyone's
+	// access. Their pages say to reload, and the reload shows what each may do now.
+	everyone, gone bool
 }
 
 func (v revocation) code() int {
@@ -290,6 +294,12 @@ func (v revocation) code() int {
 }
 
 func (v revocation) reason() string {
+	if v.gone {
+		return "this board was deleted"
+	}
+	if v.everyone {
+		return "this board was claimed by its owner: reload the page"
+	}
 	if v.all {
 		return "checking access again: reconnect"
 	}
@@ -300,6 +310,9 @@ func (v revocation) reason() string {
 }
 
 func (v revocation) matches(p Participant) bool {
+	if v.everyone {
+		return true
+	}
 	if v.all {
 		return p.GrantID != "" || p.UserID != ""
 	}
@@ -379,6 +392,14 @@ func (h *Hub) staleMember(boardID string, p Participant) bool {
 		return false
 	}
 	return c.any || !c.at.Before(p.AuthorizedAt)
+}
+
+// CloseBoard closes, with 1008, every connection of this process to boardID: the board
+// was deleted (gone), or claimed, and is no longer open to whoever has its address. The
+// caller has made the change in storage first. It returns once the room has closed them, or at once
+// when the board has no room here.
+func (h *Hub) CloseBoard(boardID string, gone bool) {
+	h.closeMatching(boardID, revocation{everyone: true, gone: gone})
 }
 
 // Reauthorize closes, with code 1012 (service restart), every connection of this process

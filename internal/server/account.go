@@ -154,7 +154,6 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID, gu
 		return nil, err
 	}
 	setSessionCookie(w, r, token)
-	*r = *r.WithContext(context.WithValue(r.Context(), sessionKey, sess))
 	return sess, nil
 }
 
@@ -285,8 +284,8 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := []string{"ip:" + clientIP(r), "email:" + email}
 	if !s.limiter.Allowed(keys...) {
-		s.authForm(w, r, "signin", email, blueprint.Errorf(blueprint.ETOOMANY,
-			"too many failed sign-ins: wait a minute before trying again"))
+		s.authForm(w, r, "signin", email, retryLater(blueprint.Errorf(blueprint.ETOOMANY,
+			"too many failed sign-ins: wait a minute before trying again"), s.limiter.Wait(keys...)))
 		return
 	}
 	u, err := s.accounts.FindUserByEmail(r.Context(), email)
@@ -366,7 +365,7 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := []string{"ip:" + clientIP(r), "user:" + sess.UserID}
 	if !s.limiter.Allowed(keys...) {
-		s.authForm(w, r, "password", "", errManyPasswords)
+		s.authForm(w, r, "password", "", retryLater(errManyPasswords, s.limiter.Wait(keys...)))
 		return
 	}
 	u, err := s.accounts.FindUser(r.Context(), sess.UserID)

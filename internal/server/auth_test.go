@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -54,7 +55,8 @@ type authEnv struct {
 	hasher *countingHasher
 }
 
-func setupAuth(t *testing.T) *authEnv {
+// setupAuth starts the server; opts change its configuration before it is built.
+func setupAuth(t *testing.T, opts ...func(*server.Config)) *authEnv {
 	t.Helper()
 	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
 	if err != nil {
@@ -70,14 +72,18 @@ func setupAuth(t *testing.T) *authEnv {
 		_ = hub.Shutdown(ctx)
 	})
 	h := &countingHasher{inner: &auth.Hasher{Params: auth.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}}}
-	srv := server.New(server.Config{
+	cfg := server.Config{
 		Boards: store, Editor: hub, Catalog: i18n.MustCatalog(), Logger: log,
-		Accounts: store, Hasher: h, Revoke: hub.Revoke, RevokeMember: hub.RevokeMember,
+		Accounts: store, Hasher: h, Revoke: hub.Revoke, RevokeMember: hub.RevokeMember, CloseBoard: hub.CloseBoard,
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
 			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
 				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
 		},
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := server.New(cfg)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return &authEnv{url: ts.URL, pool: pool, store: store, hasher: h}
@@ -159,11 +165,16 @@ func (p *person) mustBoard(t *testing.T) string {
 }
 
 // mustLink makes a share link as the board's facilitator and returns its path /s/….
+// The form redirects to the page that shows the new link once.
 func (p *person) mustLink(t *testing.T, boardID string, v url.Values) string {
 	t.Helper()
 	r := p.form(t, "/boards/"+boardID+"/share", v)
-	if r.status != http.StatusCreated {
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/boards/"+boardID+"/share/new" {
 		t.Fatalf("create link: %v", r)
+	}
+	r = p.do(t, http.MethodGet, r.header.Get("Location"), nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("page of the new link: %v", r)
 	}
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(string(r.body)))
 	if err != nil {
@@ -370,7 +381,7 @@ func TestRoleMatrix(t *testing.T) {
 		}},
 		{"LinkCreate", auth.ManageLinks, false, func(t *testing.T, p *person, n int) (bool, int) {
 			r := p.form(t, "/boards/"+board+"/share", url.Values{"role": {"viewer"}})
-			return r.status == http.StatusCreated, r.status
+			return r.status == http.StatusSeeOther, r.status
 		}},
 		{"MemberList", auth.ManageMembers, false, func(t *testing.T, p *person, n int) (bool, int) {
 			r := p.do(t, http.MethodGet, "/api/boards/"+board+"/members", nil)
@@ -421,20 +432,22 @@ func TestRoleMatrix(t *testing.T) {
 }
 
 // TestBoardList checks that the lists of boards show a restricted board only to those
-// who may see it.
+// who may see it, and an unlisted board only to the browser that made it.
 func TestBoardList(t *testing.T) {
 	e := setupAuth(t)
 	owner := e.person(t)
 	owner.mustSignUp(t, "owner@example.org")
 	private := owner.mustBoard(t)
-	open := e.person(t).mustBoard(t)
+	maker := e.person(t)
+	unlisted := maker.mustBoard(t)
 	for _, tc := range []struct {
 		name string
 		p    *person
 		want []string
 	}{
-		{"Owner", owner, []string{private, open}},
-		{"Anonymous", e.person(t), []string{open}},
+		{"Owner", owner, []string{private}},
+		{"Maker", maker, []string{unlisted}},
+		{"Anonymous", e.person(t), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.p.do(t, http.MethodGet, "/api/boards", nil)
@@ -450,8 +463,10 @@ func TestBoardList(t *testing.T) {
 				t.Fatalf("boards %v; want %v", got, tc.want)
 			}
 			home := string(tc.p.do(t, http.MethodGet, "/", nil).body)
-			if shown, want := strings.Contains(home, private), slices.Contains(tc.want, private); shown != want {
-				t.Fatalf("the home page shows the private board: %v; want %v", shown, want)
+			for _, b := range []string{private, unlisted} {
+				if shown, want := strings.Contains(home, b), slices.Contains(tc.want, b); shown != want {
+					t.Fatalf("the home page shows board %s: %v; want %v", b, shown, want)
+				}
 			}
 		})
 	}
@@ -473,7 +488,8 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-// TestOpenBoards checks that a board created without a signed-in user stays open to anyone.
+// TestOpenBoards checks that a board created without a signed-in user is open to anyone
+// who has its address.
 func TestOpenBoards(t *testing.T) {
 	e := setupAuth(t)
 	anon := e.person(t)
@@ -666,6 +682,9 @@ func TestSignIn(t *testing.T) {
 		r := p.form(t, "/signin", url.Values{"email": {"bob@example.org"}, "password": {testPassword}})
 		if r.status != http.StatusTooManyRequests || !strings.Contains(string(r.body), "too many failed sign-ins") {
 			t.Fatalf("after ten wrong passwords: %v; want 429 with a message", r)
+		}
+		if after, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || after < 1 || after > 30 {
+			t.Fatalf("Retry-After %q; want the seconds until the next try (1 to 30)", r.header.Get("Retry-After"))
 		}
 	})
 	t.Run("ChangePassword", func(t *testing.T) {

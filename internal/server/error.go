@@ -61,6 +61,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("internal error", "method", r.Method, "route", routeOf(r), "err", err)
 	}
 	status := ErrorStatus(err)
+	setRetryAfter(w, err)
 	if wantsJSON(r) {
 		writeJSON(w, status, errorBody{Error: *toJSONError(err)})
 		return
