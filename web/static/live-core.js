@@ -529,10 +529,71 @@ const STORAGE_KEY = 'lastmile.client';
 
 /**
  * fill puts values in place of the {key} placeholders of a text from the server, in one
- * pass: a value that looks like a placeholder or holds "$&" is put in as it is.
+ * pass: a value that looks like a placeholder or holds "$&" is put in as it is. A value
+ * that could reorder the sentence around it — a name or a card's text holding a
+ * right-to-left script, a bidirectional control such as U+202E RIGHT-TO-LEFT OVERRIDE,
+ * or a line break — is isolated (see isolate). The interface's languages are written left
+ * to right, so a number, or a value of Latin letters, digits and common punctuation, cannot
+ * change their order and goes in as it is. (A right-to-left interface language would
+ * have to isolate every value.)
  */
 export function fill(text, values) {
-  return text.replace(/\{(\w+)\}/g, (m, k) => (Object.hasOwn(values, k) ? String(values[k]) : m));
+  return text.replace(/\{(\w+)\}/g, (m, k) => {
+    if (!Object.hasOwn(values, k)) return m;
+    const v = String(values[k]);
+    return LEFT_TO_RIGHT.test(v) ? v : isolate(v);
+  });
+}
+
+// LEFT_TO_RIGHT matches a text that keeps the order of a left-to-right sentence it is in.
+const LEFT_TO_RIGHT = /^[\x20-\x7e\u00a0-\u00ff\u2010-\u2027\u202f-\u205e\p{Script=Latin}]*$/u;
+
+// PARAGRAPH_ENDS are the characters that end a bidirectional paragraph, and with it any
+// isolate: inside a sentence they become spaces.
+const PARAGRAPH_ENDS = /[\n\r\u001c-\u001e\u0085\u2029]/g;
+
+/**
+ * isolate returns text as a unit of its own inside a sentence: between U+2068 FIRST
+ * STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE, so that its direction is its own and
+ * a bidirectional control it holds ends with it. So that text can neither end the isolate
+ * early nor leave one open, an isolate it opens is closed at its end, a U+2069 that closes
+ * none of its own is dropped and its line breaks become spaces. A text that is already
+ * one isolate is returned as it is. (web/bidi.go does the same on the server.)
+ */
+export function isolate(text) {
+  const t = balanced(text.replace(PARAGRAPH_ENDS, ' '));
+  return oneIsolate(t) ? t : `\u2068${t}\u2069`;
+}
+
+const OPEN_ISOLATES = ['\u2066', '\u2067', '\u2068']; // LRI, RLI, FSI; U+2069 (PDI) closes them
+
+// balanced returns text with every isolate it opens closed at its end and every U+2069
+// that closes none of its own dropped.
+function balanced(text) {
+  let depth = 0;
+  let out = '';
+  for (const ch of text) {
+    if (OPEN_ISOLATES.includes(ch)) depth++;
+    else if (ch === '\u2069') {
+      if (depth === 0) continue;
+      depth--;
+    }
+    out += ch;
+  }
+  return out + '\u2069'.repeat(depth);
+}
+
+// oneIsolate reports whether balanced text is one isolate: a U+2068 and the U+2069 that
+// closes it at its end.
+function oneIsolate(text) {
+  if (!text.startsWith('\u2068')) return false;
+  const chars = [...text];
+  let depth = 0;
+  for (let i = 0; i < chars.length; i++) {
+    if (OPEN_ISOLATES.includes(chars[i])) depth++;
+    else if (chars[i] === '\u2069' && --depth === 0) return i === chars.length - 1;
+  }
+  return false;
 }
 
 /** newID returns a new entity id: prefix, a dash and a random UUID (or 22 random characters). */

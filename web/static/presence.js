@@ -202,12 +202,13 @@ export class Presence {
 }
 
 // initials returns the first letters of the first and last words of a name.
+// Only letters and digits count: a bidirectional control or a symbol that starts a word
+// is passed over, and a word without a letter or a digit is no word.
 export function initials(name) {
-  const words = name.trim().split(/[\s._@-]+/u).filter(Boolean);
+  const words = name.split(/[\s._@-]+/u).map((w) => w.match(/[\p{L}\p{N}]/u)?.[0]).filter(Boolean);
   if (words.length === 0) return '?';
-  const first = [...words[0]][0] ?? '';
-  const last = words.length > 1 ? [...words.at(-1)][0] ?? '' : '';
-  return (first + last).toLocaleUpperCase();
+  const last = words.length > 1 ? words.at(-1) : '';
+  return (words[0] + last).toLocaleUpperCase();
 }
 
 // colour gives each connection a hue of its own, dark enough for white text.

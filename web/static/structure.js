@@ -6,7 +6,7 @@
 // (editor.js), so that undo takes it back, cascades included. Texts and the markup it
 // copies come from the StructureUI element the server renders in the page's language.
 
-import { compareStrings, fill, keyBetween, newID } from './live-core.js';
+import { compareStrings, fill, isolate, keyBetween, newID } from './live-core.js';
 
 /**
  * startStructure makes the stages, lanes and teams of article's board editable.
@@ -576,9 +576,11 @@ export class Structure {
       const color = li.querySelector('[data-team-color]');
       if (document.activeElement !== name) name.value = t.name;
       if (document.activeElement !== color) color.value = t.color;
-      name.setAttribute('aria-label', `${this.texts.teamNameOf ?? ''}: ${t.name}`);
-      color.setAttribute('aria-label', `${this.texts.teamColorOf ?? ''}: ${t.name}`);
-      li.querySelector('[data-team-delete]').setAttribute('aria-label', `${this.texts.deleteTeam ?? ''}: ${t.name}`);
+      // The team's name is what someone typed: isolated, it cannot reorder the label.
+      const who = isolate(t.name);
+      name.setAttribute('aria-label', `${this.texts.teamNameOf ?? ''}: ${who}`);
+      color.setAttribute('aria-label', `${this.texts.teamColorOf ?? ''}: ${who}`);
+      li.querySelector('[data-team-delete]').setAttribute('aria-label', `${this.texts.deleteTeam ?? ''}: ${who}`);
       const at = prev ? prev.nextElementSibling : list.firstElementChild;
       if (at !== li) list.insertBefore(li, at);
       prev = li;
