@@ -1,6 +1,8 @@
 package e2e_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/i18n"
+	"lastmile/web"
 )
 
 // keyCase is one call of KeyBetween and what the Go implementation answered.
@@ -45,6 +49,8 @@ type coreInput struct {
 	KeysN []keysCase        `json:"keysN"`
 	Start *blueprint.Export `json:"start"`
 	Steps []applyStep       `json:"steps"`
+	// UndoHTML is web.UndoTexts as the board page renders it, by language.
+	UndoHTML map[string]string `json:"undoHTML"`
 }
 
 type coreResults struct {
@@ -60,6 +66,7 @@ func TestCore(t *testing.T) {
 	n := startNode(t, map[string]http.Handler{"/test/": http.StripPrefix("/test/", http.FileServer(http.Dir("testdata")))})
 	in := coreInput{Keys: keyTable(t), KeysN: keysTable(t)}
 	in.Start, in.Steps = applyTable(t)
+	in.UndoHTML = undoHTML(t)
 	data, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -259,4 +266,18 @@ func applyTable(t *testing.T) (*blueprint.Export, []applyStep) {
 		steps = append(steps, applyStep{Op: op, Code: blueprint.ErrorCode(err), After: after})
 	}
 	return &start, steps
+}
+
+// undoHTML renders the texts of per-person undo in each language, as the board page does.
+func undoHTML(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, lang := range i18n.Languages {
+		var buf bytes.Buffer
+		if err := web.UndoTexts(web.Page{L: i18n.MustCatalog().For(lang)}).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		out[lang] = buf.String()
+	}
+	return out
 }

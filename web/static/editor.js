@@ -7,7 +7,7 @@
 // server renders.
 
 import { compareStrings, fill, keyBetween, newID } from './live-core.js';
-import { inverseOps } from './undo.js';
+import { describe, planStep, undoOf } from './undo.js';
 import { Selection } from './select.js';
 
 const HISTORY = 200; // undo steps kept
@@ -35,6 +35,7 @@ export class Editor {
     this.refresher = refresher;
     this.ui = ui;
     this.texts = ui.dataset;
+    this.undoTexts = ui.querySelector('[data-undo-texts]')?.dataset ?? {};
     this.announcer = ui.querySelector('[data-editor-announce]');
     this.help = ui.querySelector('[data-editor-help]');
     this.template = ui.querySelector('template[data-card-template]');
@@ -310,17 +311,16 @@ export class Editor {
     };
   }
 
-  // inverse returns the ops that undo op, from the state before it: the LiveBoard's view,
-  // or, before its snapshot arrives, what the page shows of a card.
+  // inverse returns what undoes op (guarded ops, undo.js), from the state before it: the
+  // LiveBoard's view, or, before its snapshot arrives, what the page shows of a card.
   inverse(op) {
     const view = this.live.view();
-    if (view) return inverseOps(view, op);
+    if (view) return undoOf(view, op, this.live.replica.origins);
     if (op.type !== 'card') return [];
-    if (op.op === 'create') return [{ op: 'delete', type: 'card', id: op.id }];
-    const before = this.state(op.id);
-    if (!before) return [];
-    const s = { cards: new Map([[op.id, before]]), links: new Map() };
-    return inverseOps(s, op);
+    const before = op.op === 'create' ? null : this.state(op.id);
+    if (op.op !== 'create' && !before) return [];
+    const s = { cards: new Map(before ? [[op.id, before]] : []), links: new Map() };
+    return undoOf(s, op);
   }
 
   // apply sends op, shows it, and keeps its inverse on the undo stack (or, for an undo,
@@ -329,11 +329,12 @@ export class Editor {
     return this.applyAll([op], opts);
   }
 
-  // applyAll sends ops as one step of the history: one undo takes them all back.
-  applyAll(ops, { stack = 'undo', fresh = true } = {}) {
+  // applyAll sends ops as one step of the history: one undo takes them all back. by is
+  // given for an undo or a redo: for each op, who made the values it puts back.
+  applyAll(ops, { stack = 'undo', fresh = true, by = [] } = {}) {
     const back = [];
     const keys = [];
-    for (const op of ops) {
+    for (const [i, op] of ops.entries()) {
       const inv = this.inverse(op);
       try {
         keys.push(this.live.submit(op));
@@ -341,6 +342,7 @@ export class Editor {
         this.announce(err.message, true);
         break;
       }
+      if (by[i]) this.live.replica.origins.restores(keys.at(-1), by[i]);
       back.unshift(...inv);
       this.show(op);
     }
@@ -355,20 +357,28 @@ export class Editor {
   }
 
   undo() {
-    const step = this.undoStack.pop();
-    if (!step) {
-      this.announce(this.texts.nothingToUndo ?? '');
-      return;
-    }
-    this.closeEditor();
-    if (this.applyAll(step.ops, { stack: 'redo', fresh: false })) this.announce(this.texts.undone ?? '');
+    this.takeBack('undo');
   }
 
   redo() {
-    const step = this.redoStack.pop();
-    if (!step) return;
+    this.takeBack('redo');
+  }
+
+  // takeBack undoes (or redoes) the last step of that stack as far as it still applies:
+  // what someone else changed since stays as they made it, the rest goes back, and the
+  // person is told who changed what (undo.js decides; docs/undo.md). What is sent makes a
+  // step of the other stack.
+  takeBack(which) {
+    const step = (which === 'undo' ? this.undoStack : this.redoStack).pop();
+    if (!step) {
+      this.announce(which === 'undo' ? this.texts.nothingToUndo : this.undoTexts.nothingToRedo);
+      return;
+    }
     this.closeEditor();
-    this.applyAll(step.ops, { stack: 'undo', fresh: false });
+    const plan = planStep(this.live.view(), this.live.replica.origins, step.ops);
+    if (plan.ops.length && !this.applyAll(plan.ops, { stack: which === 'undo' ? 'redo' : 'undo', fresh: false, by: plan.by })) return;
+    // What could not be undone stays announced until the next announcement.
+    this.announce(describe(plan, which, { ...this.undoTexts, undone: this.texts.undone }), plan.skipped.length > 0);
   }
 
   // newCard opens the editor on a new card at the end of cell. key is the key that asked

@@ -389,6 +389,17 @@ function definedOnly(f) {
   return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== null));
 }
 
+const MAKE = { stage: stageOf, lane: laneOf, card: cardOf, team: teamOf, link: linkOf };
+
+/**
+ * entityOf returns the entity that a create of type with fields makes, every field
+ * present with its default where fields has none. It checks nothing: it is what a
+ * create that applies gives.
+ */
+export function entityOf(type, id, fields) {
+  return MAKE[type]({ ...definedOnly(fields ?? {}), id });
+}
+
 const remove = {
   stage(s, id) {
     s.stages.delete(id);
@@ -413,6 +424,94 @@ const remove = {
 };
 
 // ---------------------------------------------------------------------------------------
+// Origins: who made what the confirmed state holds.
+
+const GONE_KEPT = 10000; // deleted entities whose deleter is remembered, at most
+
+/**
+ * Origins remembers who last set each field of the confirmed state and who deleted what
+ * is gone, from the author (a display name) every committed op carries. Per-person undo
+ * (undo.js) names with it who changed something since; nothing here decides what an op
+ * does. What a snapshot brought has no known origin: null.
+ */
+export class Origins {
+  constructor() {
+    this.set = new Map(); // "type:id" → {field: name of who set it last}
+    this.gone = new Map(); // "type:id" → name of who deleted it (directly or by a cascade)
+    this.restoring = new Map(); // op key → {field: name}: whose values an undo puts back
+  }
+
+  /** field returns who last set a field of an entity, or null when unknown. */
+  field(type, id, name) {
+    return this.set.get(`${type}:${id}`)?.[name] ?? null;
+  }
+
+  /** deleted returns who deleted an entity, or null when unknown. */
+  deleted(type, id) {
+    return this.gone.get(`${type}:${id}`) ?? null;
+  }
+
+  /**
+   * changes returns what op will change in state s, which it must fit: ["type:id",
+   * field names] for what it creates or sets, ["type:id", null] for what it deletes,
+   * cascades included. It is read before the op applies, when the cascade is still there.
+   */
+  changes(s, op) {
+    const at = (type, id) => `${type}:${id}`;
+    if (op.op === 'create') return [[at(op.type, op.id), ALLOWED_FIELDS[op.type]]];
+    if (op.op === 'update') {
+      return [[at(op.type, op.id), Object.keys(op.fields ?? {}).filter((k) => op.fields[k] != null)]];
+    }
+    const out = [[at(op.type, op.id), null]];
+    const cards = op.type === 'card' ? [op.id]
+      : op.type === 'stage' || op.type === 'lane' ? [...s.cards.values()].filter((c) => c[op.type] === op.id).map((c) => c.id) : [];
+    for (const id of cards) if (id !== op.id) out.push([at('card', id), null]);
+    if (cards.length) {
+      const gone = new Set(cards);
+      for (const l of s.links.values()) if (gone.has(l.from) || gone.has(l.to)) out.push([at('link', l.id), null]);
+    }
+    if (op.type === 'team') {
+      for (const c of s.cards.values()) if (c.team === op.id) out.push([at('card', c.id), ['team']]);
+      for (const l of s.links.values()) if (l.owner === op.id) out.push([at('link', l.id), ['owner']]);
+    }
+    return out;
+  }
+
+  /**
+   * restores says that the op of key, an undo or a redo made here, puts back values that
+   * others made: by names who made each field's value ({field: name or null}). Once the
+   * op is committed those values are theirs again, not the undoer's, and a sentence about
+   * them names their author.
+   */
+  restores(key, by) {
+    this.restoring.set(key, by);
+  }
+
+  /**
+   * record keeps changes (as changes returns them) as made by the author name, or, for
+   * the fields an undo of key restores, by who made their values.
+   */
+  record(changes, name, key) {
+    const who = name || null;
+    const by = this.restoring.get(key);
+    this.restoring.delete(key);
+    for (const [at, fields] of changes) {
+      if (fields === null) {
+        this.set.delete(at);
+        this.gone.delete(at); // the latest deletion goes last, so the oldest go first
+        this.gone.set(at, who);
+        if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.keys().next().value);
+        continue;
+      }
+      this.gone.delete(at);
+      const e = this.set.get(at) ?? {};
+      for (const f of fields) e[f] = by && Object.hasOwn(by, f) ? by[f] : who;
+      this.set.set(at, e);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // The replica.
 
 /**
@@ -430,6 +529,7 @@ export class Replica {
     this.seq = board ? (board.seq ?? 0) : seq;
     this.pending = [];
     this.cache = null; // view(), until something changes
+    this.origins = new Origins(); // who made the confirmed state, for per-person undo
   }
 
   /** snapshot replaces the confirmed state with an export from the server. */
@@ -437,6 +537,7 @@ export class Replica {
     this.confirmed = fromExport(board);
     this.seq = board.seq ?? 0;
     this.cache = null;
+    this.origins = new Origins();
   }
 
   /** forget drops the confirmed state, so that the next connection asks for a snapshot. */
@@ -444,6 +545,7 @@ export class Replica {
     this.confirmed = null;
     this.seq = -1;
     this.cache = null;
+    this.origins = new Origins();
   }
 
   /** add keeps a local op (with its key) as pending. */
@@ -459,7 +561,7 @@ export class Replica {
    * gap, and receive stops there: the caller reconnects and the server replays from the
    * held seq. An op that does not apply to the confirmed state means the replica has
    * drifted; receive stops and reports it. An applied op that carries the key of a pending
-   * op confirms it.
+   * op confirms it. Who made each change (the op's author) goes to origins.
    *
    * @returns {{applied: object[], gap: null|{held: number, got: number}, error: null|{seq: number, error: LiveError}}}
    */
@@ -472,11 +574,13 @@ export class Replica {
         break;
       }
       if (this.confirmed) {
+        const changes = this.origins.changes(this.confirmed, c.op);
         const err = applyOp(this.confirmed, c.op);
         if (err) {
           out.error = { seq: c.seq, error: err };
           break;
         }
+        this.origins.record(changes, c.author, c.op.key);
         this.confirmed.seq = c.seq;
       }
       this.seq = c.seq;

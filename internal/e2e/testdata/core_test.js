@@ -6,9 +6,7 @@ import {
   ClientKeys, Replica, applyOp, compareStrings, fromExport, keyBetween, keysBetween, toExport, validateOp,
 } from '/static/live-core.js';
 import { LiveBoard, State } from '/static/live.js';
-import { fill, isolate as isolateText } from '/static/live-core.js';
-import { initials } from '/static/presence.js';
-import { inverseOps } from '/static/undo.js';
+import { describe, inverseOps, isolate, planStep, undoOf } from '/static/undo.js';
 
 const MAX_FAILURES = 40;
 const results = { pass: 0, fail: 0, failures: [] };
@@ -129,6 +127,358 @@ test('inverseOps undoes every op of the table, cascades included', (input) => {
   const team = { op: 'delete', type: 'team', id: 'missing' };
   eq(inverseOps(s, team), [], 'nothing to undo for a missing entity');
   eq(inverseOps(null, team), [], 'nothing to undo without a state');
+});
+
+// --- per-person undo ------------------------------------------------------------------
+
+// undoBoard returns a replica of a small board, and as(author, ...ops), which commits ops
+// made by author as the server would broadcast them and returns the step of history that
+// takes them back (what the editor keeps), and undo(step), which plans the step and, as
+// the editor, commits what applies as Ana (saying whose values it puts back) and returns
+// {plan, redo}.
+//   stages s1, s2; lanes l1, l2; team t1 (on c1 and c2)
+//   s1/l1: c1 "First" (V), c2 "Second" (W); s1/l2: c4 "Fourth"; s2/l2: c3 "Third"
+//   link k1: c1 → c3
+function undoBoard() {
+  const card = (id, stage, lane, order, text, team = '') => ({ id, stage, lane, order, text, team, kind: 'note' });
+  const r = new Replica({
+    board: {
+      id: 'b1', title: 'Start', seq: 1,
+      stages: [{ id: 's1', name: 'One', order: 'V' }, { id: 's2', name: 'Two', order: 'W' }],
+      lanes: [{ id: 'l1', role: 'frontstage', order: 'V' }, { id: 'l2', role: 'backstage', order: 'W' }],
+      cards: [card('c1', 's1', 'l1', 'V', 'First', 't1'), card('c2', 's1', 'l1', 'W', 'Second', 't1'),
+        card('c4', 's1', 'l2', 'V', 'Fourth'), card('c3', 's2', 'l2', 'V', 'Third')],
+      teams: [{ id: 't1', name: 'Ops', color: '#123456' }],
+      links: [{ id: 'k1', from: 'c1', to: 'c3' }],
+    },
+  });
+  let n = 0;
+  const as = (author, ops, by = []) => {
+    const step = [];
+    for (const [i, op] of ops.entries()) {
+      step.unshift(...undoOf(r.view(), op, r.origins));
+      const key = `${author}:${++n}`;
+      if (by[i]) r.origins.restores(key, by[i]);
+      const res = r.receive([{ seq: r.seq + 1, author, at: 0, op: { ...clone(op), key } }]);
+      if (res.error) throw new Error(`${author}'s ${op.op} ${op.type} ${op.id}: ${res.error.error.message}`);
+    }
+    return step;
+  };
+  const undo = (step) => {
+    const plan = planStep(r.view(), r.origins, step);
+    return { plan, redo: plan.ops.length ? as('Ana', plan.ops, plan.by) : [] };
+  };
+  return { r, as: (author, ...ops) => as(author, ops), undo };
+}
+
+const setText = (id, text) => ({ op: 'update', type: 'card', id, fields: { text } });
+const moveTo = (id, stage, lane, order) => ({ op: 'update', type: 'card', id, fields: { stage, lane, order } });
+const createCard = (id, stage, lane, text) => ({ op: 'create', type: 'card', id, fields: { stage, lane, order: 'z', text, kind: 'note' } });
+const del = (type, id) => ({ op: 'delete', type, id });
+
+// undoTextsOf reads the texts of undo from UndoTexts as the server renders it.
+function undoTextsOf(html, undone) {
+  const t = document.createElement('template');
+  t.innerHTML = html;
+  return { ...t.content.querySelector('[data-undo-texts]').dataset, undone };
+}
+
+// Each case makes a history with Ana (whose undo it is) and Bea, and says what Ana's
+// undo (or redo) sends, what it skips ([reason, type, part, who]) and what it says.
+const undoCases = [
+  {
+    name: 'own field untouched: undone',
+    run({ as, undo }) {
+      const step = as('Ana', setText('c1', 'Mine'));
+      as('Bea', setText('c2', 'Hers'));
+      return undo(step).plan;
+    },
+    ops: [setText('c1', 'First')], skipped: [], says: 'Undone',
+  },
+  {
+    name: 'field changed by another: not undone, and who changed it',
+    run({ as, undo }) {
+      const step = as('Ana', setText('c1', 'Mine'));
+      as('Bea', setText('c1', 'Hers'));
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['changed', 'card', 'text', 'Bea']], says: "Not undone: \u2068Bea\u2069 changed this card's text since.",
+  },
+  {
+    name: 'another field of the card changed by another: mine is undone, theirs stays',
+    run({ as, undo, r }) {
+      const step = as('Ana', setText('c1', 'Mine'));
+      as('Bea', moveTo('c1', 's2', 'l1', 'V'));
+      const { plan } = undo(step);
+      eq([r.view().cards.get('c1').text, r.view().cards.get('c1').stage], ['First', 's2'], 'the text is back, the card where Bea put it');
+      return plan;
+    },
+    ops: [setText('c1', 'First')], skipped: [], says: 'Undone',
+  },
+  {
+    name: 'changed by another, then set back by me: that step gives their value back, the older one is not undone',
+    run({ as, undo, r }) {
+      const older = as('Ana', setText('c1', 'Mine'));
+      as('Bea', setText('c1', 'Hers'));
+      const newer = as('Ana', setText('c1', 'Mine'));
+      const first = undo(newer).plan;
+      eq(first.ops, [setText('c1', 'Hers')], 'undoing the newer step gives Bea her text back');
+      eq(r.view().cards.get('c1').text, 'Hers', "Bea's text is back");
+      return undo(older).plan;
+    },
+    ops: [], skipped: [['changed', 'card', 'text', 'Bea']], says: "Not undone: \u2068Bea\u2069 changed this card's text since.",
+  },
+  {
+    name: 'changed by another, then set back by them: mine again, undone',
+    run({ as, undo }) {
+      const step = as('Ana', setText('c1', 'Mine'));
+      as('Bea', setText('c1', 'Hers'));
+      as('Bea', setText('c1', 'Mine'));
+      return undo(step).plan;
+    },
+    ops: [setText('c1', 'First')], skipped: [], says: 'Undone',
+  },
+  {
+    name: 'create, then edited by another: the card stays',
+    run({ as, undo, r }) {
+      const step = as('Ana', createCard('c9', 's1', 'l1', 'Mine'));
+      as('Bea', setText('c9', 'Rewritten'));
+      const { plan } = undo(step);
+      eq(r.view().cards.get('c9')?.text, 'Rewritten', "Bea's card is still there");
+      return plan;
+    },
+    ops: [], skipped: [['changed', 'card', 'text', 'Bea']], says: "Not undone: \u2068Bea\u2069 changed this card's text since.",
+  },
+  {
+    name: 'create, then linked by another: the card and the link stay',
+    run({ as, undo }) {
+      const step = as('Ana', createCard('c9', 's1', 'l1', 'Mine'));
+      as('Bea', { op: 'create', type: 'link', id: 'k9', fields: { from: 'c1', to: 'c9' } });
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['changed', 'card', 'links', 'Bea']], says: "Not undone: \u2068Bea\u2069 changed this card's links since.",
+  },
+  {
+    name: 'create, then deleted by another: nothing left to take back',
+    run({ as, undo }) {
+      const step = as('Ana', createCard('c9', 's1', 'l1', 'Mine'));
+      as('Bea', del('card', 'c9'));
+      return undo(step).plan;
+    },
+    ops: [], skipped: [], says: 'Undone',
+  },
+  {
+    name: 'create of a stage, then a card put in it by another: the stage stays',
+    run({ as, undo }) {
+      const step = as('Ana', { op: 'create', type: 'stage', id: 's9', fields: { name: 'New', order: 'z' } });
+      as('Bea', moveTo('c2', 's9', 'l1', 'V'));
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['changed', 'stage', 'cards', 'Bea']], says: "Not undone: \u2068Bea\u2069 changed this stage's cards since.",
+  },
+  {
+    name: 'delete, nothing touched since: the card and its link come back',
+    run({ as, undo }) {
+      return undo(as('Ana', del('card', 'c3'))).plan;
+    },
+    ops: [{ op: 'create', type: 'card', id: 'c3', fields: { stage: 's2', lane: 'l2', order: 'V', text: 'Third', kind: 'note' } },
+      { op: 'create', type: 'link', id: 'k1', fields: { kind: 'handoff', from: 'c1', to: 'c3', status: 'open' } }],
+    skipped: [], says: 'Undone',
+  },
+  {
+    name: 'delete, then its stage deleted by another: not undone',
+    run({ as, undo }) {
+      const step = as('Ana', del('card', 'c3'));
+      as('Bea', del('stage', 's2'));
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['deleted', 'card', 'stage', 'Bea']],
+    says: "Not undone: \u2068Bea\u2069 deleted this card's stage since.",
+  },
+  {
+    name: 'delete, then the card at the other end of its link deleted by another: the card comes back, not the link',
+    run({ as, undo }) {
+      const step = as('Ana', del('card', 'c3'));
+      as('Bea', del('card', 'c1'));
+      return undo(step).plan;
+    },
+    ops: [{ op: 'create', type: 'card', id: 'c3', fields: { stage: 's2', lane: 'l2', order: 'V', text: 'Third', kind: 'note' } }],
+    skipped: [['deleted', 'link', 'card', 'Bea']], says: "Partly undone: \u2068Bea\u2069 deleted a card of this link since.",
+  },
+  {
+    name: 'update, then the card deleted by another',
+    run({ as, undo }) {
+      const step = as('Ana', setText('c1', 'Mine'));
+      as('Bea', del('card', 'c1'));
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['deleted', 'card', 'self', 'Bea']], says: "Not undone: \u2068Bea\u2069 deleted this card since.",
+  },
+  {
+    name: 'multi-op step (two selected cards moved), one moved again by another: the other goes back',
+    run({ as, undo }) {
+      const step = as('Ana', moveTo('c1', 's2', 'l2', 'X'), moveTo('c2', 's2', 'l2', 'Y'));
+      as('Bea', moveTo('c2', 's1', 'l2', 'Z'));
+      return undo(step).plan;
+    },
+    ops: [moveTo('c1', 's1', 'l1', 'V')], skipped: [['changed', 'card', 'place', 'Bea']],
+    says: "Partly undone: \u2068Bea\u2069 changed this card's place since.",
+  },
+  {
+    name: 'a card moved within its stage, then its stage changed by another: not moved back',
+    run({ as, undo }) {
+      const step = as('Ana', { op: 'update', type: 'card', id: 'c1', fields: { lane: 'l2', order: 'X' } });
+      as('Bea', { op: 'update', type: 'card', id: 'c1', fields: { stage: 's2' } });
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['changed', 'card', 'place', 'Bea']], says: "Not undone: \u2068Bea\u2069 changed this card's place since.",
+  },
+  {
+    name: 'stage delete with its cascade, a lane deleted since: the rest comes back',
+    run({ as, undo, r }) {
+      const step = as('Ana', del('stage', 's1'));
+      as('Bea', del('lane', 'l1'));
+      const { plan } = undo(step);
+      eq([...r.view().cards.keys()].sort(), ['c3', 'c4'], 'the stage is back with its card of the lane that is left');
+      return plan;
+    },
+    ops: [{ op: 'create', type: 'stage', id: 's1', fields: { name: 'One', order: 'V' } },
+      { op: 'create', type: 'card', id: 'c4', fields: { stage: 's1', lane: 'l2', order: 'V', text: 'Fourth', kind: 'note' } }],
+    skipped: [['deleted', 'card', 'lane', 'Bea'], ['deleted', 'card', 'lane', 'Bea']],
+    says: "Partly undone: \u2068Bea\u2069 deleted this card's lane since.",
+  },
+  {
+    name: 'team delete, then a card given another team by another: that card keeps it',
+    run({ as, undo }) {
+      const step = as('Ana', del('team', 't1'));
+      as('Bea', { op: 'create', type: 'team', id: 't2', fields: { name: 'Sales' } }, { op: 'update', type: 'card', id: 'c2', fields: { team: 't2' } });
+      return undo(step).plan;
+    },
+    ops: [{ op: 'create', type: 'team', id: 't1', fields: { name: 'Ops', color: '#123456' } },
+      { op: 'update', type: 'card', id: 'c1', fields: { team: 't1' } }],
+    skipped: [['changed', 'card', 'team', 'Bea']], says: "Partly undone: \u2068Bea\u2069 changed this card's team since.",
+  },
+  {
+    name: 'redo, nothing touched since: redone',
+    run({ as, undo }) {
+      const { redo } = undo(as('Ana', setText('c1', 'Mine')));
+      return undo(redo).plan;
+    },
+    which: 'redo', ops: [setText('c1', 'Mine')], skipped: [], says: 'Redone',
+  },
+  {
+    name: 'redo after another changed the field: not redone',
+    run({ as, undo }) {
+      const { redo } = undo(as('Ana', setText('c1', 'Mine')));
+      as('Bea', setText('c1', 'Hers'));
+      return undo(redo).plan;
+    },
+    which: 'redo', ops: [], skipped: [['changed', 'card', 'text', 'Bea']], says: "Not redone: \u2068Bea\u2069 changed this card's text since.",
+  },
+  {
+    name: 'redo of a create after its stage was deleted by another: not redone',
+    run({ as, undo }) {
+      const { redo } = undo(as('Ana', createCard('c9', 's1', 'l1', 'Mine')));
+      as('Bea', del('stage', 's1'));
+      return undo(redo).plan;
+    },
+    which: 'redo', ops: [], skipped: [['deleted', 'card', 'stage', 'Bea']], says: "Not redone: \u2068Bea\u2069 deleted this card's stage since.",
+  },
+  {
+    name: 'redo of a delete after another edited the card: not redone',
+    run({ as, undo }) {
+      const { redo } = undo(as('Ana', del('card', 'c2')));
+      as('Bea', setText('c2', 'Hers'));
+      return undo(redo).plan;
+    },
+    which: 'redo', ops: [], skipped: [['changed', 'card', 'text', 'Bea']], says: "Not redone: \u2068Bea\u2069 changed this card's text since.",
+  },
+  {
+    name: 'the board title, changed by another',
+    run({ as, undo }) {
+      const step = as('Ana', { op: 'update', type: 'board', id: 'b1', fields: { title: 'Mine' } });
+      as('Bea', { op: 'update', type: 'board', id: 'b1', fields: { title: 'Hers' } });
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['changed', 'board', 'title', 'Bea']], says: "Not undone: \u2068Bea\u2069 changed the board's title since.",
+  },
+  {
+    name: 'who changed it is unknown after a snapshot: someone',
+    run({ as, undo, r }) {
+      const step = as('Ana', setText('c1', 'Mine'));
+      as('Bea', setText('c1', 'Hers'));
+      r.snapshot(toExport(r.confirmed));
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['changed', 'card', 'text', '']], says: "Not undone: someone changed this card's text since.",
+  },
+  {
+    name: 'a name with bidi controls cannot reorder the sentence',
+    run({ as, undo }) {
+      const step = as('Ana', setText('c1', 'Mine'));
+      as('\u202eBea\u2069\n', setText('c1', 'Hers'));
+      return undo(step).plan;
+    },
+    ops: [], skipped: [['changed', 'card', 'text', '\u202eBea\u2069\n']],
+    says: "Not undone: \u2068\u202eBea \u2069 changed this card's text since.",
+  },
+  {
+    name: 'in French',
+    lang: 'fr',
+    run({ as, undo }) {
+      const step = as('Ana', setText('c1', 'Mine'), setText('c2', 'Mine too'));
+      as('Bea', setText('c1', 'Hers'));
+      return undo(step).plan;
+    },
+    ops: [setText('c2', 'Second')], skipped: [['changed', 'card', 'text', 'Bea']],
+    says: 'Annulé en partie : \u2068Bea\u2069 a modifié le texte de cette carte depuis.',
+  },
+];
+
+test('undo: does a step apply, which fields, and if not who changed it', (input) => {
+  const texts = { en: undoTextsOf(input.undoHTML.en, 'Undone'), fr: undoTextsOf(input.undoHTML.fr, 'Annulé') };
+  for (const c of undoCases) {
+    current = `undo: ${c.name}`;
+    try {
+      const plan = c.run(undoBoard());
+      eq(plan.ops, c.ops, 'the ops sent');
+      eq(plan.skipped.map((k) => [k.reason, k.type, k.part, k.who]), c.skipped, 'what is skipped, and who changed it');
+      eq(describe(plan, c.which ?? 'undo', texts[c.lang ?? 'en']), c.says, 'what the person is told');
+    } catch (err) {
+      check(false, `threw ${err?.stack ?? err}`); // the next cases run all the same
+    }
+  }
+});
+
+test('undo: without a state the step applies as recorded', () => {
+  const s = fromExport({ id: 'b1', stages: [], lanes: [], cards: [{ id: 'c1', stage: 's', lane: 'l', order: 'V', text: 'a' }] });
+  const step = undoOf(s, setText('c1', 'b'));
+  eq(planStep(null, null, step), { ops: [setText('c1', 'a')], by: [null], skipped: [] }, 'the plan');
+});
+
+test('undo: every sentence and every part has its text', (input) => {
+  for (const lang of ['en', 'fr']) {
+    const texts = undoTextsOf(input.undoHTML[lang], '');
+    for (const outcome of ['not', 'partly']) {
+      for (const done of ['Undone', 'Redone']) {
+        for (const reason of ['Changed', 'Deleted']) {
+          const t = texts[outcome + done + reason] ?? '';
+          check(t.includes('{name}') && t.includes('{what}'), `${lang}: ${outcome}${done}${reason} = ${JSON.stringify(t)}`);
+        }
+      }
+    }
+    const parts = { board: ['title'], stage: ['self', 'name', 'place', 'cards'], lane: ['self', 'label', 'role', 'shown', 'place', 'cards'],
+      card: ['self', 'text', 'detail', 'place', 'team', 'kind', 'times', 'emotion', 'links', 'stage', 'lane'],
+      team: ['self', 'name', 'color', 'cards', 'links'], link: ['self', 'kind', 'status', 'critical', 'owner', 'card'] };
+    for (const [type, list] of Object.entries(parts)) {
+      for (const part of list) {
+        const key = `what${type[0].toUpperCase()}${type.slice(1)}${part[0].toUpperCase()}${part.slice(1)}`;
+        check(!!texts[key] && !texts[key].startsWith('undo.'), `${lang}: ${key} = ${JSON.stringify(texts[key])}`);
+      }
+    }
+    check(!!texts.someone && !!texts.redone && !!texts.nothingToRedo, `${lang}: someone, redone, nothing to redo`);
+  }
+  eq(isolate('a\u2069b\u2029c'), '\u2068ab c\u2069', 'isolate drops what would end the isolate early');
 });
 
 test('compareStrings orders by code points, as Go orders bytes', () => {
@@ -264,45 +614,6 @@ test('client keys: unique, kept over a reload, not shared with a duplicated tab'
   broken.setItem('lastmile.client', '{not json');
   check(/^[a-z2-7]{16}$/.test(new ClientKeys(broken).id), 'a broken entry is replaced');
   check(/^[a-z2-7]{16}$/.test(new ClientKeys(null).next().split(':')[0]), 'no storage at all');
-});
-
-// --- what people type, inside the sentences of the page ------------------------------
-
-const FSI = '\u2068';
-const PDI = '\u2069';
-
-test('fill isolates the values that could reorder the sentence, and only those', () => {
-  eq(fill('Remove {name}?', { name: 'Ana Lima' }), 'Remove Ana Lima?', 'Latin letters go in as they are');
-  eq(fill('Le lien « {label} »', { label: 'l’étape n° 2' }), 'Le lien « l’étape n° 2 »', 'and French punctuation');
-  eq(fill('{n} cards, {x}', { n: 3 }), '3 cards, {x}', 'a number goes in as it is; an unknown placeholder stays');
-  eq(fill('Linking from “{from}”: go on', { from: 'abc\u202Edef' }), `Linking from “${FSI}abc\u202Edef${PDI}”: go on`,
-    'a right-to-left override is isolated');
-  eq(fill('Owner: {team}', { team: 'فريق' }), `Owner: ${FSI}فريق${PDI}`, 'a right-to-left name is isolated');
-  eq(fill('{a} and {b}', { a: '{b}', b: '$&' }), '{b} and $&', 'a value that looks like a placeholder or holds $& goes in as it is');
-  eq(fill('{name} is editing', { name: `${FSI}Bea${PDI}` }), `${FSI}Bea${PDI} is editing`, 'an isolated value is not isolated again');
-});
-
-test('isolate keeps what text holds to itself, as web/bidi.go does', () => {
-  const cases = [
-    ['Ana Lima', `${FSI}Ana Lima${PDI}`, 'plain'],
-    ['', `${FSI}${PDI}`, 'empty'],
-    ['abc\u202Edef', `${FSI}abc\u202Edef${PDI}`, 'an override ends with the isolate'],
-    ['a\u2067b\u2069c', `${FSI}a\u2067b\u2069c${PDI}`, 'its own isolates are kept'],
-    ['\u2069\u202Eevil', `${FSI}\u202Eevil${PDI}`, 'a pop that closes none of its own is dropped'],
-    ['\u2067abc\u2068d', `${FSI}\u2067abc\u2068d${PDI}${PDI}${PDI}`, 'what it opens is closed'],
-    ['one\ntwo\u2029three', `${FSI}one two three${PDI}`, 'line breaks become spaces'],
-    [`${FSI}Bea${PDI}`, `${FSI}Bea${PDI}`, 'one isolate stays as it is'],
-    [`${FSI}a${PDI}b${FSI}c${PDI}`, `${FSI}${FSI}a${PDI}b${FSI}c${PDI}${PDI}`, 'two isolates are isolated together'],
-  ];
-  for (const [text, want, what] of cases) eq(isolateText(text), want, what);
-});
-
-test('initials pass over what is not a letter or a digit', () => {
-  eq(initials('Ana Lima'), 'AL', 'first and last words');
-  eq(initials('ada@example.org'), 'AO', 'an e-mail');
-  eq(initials('\u202Eevil name'), 'EN', 'a control at the start of a word');
-  eq(initials(`${FSI}Bea${PDI}`), 'B', 'an isolate around the name');
-  eq(initials('— …'), '?', 'no letter at all');
 });
 
 // --- the transport, over a fake websocket --------------------------------------------
