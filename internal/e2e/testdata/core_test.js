@@ -6,6 +6,8 @@ import {
   ClientKeys, Replica, applyOp, compareStrings, fromExport, keyBetween, keysBetween, toExport, validateOp,
 } from '/static/live-core.js';
 import { LiveBoard, State } from '/static/live.js';
+import { fill, isolate as isolateText } from '/static/live-core.js';
+import { initials } from '/static/presence.js';
 import { describe, inverseOps, isolate, planStep, undoOf } from '/static/undo.js';
 
 const MAX_FAILURES = 40;
@@ -614,6 +616,45 @@ test('client keys: unique, kept over a reload, not shared with a duplicated tab'
   broken.setItem('lastmile.client', '{not json');
   check(/^[a-z2-7]{16}$/.test(new ClientKeys(broken).id), 'a broken entry is replaced');
   check(/^[a-z2-7]{16}$/.test(new ClientKeys(null).next().split(':')[0]), 'no storage at all');
+});
+
+// --- what people type, inside the sentences of the page ------------------------------
+
+const FSI = '\u2068';
+const PDI = '\u2069';
+
+test('fill isolates the values that could reorder the sentence, and only those', () => {
+  eq(fill('Remove {name}?', { name: 'Ana Lima' }), 'Remove Ana Lima?', 'Latin letters go in as they are');
+  eq(fill('Le lien « {label} »', { label: 'l’étape n° 2' }), 'Le lien « l’étape n° 2 »', 'and French punctuation');
+  eq(fill('{n} cards, {x}', { n: 3 }), '3 cards, {x}', 'a number goes in as it is; an unknown placeholder stays');
+  eq(fill('Linking from “{from}”: go on', { from: 'abc\u202Edef' }), `Linking from “${FSI}abc\u202Edef${PDI}”: go on`,
+    'a right-to-left override is isolated');
+  eq(fill('Owner: {team}', { team: 'فريق' }), `Owner: ${FSI}فريق${PDI}`, 'a right-to-left name is isolated');
+  eq(fill('{a} and {b}', { a: '{b}', b: '$&' }), '{b} and $&', 'a value that looks like a placeholder or holds $& goes in as it is');
+  eq(fill('{name} is editing', { name: `${FSI}Bea${PDI}` }), `${FSI}Bea${PDI} is editing`, 'an isolated value is not isolated again');
+});
+
+test('isolate keeps what text holds to itself, as web/bidi.go does', () => {
+  const cases = [
+    ['Ana Lima', `${FSI}Ana Lima${PDI}`, 'plain'],
+    ['', `${FSI}${PDI}`, 'empty'],
+    ['abc\u202Edef', `${FSI}abc\u202Edef${PDI}`, 'an override ends with the isolate'],
+    ['a\u2067b\u2069c', `${FSI}a\u2067b\u2069c${PDI}`, 'its own isolates are kept'],
+    ['\u2069\u202Eevil', `${FSI}\u202Eevil${PDI}`, 'a pop that closes none of its own is dropped'],
+    ['\u2067abc\u2068d', `${FSI}\u2067abc\u2068d${PDI}${PDI}${PDI}`, 'what it opens is closed'],
+    ['one\ntwo\u2029three', `${FSI}one two three${PDI}`, 'line breaks become spaces'],
+    [`${FSI}Bea${PDI}`, `${FSI}Bea${PDI}`, 'one isolate stays as it is'],
+    [`${FSI}a${PDI}b${FSI}c${PDI}`, `${FSI}${FSI}a${PDI}b${FSI}c${PDI}${PDI}`, 'two isolates are isolated together'],
+  ];
+  for (const [text, want, what] of cases) eq(isolateText(text), want, what);
+});
+
+test('initials pass over what is not a letter or a digit', () => {
+  eq(initials('Ana Lima'), 'AL', 'first and last words');
+  eq(initials('ada@example.org'), 'AO', 'an e-mail');
+  eq(initials('\u202Eevil name'), 'EN', 'a control at the start of a word');
+  eq(initials(`${FSI}Bea${PDI}`), 'B', 'an isolate around the name');
+  eq(initials('— …'), '?', 'no letter at all');
 });
 
 // --- the transport, over a fake websocket --------------------------------------------
