@@ -14,7 +14,7 @@
 // else changed is not deleted, nothing is created where what it belongs to is gone; the
 // rest of the step applies, and what was skipped says who changed what.
 
-import { applyOp, cloneState, entityOf, fill } from './live-core.js';
+import { applyOp, cloneState, entityOf, fill, isolate } from './live-core.js';
 
 const FIELDS = {
   stage: ['name', 'order'],
@@ -47,10 +47,6 @@ const REFS = {
   card: [['stage', 'stage', 'stage', false], ['lane', 'lane', 'lane', false], ['team', 'team', 'team', true]],
   link: [['from', 'card', 'card', false], ['to', 'card', 'card', false], ['owner', 'team', 'owner', true]],
 };
-
-// BIDI_ISOLATE_BREAKERS are what would end an isolate inside user text early: the pop of
-// an isolate, and paragraph separators (an isolate never crosses a paragraph).
-const BIDI_ISOLATE_BREAKERS = /[\u2069\n\r\u001c-\u001e\u0085\u2029]/g;
 
 /**
  * inverseOps returns the ops that undo op on state s (a live-core state: maps of stages,
@@ -281,7 +277,7 @@ function hanging(s, origins, type, id) {
  * ('redo') of plan did, from the page's texts (UndoTexts' data attributes, as a dataset,
  * with the editor's undone): "Undone", or, when something was skipped, "Not undone: Bea
  * changed this card's text since." ("Partly undone: …" when the rest applied), about the
- * first thing skipped. A name is user text: it is isolated (U+2068 … U+2069),
+ * first thing skipped. A name is user text: it is always isolated (live-core's isolate),
  * so that no character in it can reorder the sentence around it.
  * @param {{ops: object[], skipped: object[]}} plan
  * @param {'undo'|'redo'} which
@@ -296,16 +292,6 @@ export function describe(plan, which, texts) {
   const sentence = texts[`${outcome}${done}${cap(s.reason)}`] ?? '';
   const what = texts[`what${cap(s.type)}${cap(s.part)}`] ?? '';
   return fill(sentence, { name: s.who ? isolate(s.who) : (texts.someone ?? ''), what });
-}
-
-/**
- * isolate wraps user text for a sentence: between U+2068 FIRST STRONG ISOLATE and U+2069
- * POP DIRECTIONAL ISOLATE, without what would close the isolate early.
- * @param {string} text
- * @returns {string}
- */
-export function isolate(text) {
-  return `\u2068${text.replace(BIDI_ISOLATE_BREAKERS, (c) => (c === '\u2069' ? '' : ' '))}\u2069`;
 }
 
 function cap(s) {
