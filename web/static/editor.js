@@ -339,7 +339,7 @@ export class Editor {
       try {
         keys.push(this.live.submit(op));
       } catch (err) {
-        this.announce(err.message, true);
+        this.announce(this.refusal(err), true);
         break;
       }
       if (by[i]) this.live.replica.origins.restores(keys.at(-1), by[i]);
@@ -354,6 +354,17 @@ export class Editor {
     }
     if (fresh) this.redoStack = [];
     return true;
+  }
+
+  // refusal says, in the page's language, why the page itself refused an op before
+  // sending it (the replica's check): one sentence per error code, as the server's own
+  // refusals are said in the page's language too.
+  refusal(err) {
+    const byCode = {
+      invalid: this.texts.refusedInvalid, not_found: this.texts.refusedNotFound,
+      conflict: this.texts.refusedConflict, too_large: this.texts.refusedTooLarge,
+    };
+    return byCode[err?.code] ?? this.texts.refused ?? String(err?.message ?? err);
   }
 
   undo() {
