@@ -17,6 +17,7 @@ import { fill, newID } from './live-core.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const GAP = 24; // px: the least bend of an arrow between two cards
 const HIT = 12; // px: the width of the invisible line a click on an arrow lands on
+const QUOTED = 80; // characters of a card's text that a sentence quotes, at most
 
 /**
  * startLinks draws the links of the board of article and keeps them drawn.
@@ -89,8 +90,11 @@ export class LinkLayer extends EventTarget {
     return this.article.querySelector(`td.cell > .card[data-card-id="${CSS.escape(id)}"]`);
   }
 
+  // cardText is a card's text as the sentences about links quote it (announcements, the
+  // arrows' tooltips, the dialog): its start when it is long, which is enough to know the
+  // card and keeps the sentence on a line or two.
   cardText(id) {
-    return this.card(id)?.querySelector('.card-text')?.textContent ?? '';
+    return quoted(this.card(id)?.querySelector('.card-text')?.textContent ?? '');
   }
 
   // layer returns the SVG layer, putting it in the grid's scroll container when the
@@ -637,6 +641,12 @@ function emotionOf(card) {
 }
 
 function signed(n) { return n > 0 ? `+${n}` : String(n); }
+
+// quoted returns text cut to QUOTED characters, with an ellipsis when it was longer.
+function quoted(text) {
+  const chars = [...text];
+  return chars.length > QUOTED ? `${chars.slice(0, QUOTED).join('')}…` : text;
+}
 
 
 // overlay reports whether node is in the layer of others' pointers (presence.js).

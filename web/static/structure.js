@@ -674,8 +674,11 @@ export class Structure {
     popup.addEventListener('focusout', (e) => { if (this.menu?.popup === popup && !popup.contains(e.relatedTarget)) this.closeMenu(false); });
     this.ui.append(popup);
     const r = card.getBoundingClientRect();
+    // Under what shows of the card: a card taller than the grid's window (a long text)
+    // ends out of sight, and a popup there would be far down the page.
+    const bottom = Math.min(r.bottom, card.closest('.board-scroll')?.getBoundingClientRect().bottom ?? r.bottom);
     popup.style.left = `${Math.max(0, r.left + window.scrollX)}px`;
-    popup.style.top = `${r.bottom + window.scrollY + 4}px`;
+    popup.style.top = `${bottom + window.scrollY + 4}px`;
     this.menu = { card, popup };
     lists[which].list.focus();
   }
