@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ const (
 	helloWait      = 10 * time.Second  // time allowed for the hello frame
 	closeGrace     = time.Second       // time allowed to write a close frame
 	maxMessageSize = 1 << 20           // largest frame a client may send
+	maxCloseReason = 123               // bytes of a close frame's reason: 125, less the code's 2
 	maxNameLen     = 80                // display names, in characters
 	presenceRate   = rate.Limit(30)    // presence frames per second, per connection
 	presenceBurst  = 30
@@ -47,11 +49,12 @@ type conn struct {
 	client  string // the client's own id, which prefixes its op keys
 	resume  int64  // the sequence the client held when it said hello; -1 for none
 
-	send      chan outMsg
-	closeOnce sync.Once
-	closing   chan struct{}
-	closeCode int
-	closeText string
+	send       chan outMsg
+	closeOnce  sync.Once
+	closing    chan struct{}
+	closeCode  int
+	closeText  string
+	readerDone chan struct{} // closed when the reader has stopped
 
 	ops      *rate.Limiter
 	presence *rate.Limiter
@@ -66,7 +69,7 @@ func newConn(h *Hub, ws *websocket.Conn, boardID string, p Participant) *conn {
 	p.Name = cleanName(p.Name)
 	return &conn{
 		hub: h, ws: ws, boardID: boardID, id: newConnID(), p: p, resume: -1,
-		send: make(chan outMsg, h.opts.SendQueue), closing: make(chan struct{}),
+		send: make(chan outMsg, h.opts.SendQueue), closing: make(chan struct{}), readerDone: make(chan struct{}),
 		ops:      rate.NewLimiter(rate.Limit(h.opts.OpsPerSecond), h.opts.OpsBurst),
 		presence: rate.NewLimiter(presenceRate, presenceBurst),
 	}
@@ -138,6 +141,7 @@ func (c *conn) run() {
 		if v := recover(); v != nil {
 			c.hub.log.Error("panic in websocket reader", "board", c.boardID, "panic", fmt.Sprint(v))
 		}
+		close(c.readerDone)
 		if r != nil {
 			select {
 			case r.leave <- c:
@@ -179,33 +183,33 @@ func (c *conn) nackFor(key, id string, err error) nackFrame {
 // readPump reads the hello, joins the room, then reads frames until the connection ends.
 // It returns the room it joined, if any, so that run can leave it.
 func (c *conn) readPump() *room {
-	c.ws.SetReadLimit(maxMessageSize)
 	_ = c.ws.SetReadDeadline(time.Now().Add(helloWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
 
-	var hello inFrame
-	if err := c.readFrame(&hello); err != nil {
+	hello, err := c.readFrame()
+	var bad *blueprint.Error
+	switch {
+	case errors.Is(err, errConnDone):
+		return nil
+	case errors.As(err, &bad) && bad.Code == codeVersion:
+		c.fail(websocket.ClosePolicyViolation, bad)
+		return nil
+	case bad != nil:
+		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "expected a hello frame: %s", bad))
+		return nil
+	case err != nil:
 		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "expected a hello frame: %s", err))
 		return nil
-	}
-	switch {
 	case hello.T != frameHello:
 		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "the first frame must be a hello"))
 		return nil
-	case hello.V != ProtocolVersion:
-		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeVersion,
-			"this server speaks protocol version %d, not %d: please reload the page", ProtocolVersion, hello.V))
-		return nil
-	case !blueprint.ValidID(hello.Client):
-		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "hello needs a client id of 1 to 64 letters, digits, '-' or '_'"))
-		return nil
 	}
-	c.client = hello.Client
+	c.client = *hello.Client
 	if hello.Seq != nil {
 		c.resume = *hello.Seq
 	}
-	if hello.Name != "" {
-		c.p.Name = cleanName(hello.Name)
+	if hello.Name != nil && *hello.Name != "" {
+		c.p.Name = cleanName(*hello.Name)
 	}
 	_ = c.ws.SetReadDeadline(time.Now().Add(pongWait))
 
@@ -232,58 +236,61 @@ func (c *conn) readPump() *room {
 	}
 
 	for {
-		var f inFrame
-		if err := c.readFrame(&f); err != nil {
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) || errors.Is(err, errConnDone) {
-				return r
-			}
-			if errors.Is(err, errBadFrame) {
-				c.sendJSON(c.errorFor(err))
-				continue
-			}
-			return r
+		f, err := c.readFrame()
+		var bad *blueprint.Error
+		if errors.As(err, &bad) {
+			c.sendJSON(c.errorFor(bad))
+			continue
 		}
-		if !c.handle(r, f) {
+		if err != nil || !c.handle(r, f) {
 			return r
 		}
 	}
 }
 
-var (
-	errBadFrame = errors.New("malformed frame")
-	errConnDone = errors.New("connection closed")
-)
+// errConnDone is readFrame's answer once it has closed the connection itself.
+var errConnDone = errors.New("connection closed")
 
-// badFrame marks err as the answer to a frame that is not one of the protocol's: the
-// connection goes on after an error frame saying what was wrong.
-func badFrame(err *blueprint.Error) error {
-	err.Err = errBadFrame
-	return err
-}
-
-// readFrame reads one JSON text frame. Transport errors end the connection; a frame that
-// is not JSON is a coded error wrapping errBadFrame (see badFrame), and the connection
-// goes on.
-func (c *conn) readFrame(f *inFrame) error {
-	typ, data, err := c.ws.ReadMessage()
+// readFrame reads one frame and decodes it (decodeFrame). A frame that is not one of the
+// protocol's is answered by a *blueprint.Error saying what was wrong, and the connection
+// goes on; any other error ends it. A frame over maxMessageSize gets its error frame,
+// then close 1009 (errConnDone).
+//
+// The size is checked here rather than by the websocket's read limit, which would send
+// its close frame before the error frame could say why.
+func (c *conn) readFrame() (inFrame, error) {
+	typ, r, err := c.ws.NextReader()
 	if err != nil {
-		if errors.Is(err, websocket.ErrReadLimit) {
-			c.fail(websocket.CloseMessageTooBig, blueprint.Errorf(blueprint.ETOOLARGE, "a frame may be at most %d bytes", maxMessageSize))
-			return errConnDone
-		}
-		return err
+		return inFrame{}, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxMessageSize+1))
+	if err != nil {
+		return inFrame{}, err
+	}
+	if len(data) > maxMessageSize {
+		c.fail(websocket.CloseMessageTooBig, blueprint.Errorf(blueprint.ETOOLARGE, "a frame may be at most %d bytes", maxMessageSize))
+		c.discard(r)
+		return inFrame{}, errConnDone
 	}
 	if typ != websocket.TextMessage {
-		return badFrame(blueprint.Errorf(codeProtocol, "malformed frame: frames are JSON text"))
+		return inFrame{}, blueprint.Errorf(codeProtocol, "malformed frame: frames are JSON text")
 	}
-	if !utf8.Valid(data) {
-		return badFrame(blueprint.Errorf(codeProtocol, "malformed frame: the frame is not valid UTF-8"))
+	return decodeFrame(data)
+}
+
+// discard reads and drops what the client still sends, for up to closeGrace: the rest of
+// a frame too large, then frames until the client answers the close. Closing a socket
+// with unread data resets it, and the client could lose the frames sent before.
+func (c *conn) discard(r io.Reader) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(closeGrace))
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return
 	}
-	if err := blueprint.DecodeStrict(data, f); err != nil {
-		return badFrame(blueprint.Errorf(codeProtocol, "malformed frame: %s", err))
+	for {
+		if _, _, err := c.ws.NextReader(); err != nil {
+			return
+		}
 	}
-	return nil
 }
 
 // handle acts on one frame after the hello; false ends the connection.
@@ -294,10 +301,6 @@ func (c *conn) handle(r *room, f inFrame) bool {
 	case framePresence:
 		if !c.presence.Allow() {
 			return true // cursors are best effort: drop the excess quietly
-		}
-		if f.Editing != nil && *f.Editing != "" && !blueprint.ValidID(*f.Editing) {
-			c.sendJSON(c.errorFor(blueprint.Errorf(blueprint.EINVALID, "editing must be a card id")))
-			return true
 		}
 		if f.Editing != nil && !c.p.CanEdit {
 			f.Editing = nil
@@ -312,24 +315,16 @@ func (c *conn) handle(r *room, f inFrame) bool {
 		return true
 	case frameHello:
 		c.sendJSON(c.errorFor(blueprint.Errorf(codeProtocol, "hello is sent once, first")))
-		return true
-	default:
-		c.sendJSON(c.errorFor(blueprint.Errorf(codeProtocol, "unknown frame type %q", truncate(f.T, 40))))
-		return true
 	}
+	return true
 }
 
 // handleOps checks a batch of ops and hands it to the room. Refused ops get a nack each
 // and change nothing.
 func (c *conn) handleOps(r *room, f inFrame) bool {
 	read := time.Now()
-	ops, err := blueprint.DecodeOps(f.Ops)
-	if err != nil {
-		c.sendJSON(c.errorFor(err))
-		return true
-	}
 	var edits []blueprint.Edit
-	for _, op := range ops {
+	for _, op := range f.ops {
 		var refuse error
 		switch {
 		case !c.p.CanEdit:
@@ -429,11 +424,41 @@ func (c *conn) writePump() {
 					}
 				}
 			}
-			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText),
-				time.Now().Add(closeGrace))
+			if c.ws.WriteControl(websocket.CloseMessage, closeMessage(c.closeCode, c.closeText), time.Now().Add(closeGrace)) == nil {
+				c.awaitReader()
+			}
 			return
 		}
 	}
+}
+
+// awaitReader waits, up to closeGrace, for the reader to stop: once the client has
+// answered the close frame, or has stopped sending. Closing the socket while the client
+// still sends would reset the connection, and the client could lose what was sent last,
+// the close frame included.
+func (c *conn) awaitReader() {
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-c.readerDone:
+	case <-t.C:
+	}
+}
+
+// closeMessage returns the payload of a close frame: code, and text cut to
+// maxCloseReason bytes on a character boundary. A longer reason makes the whole frame
+// invalid, and the client would see 1006 (connection lost) and reconnect, instead of the
+// code that tells it why.
+func closeMessage(code int, text string) []byte {
+	text = strings.ToValidUTF8(text, "")
+	if len(text) > maxCloseReason {
+		cut := maxCloseReason
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	return websocket.FormatCloseMessage(code, text)
 }
 
 func (c *conn) write(m outMsg) error {

@@ -449,8 +449,8 @@ func (h *Hub) Serve(ws *websocket.Conn, boardID string, p Participant) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		_ = ws.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(websocket.CloseServiceRestart, "server restarting"), time.Now().Add(closeGrace))
+		_ = ws.WriteControl(websocket.CloseMessage, closeMessage(websocket.CloseServiceRestart, "server restarting"),
+			time.Now().Add(closeGrace))
 		_ = ws.Close()
 		return
 	}

@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"encoding/json"
+	"slices"
+	"unicode/utf8"
 
 	"lastmile/internal/blueprint"
 )
@@ -28,16 +30,101 @@ const (
 	frameError    = "error"    // a protocol error; the server may close after it
 )
 
-// inFrame is any frame a client sends; which fields count depends on T.
+// inFrame is any frame a client sends, as decodeFrame reads it; which fields it may hold
+// depends on T (frameFields). A field absent from the frame is nil.
 type inFrame struct {
 	T       string          `json:"t"`
-	V       int             `json:"v,omitempty"`
-	Client  string          `json:"client,omitempty"`
+	V       *int            `json:"v,omitempty"`
+	Client  *string         `json:"client,omitempty"`
 	Seq     *int64          `json:"seq,omitempty"`
-	Name    string          `json:"name,omitempty"`
+	Name    *string         `json:"name,omitempty"`
 	Ops     json.RawMessage `json:"ops,omitempty"`
 	Cursor  *Cursor         `json:"cursor,omitempty"`
 	Editing *string         `json:"editing,omitempty"`
+
+	ops []blueprint.Op // Ops, decoded: 1 to blueprint.MaxOpsPerBatch of them
+}
+
+// frameFields are the fields each type of client frame may hold besides t.
+var frameFields = map[string][]string{
+	frameHello:    {"v", "client", "seq", "name"},
+	frameSubmit:   {"ops"},
+	framePresence: {"cursor", "editing"},
+}
+
+// present returns the names of the fields f holds besides t.
+func (f *inFrame) present() []string {
+	var names []string
+	for _, field := range []struct {
+		name string
+		set  bool
+	}{{"v", f.V != nil}, {"client", f.Client != nil}, {"seq", f.Seq != nil}, {"name", f.Name != nil},
+		{"ops", f.Ops != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil}} {
+		if field.set {
+			names = append(names, field.name)
+		}
+	}
+	return names
+}
+
+// decodeFrame reads the bytes of a text frame from a client. It refuses, with a coded
+// error whose message says what was wrong, anything docs/protocol.md does not allow:
+// bytes that are not UTF-8 JSON, an unknown field, a key given twice, trailing data
+// (code protocol); a missing or unknown type, or a field of another type of frame
+// (protocol); a hello of another version (version) or without a valid client id
+// (protocol); an ops frame without ops or whose ops cannot be read (invalid, or
+// too_large past blueprint.MaxOpsPerBatch); a presence whose editing is not an id
+// (invalid). What it returns is a frame of a known type that holds only its own fields,
+// with its ops decoded; what the connection's state allows is for the caller to check.
+func decodeFrame(data []byte) (inFrame, error) {
+	var f inFrame
+	if !utf8.Valid(data) {
+		return inFrame{}, blueprint.Errorf(codeProtocol, "malformed frame: the frame is not valid UTF-8")
+	}
+	if err := blueprint.DecodeStrict(data, &f); err != nil {
+		return inFrame{}, blueprint.Errorf(codeProtocol, "malformed frame: %s", err)
+	}
+	allowed, known := frameFields[f.T]
+	switch {
+	case f.T == "":
+		return inFrame{}, blueprint.Errorf(codeProtocol, "a frame needs its type, t")
+	case !known:
+		return inFrame{}, blueprint.Errorf(codeProtocol, "unknown frame type %q", truncate(f.T, 40))
+	}
+	for _, name := range f.present() {
+		if !slices.Contains(allowed, name) {
+			return inFrame{}, blueprint.Errorf(codeProtocol, "a %s frame has no field %q", f.T, name)
+		}
+	}
+	switch f.T {
+	case frameHello:
+		if f.V == nil || *f.V != ProtocolVersion {
+			v := 0
+			if f.V != nil {
+				v = *f.V
+			}
+			return inFrame{}, blueprint.Errorf(codeVersion, "this server speaks protocol version %d, not %d: please reload the page", ProtocolVersion, v)
+		}
+		if f.Client == nil || !blueprint.ValidID(*f.Client) {
+			return inFrame{}, blueprint.Errorf(codeProtocol, "hello needs a client id of 1 to 64 letters, digits, '-' or '_'")
+		}
+	case frameSubmit:
+		if len(f.Ops) > 0 && string(f.Ops) != "null" {
+			ops, err := blueprint.DecodeOps(f.Ops)
+			if err != nil {
+				return inFrame{}, err
+			}
+			f.ops = ops
+		}
+		if len(f.ops) == 0 {
+			return inFrame{}, blueprint.Errorf(blueprint.EINVALID, "an ops frame needs an array of 1 to %d ops", blueprint.MaxOpsPerBatch)
+		}
+	case framePresence:
+		if f.Editing != nil && *f.Editing != "" && !blueprint.ValidID(*f.Editing) {
+			return inFrame{}, blueprint.Errorf(blueprint.EINVALID, "editing must be a card id")
+		}
+	}
+	return f, nil
 }
 
 // Cursor is a pointer position in board coordinates.

@@ -1,0 +1,162 @@
+package realtime_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"lastmile/internal/blueprint"
+	"lastmile/internal/postgres/pgtest"
+	"lastmile/internal/realtime"
+)
+
+// rawSocket is a websocket to a board that the test drives frame by frame.
+type rawSocket struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+func dialRaw(t *testing.T, n *node, board string) *rawSocket {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(n.url, "http")+"/boards/"+board+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &rawSocket{t: t, ws: ws}
+}
+
+func (s *rawSocket) send(frame string) {
+	s.t.Helper()
+	if err := s.ws.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// next returns the next frame, or the error that ended the connection.
+func (s *rawSocket) next() (map[string]any, error) {
+	_ = s.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, data, err := s.ws.ReadMessage()
+	if err != nil {
+		return nil, err
+	}
+	var f map[string]any
+	if err := json.Unmarshal(data, &f); err != nil {
+		s.t.Fatalf("frame %s: %v", data, err)
+	}
+	return f, nil
+}
+
+// answer returns the next frame that answers the client, skipping presence (peers
+// frames), or the error that ended the connection.
+func (s *rawSocket) answer() (map[string]any, error) {
+	for {
+		f, err := s.next()
+		if err != nil || f["t"] != "peers" {
+			return f, err
+		}
+	}
+}
+
+func (s *rawSocket) mustAnswer() map[string]any {
+	s.t.Helper()
+	f, err := s.answer()
+	if err != nil {
+		s.t.Fatalf("reading a frame: %v", err)
+	}
+	return f
+}
+
+// hello says hello and reads the welcome.
+func (s *rawSocket) hello(client string, seq int64) {
+	s.t.Helper()
+	s.send(fmt.Sprintf(`{"t":"hello","v":1,"client":%q,"seq":%d}`, client, seq))
+	if f := s.mustAnswer(); f["t"] != "welcome" {
+		s.t.Fatalf("got %v; want the welcome", f)
+	}
+}
+
+// wantClose reads until the connection ends and checks that it ended with code.
+func (s *rawSocket) wantClose(code int) {
+	s.t.Helper()
+	for {
+		f, err := s.next()
+		if err == nil {
+			s.t.Logf("frame before the close: %v", f)
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != code {
+			s.t.Fatalf("the connection ended with %v; want close %d", err, code)
+		}
+		return
+	}
+}
+
+// The corners of the protocol answer what docs/protocol.md says.
+func TestLive_ProtocolCorners(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
+	b := mustBoard(t, n.store)
+	card := func(id string) string {
+		return fmt.Sprintf(`{"key":"corner:%s","op":"create","type":"card","id":%q,"fields":{"stage":"stage-1","lane":"lane-1","order":"V"}}`, id, id)
+	}
+
+	t.Run("TooLargeSaysWhyBeforeClosing", func(t *testing.T) {
+		s := dialRaw(t, n, b.ID)
+		s.hello("corner", b.Seq)
+		if err := s.ws.WriteMessage(websocket.TextMessage, bytes.Repeat([]byte(" "), 2<<20)); err != nil {
+			t.Fatal(err)
+		}
+		f, err := s.answer()
+		if err != nil || f["t"] != "error" || f["code"] != blueprint.ETOOLARGE {
+			t.Fatalf("after a frame of 2 MiB: %v, %v; want an error frame too_large, then the close", f, err)
+		}
+		s.wantClose(websocket.CloseMessageTooBig)
+	})
+
+	t.Run("EmptyOpsAreAnswered", func(t *testing.T) {
+		s := dialRaw(t, n, b.ID)
+		s.hello("corner", b.Seq)
+		for _, frame := range []string{`{"t":"ops","ops":null}`, `{"t":"ops","ops":[]}`, `{"t":"ops"}`} {
+			s.send(frame)
+			// A frame that is answered for sure follows: the first answer must be the
+			// empty frame's.
+			s.send(`{"t":"nope"}`)
+			if f := s.mustAnswer(); f["t"] != "error" || f["code"] != blueprint.EINVALID {
+				t.Fatalf("%s answered %v; want an error frame invalid", frame, f)
+			}
+			if f := s.mustAnswer(); f["t"] != "error" || f["code"] != "protocol" {
+				t.Fatalf("the unknown frame after %s answered %v; want an error frame protocol", frame, f)
+			}
+		}
+	})
+
+	t.Run("KeyTwiceIsRefused", func(t *testing.T) {
+		s := dialRaw(t, n, b.ID)
+		s.hello("corner", b.Seq)
+		s.send(`{"t":"ops","ops":[` + card("shown") + `],"ops":[` + card("applied") + `]}`)
+		if f := s.mustAnswer(); f["t"] != "error" || f["code"] != "protocol" {
+			t.Fatalf("a frame with ops twice answered %v; want an error frame protocol", f)
+		}
+		if got := serverState(t, n.store, b.ID); got.Seq != b.Seq {
+			t.Fatalf("a frame with ops twice moved the board from %d to %d", b.Seq, got.Seq)
+		}
+	})
+
+	t.Run("LongReasonKeepsItsCode", func(t *testing.T) {
+		s := dialRaw(t, n, b.ID)
+		// The reason quotes the unknown field: past the 123 bytes of a close frame's
+		// reason, and cut in the middle of a character if cut by bytes.
+		s.send(`{"t":"hello","v":1,"client":"corner","` + strings.Repeat("é", 100) + `":1}`)
+		if f := s.mustAnswer(); f["t"] != "error" || f["code"] != "protocol" {
+			t.Fatalf("got %v; want an error frame protocol", f)
+		}
+		s.wantClose(websocket.ClosePolicyViolation)
+	})
+}
