@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +20,7 @@ import (
 
 // Timing and size limits of a connection (docs/protocol.md).
 const (
-	writeWait      = 10 * time.Second  // time allowed to write a frame
+	writeWait      = 10 * time.Second  // time allowed to write a frame (Options.WriteWait)
 	pongWait       = 60 * time.Second  // time allowed between pongs
 	pingPeriod     = pongWait * 9 / 10 // must be less than pongWait
 	helloWait      = 10 * time.Second  // time allowed for the hello frame
@@ -111,19 +112,35 @@ func (c *conn) enqueue(m outMsg) bool {
 	}
 }
 
-// sendJSON queues a frame for this connection alone; a full queue closes it.
+// sendJSON queues a frame for this connection alone; a full queue drops it.
 func (c *conn) sendJSON(v any) {
 	if !c.enqueue(outMsg{data: mustJSON(v)}) {
-		c.closeWith(websocket.CloseTryAgainLater, "too slow: reconnect to catch up")
+		c.dropSlow("its send queue is full")
 	}
 }
 
-// closeWith asks the writer to send a close frame with code and end the connection.
-func (c *conn) closeWith(code int, text string) {
+// closeWith asks the writer to send a close frame with code and end the connection. It
+// reports whether this call closed it: only the first one does.
+func (c *conn) closeWith(code int, text string) bool {
+	closed := false
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeText = code, text
 		close(c.closing)
+		closed = true
 	})
+	return closed
+}
+
+// dropSlow ends a connection that does not take what it is sent: its send queue is full
+// (Options.SendQueue frames), or its socket took no frame for Options.WriteWait. It is
+// the one way a slow connection goes, with close code 1013: the client reconnects and
+// catches up. The connection is counted once, in lastmile_slow_connections_dropped_total,
+// unless it was closing already.
+func (c *conn) dropSlow(why string) {
+	if c.closeWith(websocket.CloseTryAgainLater, "too slow: reconnect to catch up") {
+		c.hub.metrics.slowDrops.Inc()
+		c.hub.log.Info("dropping a slow connection", "board", c.boardID, "conn", c.id, "why", why)
+	}
 }
 
 // run serves the connection: the writer in a goroutine, the reader here. It returns
@@ -398,15 +415,15 @@ func (c *conn) writePump() {
 		select {
 		case m := <-c.send:
 			if err := c.write(m); err != nil {
-				c.closeWith(websocket.CloseGoingAway, "")
+				c.writeFailed(err)
 				return
 			}
 			if !m.since.IsZero() {
 				c.hub.metrics.writeSeconds.Observe(time.Since(m.since).Seconds())
 			}
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				c.closeWith(websocket.CloseGoingAway, "")
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opts.WriteWait)); err != nil {
+				c.writeFailed(err)
 				return
 			}
 		case <-c.closing:
@@ -445,6 +462,17 @@ func (c *conn) awaitReader() {
 	}
 }
 
+// writeFailed ends the connection after a failed write: a write that timed out means a
+// slow client (dropSlow); anything else, a connection already gone.
+func (c *conn) writeFailed(err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.dropSlow("a write took longer than the write wait")
+		return
+	}
+	c.closeWith(websocket.CloseGoingAway, "")
+}
+
 // closeMessage returns the payload of a close frame: code, and text cut to
 // maxCloseReason bytes on a character boundary. A longer reason makes the whole frame
 // invalid, and the client would see 1006 (connection lost) and reconnect, instead of the
@@ -462,7 +490,7 @@ func closeMessage(code int, text string) []byte {
 }
 
 func (c *conn) write(m outMsg) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
 	if m.prepared != nil {
 		return c.ws.WritePreparedMessage(m.prepared)
 	}

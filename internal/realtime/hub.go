@@ -10,7 +10,8 @@
 //     duplicate: the room's seq is the last sequence it broadcast, and anything newer comes
 //     from its own commits or from the log (OpsSince), read by the same goroutine.
 //   - Each connection has one reader and one writer goroutine and a bounded send queue. A
-//     connection whose queue is full is dropped (close code 1013); it never slows the room.
+//     connection whose queue is full, or whose socket takes no frame for WriteWait, is
+//     dropped (close code 1013, conn.dropSlow); it never slows the room.
 //
 // The package knows the domain and two small interfaces, Store and Broker; it never sees
 // SQL or HTTP routing.
@@ -62,6 +63,9 @@ type Options struct {
 	// MemberMemory is how long the hub remembers a change of a member's role (see
 	// RevokeMember): long enough for a connection authorised before it to have joined.
 	MemberMemory time.Duration
+	// WriteWait is how long a write to a socket may take: a connection whose socket
+	// takes no frame for this long is dropped as slow.
+	WriteWait time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -94,6 +98,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OpsPerSecond <= 0 {
 		o.OpsPerSecond = 200
+	}
+	if o.WriteWait <= 0 {
+		o.WriteWait = writeWait
 	}
 	return o
 }

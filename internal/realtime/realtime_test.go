@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"lastmile/internal/blueprint"
@@ -38,6 +39,7 @@ type node struct {
 	hub   *realtime.Hub
 	http  *httptest.Server
 	url   string
+	reg   *prometheus.Registry // the hub's metrics
 }
 
 func quietLog() *slog.Logger {
@@ -48,6 +50,20 @@ func quietLog() *slog.Logger {
 // receives commits through Postgres notifications.
 func startNode(t *testing.T, dsn string, opts realtime.Options, broker bool) *node {
 	t.Helper()
+	return startNodeWith(t, dsn, nodeConfig{opts: opts, broker: broker})
+}
+
+// nodeConfig is how startNodeWith builds a process.
+type nodeConfig struct {
+	opts   realtime.Options
+	broker bool
+	log    *slog.Logger                         // the hub's; quietLog when nil
+	store  func(*postgres.Store) realtime.Store // what the hub uses; the store itself when nil
+}
+
+func startNodeWith(t *testing.T, dsn string, cfg nodeConfig) *node {
+	t.Helper()
+	opts, broker := cfg.opts, cfg.broker
 	ctx := context.Background()
 	pool, err := postgres.Open(ctx, dsn)
 	if err != nil {
@@ -63,7 +79,16 @@ func startNode(t *testing.T, dsn string, opts realtime.Options, broker bool) *no
 		br = n
 		go func() { n.Run(bg); done <- struct{}{} }()
 	}
-	hub = realtime.NewHub(store, br, quietLog(), nil, opts)
+	var hubStore realtime.Store = store
+	if cfg.store != nil {
+		hubStore = cfg.store(store)
+	}
+	hubLog := cfg.log
+	if hubLog == nil {
+		hubLog = quietLog()
+	}
+	reg := prometheus.NewRegistry()
+	hub = realtime.NewHub(hubStore, br, hubLog, realtime.NewMetrics(reg), opts)
 	if broker {
 		go func() {
 			postgres.Listen(bg, dsn, quietLog(), postgres.Handlers{Ops: hub.Notify, Resync: hub.Resync})
@@ -90,7 +115,7 @@ func startNode(t *testing.T, dsn string, opts realtime.Options, broker bool) *no
 		}
 		pool.Close()
 	})
-	return &node{store: store, hub: hub, http: hs, url: hs.URL}
+	return &node{store: store, hub: hub, http: hs, url: hs.URL, reg: reg}
 }
 
 func mustBoard(t *testing.T, s *postgres.Store) *blueprint.Board {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"lastmile/internal/blueprint"
 	"lastmile/internal/postgres/pgtest"
@@ -159,4 +160,56 @@ func TestLive_ProtocolCorners(t *testing.T) {
 		}
 		s.wantClose(websocket.ClosePolicyViolation)
 	})
+}
+
+// counter returns the value of the counter name in reg.
+func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			m := f.GetMetric()[0]
+			if m.Counter != nil {
+				return m.Counter.GetValue()
+			}
+			return m.Gauge.GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+// A connection that stops reading while the room broadcasts is dropped once its socket
+// takes no frame for WriteWait, even with room left in its queue, and is counted once.
+func TestLive_StalledReaderIsDroppedAndCounted(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{WriteWait: 200 * time.Millisecond, SendQueue: 1 << 16}, false)
+	b := mustBoard(t, n.store)
+	stalled := dialRaw(t, n, b.ID)
+	stalled.hello("stalled", b.Seq) // and it reads nothing more
+	writer := mustConnect(t, n, b.ID, "writer")
+	eventually(t, "both in the room", func() bool { return counter(t, n.reg, "lastmile_connections") == 2 })
+
+	if _, err := writer.Submit(createCard("c", "stage-1", "lane-1", "big")); err != nil {
+		t.Fatal(err)
+	}
+	// Large frames fill the socket's buffers; then a write waits, and times out.
+	i := 0
+	eventually(t, "the stalled connection dropped", func() bool {
+		for ; writer.Pending() < 20; i++ {
+			_, _ = writer.Submit(blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeCard, ID: "c",
+				Fields: blueprint.Fields{Detail: str(fmt.Sprintf("%09000d", i))}})
+		}
+		return counter(t, n.reg, "lastmile_slow_connections_dropped_total") > 0
+	})
+	eventually(t, "the stalled connection out of the room", func() bool { return counter(t, n.reg, "lastmile_connections") == 1 })
+	if got := counter(t, n.reg, "lastmile_slow_connections_dropped_total"); got != 1 {
+		t.Fatalf("%v slow connections counted; want 1", got)
+	}
+	eventually(t, "the writer's edits all committed", func() bool { return writer.Pending() == 0 })
+	if writer.CloseCode() != 0 || len(writer.Rejected()) != 0 {
+		t.Fatalf("the writer was disturbed: close %d, rejections %v", writer.CloseCode(), writer.Rejected())
+	}
 }

@@ -337,10 +337,8 @@ func (r *room) readLog(after int64, limit int) ([]committedOp, error) {
 // send queues a message for c, dropping c when its queue is full.
 func (r *room) send(c *conn, m outMsg) {
 	if !c.enqueue(m) {
-		r.hub.metrics.slowDrops.Inc()
-		r.hub.log.Info("dropping a slow connection", "board", r.id, "conn", c.id)
+		c.dropSlow("its send queue is full")
 		r.remove(c)
-		c.closeWith(websocket.CloseTryAgainLater, "too slow: reconnect to catch up")
 	}
 }
 
