@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -156,7 +157,9 @@ func (c *conn) run() {
 	var r *room
 	defer func() {
 		if v := recover(); v != nil {
-			c.hub.log.Error("panic in websocket reader", "board", c.boardID, "panic", fmt.Sprint(v))
+			c.hub.log.Error("panic in a websocket's reader; closing it", "board", c.boardID, "panic", fmt.Sprint(v),
+				"stack", string(debug.Stack()))
+			c.closeWith(websocket.CloseInternalServerErr, closeInternal)
 		}
 		close(c.readerDone)
 		if r != nil {
@@ -407,7 +410,8 @@ func (c *conn) writePump() {
 	defer ping.Stop()
 	defer func() {
 		if v := recover(); v != nil {
-			c.hub.log.Error("panic in websocket writer", "board", c.boardID, "panic", fmt.Sprint(v))
+			c.hub.log.Error("panic in a websocket's writer; closing it", "board", c.boardID, "panic", fmt.Sprint(v),
+				"stack", string(debug.Stack()))
 		}
 		_ = c.ws.Close() // unblocks the reader
 	}()

@@ -12,6 +12,8 @@
 //   - Each connection has one reader and one writer goroutine and a bounded send queue. A
 //     connection whose queue is full, or whose socket takes no frame for WriteWait, is
 //     dropped (close code 1013, conn.dropSlow); it never slows the room.
+//   - A panic in a room's goroutine costs that room only: its connections close with
+//     1011 and reconnect to a new room; the hub and the other rooms go on.
 //
 // The package knows the domain and two small interfaces, Store and Broker; it never sees
 // SQL or HTTP routing.
@@ -192,30 +194,39 @@ func (h *Hub) removeRoom(r *room) bool {
 // caller that goes away does not cancel it. It implements the server's Editor.
 func (h *Hub) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error) {
 	s := &submission{edits: edits, reply: make(chan reply, 1)}
-	if err := h.submit(ctx, boardID, s); err != nil {
+	r, err := h.submit(ctx, boardID, s)
+	if err != nil {
 		return nil, err
 	}
 	select {
 	case rep := <-s.reply:
 		return rep.results, rep.err
+	case <-r.done:
+		select {
+		case rep := <-s.reply: // answered as the room stopped
+			return rep.results, rep.err
+		default: // the room failed (a panic) with the edits in hand
+			return nil, blueprint.Errorf(blueprint.EUNAVAILABLE, "the board's room stopped before the commit was confirmed; try again")
+		}
 	case <-ctx.Done():
 		return nil, blueprint.Errorf(blueprint.EUNAVAILABLE, "the request ended before the commit was confirmed")
 	}
 }
 
-// submit hands a submission to the board's room, starting the room if needed.
-func (h *Hub) submit(ctx context.Context, boardID string, s *submission) error {
+// submit hands a submission to the board's room, starting the room if needed, and
+// returns the room.
+func (h *Hub) submit(ctx context.Context, boardID string, s *submission) (*room, error) {
 	for {
 		r, err := h.room(ctx, boardID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		select {
 		case r.submit <- s:
-			return nil
+			return r, nil
 		case <-r.done: // the room stopped as we arrived: start a new one
 		case <-ctx.Done():
-			return blueprint.Errorf(blueprint.EUNAVAILABLE, "the request ended before the op was taken")
+			return nil, blueprint.Errorf(blueprint.EUNAVAILABLE, "the request ended before the op was taken")
 		}
 	}
 }

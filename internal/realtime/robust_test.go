@@ -2,10 +2,14 @@ package realtime_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/postgres"
 	"lastmile/internal/postgres/pgtest"
 	"lastmile/internal/realtime"
 )
@@ -212,4 +217,104 @@ func TestLive_StalledReaderIsDroppedAndCounted(t *testing.T) {
 	if writer.CloseCode() != 0 || len(writer.Rejected()) != 0 {
 		t.Fatalf("the writer was disturbed: close %d, rejections %v", writer.CloseCode(), writer.Rejected())
 	}
+}
+
+// panicky is a store whose ApplyEdits panics, for one board, as many times as armed.
+type panicky struct {
+	*postgres.Store
+	board string
+	armed atomic.Int32
+}
+
+func (s *panicky) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error) {
+	if boardID == s.board && s.armed.Add(-1) >= 0 {
+		panic("a panic injected by the test")
+	}
+	return s.Store.ApplyEdits(ctx, boardID, edits)
+}
+
+// lockedBuffer is a log that goroutines write to and a test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// A panic in a room costs that room's connections only: they close with 1011 and
+// reconnect to a new room, where their edits are committed; the other rooms, the
+// process and HTTP callers go on, and the log has the panic with its stack.
+func TestLive_PanicInARoom(t *testing.T) {
+	dsn := pgtest.NewURL(t)
+	var store *panicky
+	var logs lockedBuffer
+	n := startNodeWith(t, dsn, nodeConfig{
+		log: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelError})),
+		store: func(s *postgres.Store) realtime.Store {
+			store = &panicky{Store: s}
+			return store
+		}})
+	failing, other := mustBoard(t, n.store), mustBoard(t, n.store)
+	store.board = failing.ID
+	ana := mustConnect(t, n, failing.ID, "ana")
+	ben := mustConnect(t, n, failing.ID, "ben")
+	cleo := mustConnect(t, n, other.ID, "cleo")
+
+	store.armed.Store(1)
+	if _, err := ana.Submit(createCard("c1", "stage-1", "lane-1", "kept")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []interface {
+		Done() <-chan struct{}
+		CloseCode() int
+		ID() string
+	}{ana, ben} {
+		<-c.Done()
+		if got := c.CloseCode(); got != websocket.CloseInternalServerErr {
+			t.Fatalf("%s's connection ended with %d; want 1011", c.ID(), got)
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"panic in a room; closing its connections"`) || !strings.Contains(logs.String(), "goroutine") {
+		t.Fatalf("the log lacks the panic and its stack:\n%s", logs.String())
+	}
+
+	// The other room goes on.
+	if _, err := cleo.Submit(createCard("c2", "stage-1", "lane-1", "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "cleo's edit committed", func() bool { return cleo.Pending() == 0 && cleo.CloseCode() == 0 })
+
+	// The failing room's clients reconnect; ana's edit, resent, is committed.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, c := range []interface{ Connect(context.Context) error }{ana, ben} {
+		if err := c.Connect(ctx); err != nil {
+			t.Fatalf("reconnecting after the panic: %v", err)
+		}
+	}
+	eventually(t, "ana's edit committed and seen by ben", func() bool {
+		c := ben.Confirmed()
+		return ana.Pending() == 0 && c != nil && c.Cards["c1"] != nil && c.Cards["c1"].Text == "kept"
+	})
+
+	// An HTTP caller whose edits the room held when it failed is told so at once.
+	store.armed.Store(1)
+	httpCtx, httpCancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer httpCancel()
+	_, err := n.hub.ApplyEdits(httpCtx, failing.ID, []blueprint.Edit{{Author: "api", Op: createCard("c3", "stage-1", "lane-1", "api")}})
+	if blueprint.ErrorCode(err) != blueprint.EUNAVAILABLE || httpCtx.Err() != nil {
+		t.Fatalf("ApplyEdits through a room that panics: %v (its context: %v); want unavailable before the deadline", err, httpCtx.Err())
+	}
+	<-ana.Done()
+	<-ben.Done()
 }

@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -99,8 +101,17 @@ func (r *room) poke(seq int64) {
 	}
 }
 
+// run is the room's goroutine. A panic in it is logged with its stack and ends the room
+// (fail), and nothing else.
 func (r *room) run() {
 	defer r.hub.wg.Done()
+	defer func() {
+		if v := recover(); v != nil {
+			r.hub.log.Error("panic in a room; closing its connections", "board", r.id, "panic", fmt.Sprint(v),
+				"stack", string(debug.Stack()))
+			r.fail()
+		}
+	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	idleSince := time.Now()
@@ -537,6 +548,31 @@ func (r *room) expireLocks(now time.Time) {
 		}
 	}
 }
+
+// fail ends the room after a panic in its goroutine, which may have left its state half
+// changed: every connection closes with 1011 and reconnects, to a new room that reads
+// the board again; the hub forgets this one, and callers waiting on it see done closed.
+// Edits it held uncommitted are resent by their clients, with the same keys.
+func (r *room) fail() {
+	for c := range r.conns {
+		c.closeWith(websocket.CloseInternalServerErr, closeInternal)
+	}
+	r.hub.metrics.conns.Sub(float64(len(r.conns)))
+	r.hub.mu.Lock()
+	if r.hub.rooms[r.id] == r {
+		delete(r.hub.rooms, r.id)
+		r.hub.metrics.rooms.Dec()
+	}
+	r.hub.mu.Unlock()
+	select {
+	case <-r.done: // it had stopped already
+	default:
+		close(r.done)
+	}
+}
+
+// closeInternal is the reason of close frames with code 1011 (internal error).
+const closeInternal = "internal error: reconnect"
 
 // shutdown commits the submissions already waiting, then closes every connection with
 // 1012 so that clients reconnect; nothing acknowledged is lost and nothing handed over
