@@ -2,6 +2,7 @@ package blueprint
 
 import (
 	"encoding/json"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -65,6 +66,19 @@ func (e *Export) check() error {
 	}
 	if e.Version < 1 {
 		return Errorf(EINVALID, "the export has no valid version")
+	}
+	// A null in a list decodes to a nil item, which Ops would dereference.
+	for _, list := range []struct {
+		name string
+		at   int
+	}{
+		{"stages", slices.Index(e.Stages, nil)}, {"lanes", slices.Index(e.Lanes, nil)},
+		{"cards", slices.Index(e.Cards, nil)}, {"teams", slices.Index(e.Teams, nil)},
+		{"links", slices.Index(e.Links, nil)},
+	} {
+		if list.at >= 0 {
+			return Errorf(EINVALID, "item %d of %s is null, not an object", list.at+1, list.name)
+		}
 	}
 	return checkText("title", e.Title, MaxNameLen)
 }

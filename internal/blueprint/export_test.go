@@ -190,6 +190,9 @@ func TestDecodeExport(t *testing.T) {
 		{"UnknownCardField", func(m map[string]any) { m["cards"].([]any)[0].(map[string]any)["colour"] = "red" }, blueprint.EINVALID, []string{"unknown field", `"colour"`}},
 		{"TitleTooLong", func(m map[string]any) { m["title"] = strings.Repeat("é", blueprint.MaxNameLen+1) }, blueprint.ETOOLARGE, []string{"title"}},
 		{"TitleNUL", func(m map[string]any) { m["title"] = "a\x00b" }, blueprint.EINVALID, []string{"NUL"}},
+		{"NullCard", func(m map[string]any) { m["cards"] = append(m["cards"].([]any), nil) }, blueprint.EINVALID, []string{"item 5 of cards", "null"}},
+		{"NullStage", func(m map[string]any) { m["stages"] = append([]any{nil}, m["stages"].([]any)...) }, blueprint.EINVALID, []string{"item 1 of stages", "null"}},
+		{"NullLink", func(m map[string]any) { m["links"].([]any)[1] = nil }, blueprint.EINVALID, []string{"item 2 of links", "null"}},
 	} {
 		t.Run("Err"+tt.name, func(t *testing.T) {
 			m := exportMap(t)
@@ -286,6 +289,14 @@ func TestExportBoard(t *testing.T) {
 		e.Version = blueprint.ExportVersion + 1
 		_, err := e.Board()
 		wantErr(t, err, blueprint.EINVALID, "newer")
+	})
+
+	t.Run("ErrNilItem", func(t *testing.T) {
+		// An export built in code may hold a nil item too; Board refuses it.
+		e := richBoard(t).Export()
+		e.Teams = append(e.Teams, nil)
+		_, err := e.Board()
+		wantErr(t, err, blueprint.EINVALID, "item 4 of teams", "null")
 	})
 }
 
