@@ -26,7 +26,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		deliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_op_deliveries_total",
 			Help: "Ops queued to connections (one op to one connection counts one)."}),
 		slowDrops: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_slow_connections_dropped_total",
-			Help: "Connections dropped because their send queue was full."}),
+			Help: "Connections dropped as too slow: their send queue was full, or a write took longer than the write wait."}),
 		paced: prometheus.NewCounter(prometheus.CounterOpts{Name: "lastmile_ops_paced_total",
 			Help: "Frames of ops held back because their connection sent faster than its op rate."}),
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_commit_seconds",
