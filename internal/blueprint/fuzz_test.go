@@ -355,12 +355,18 @@ func FuzzKeyBetween(f *testing.F) {
 		ok := (a == "" || validA) && (b == "" || validB) && (a == "" || b == "" || a < b)
 
 		k, err := blueprint.KeyBetween(a, b)
+		if err != nil && k != "" {
+			t.Fatalf("KeyBetween(%q, %q) = %q alongside the error %v", a, b, k, err)
+		}
 		checkKeys(t, "KeyBetween", a, b, ok, []string{k}, err, 1)
 
 		count := int(n % 32)
 		keys, err := blueprint.KeysBetween(a, b, count)
 		if err == nil && len(keys) != count {
 			t.Fatalf("KeysBetween(%q, %q, %d) returned %d keys", a, b, count, len(keys))
+		}
+		if err != nil && keys != nil {
+			t.Fatalf("KeysBetween(%q, %q, %d) = %q alongside the error %v", a, b, count, keys, err)
 		}
 		if count > 0 {
 			// Each level of KeysBetween's halving may add a digit.

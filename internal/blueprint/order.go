@@ -144,7 +144,10 @@ func KeysBetween(a, b string, n int) ([]string, error) {
 	}
 	if n == 1 {
 		k, err := between(a, b, false)
-		return []string{k}, err
+		if err != nil {
+			return nil, err
+		}
+		return []string{k}, nil
 	}
 	mid, err := between(a, b, false)
 	if err != nil {

@@ -322,8 +322,11 @@ func TestKeysBetween(t *testing.T) {
 		for _, n := range []int{1, 2, 7} {
 			for _, bounds := range [][2]string{{"V", "V"}, {"W", "V"}, {"V0", ""}, {"", "!"}} {
 				t.Run(fmt.Sprintf("%q-%q-%d", bounds[0], bounds[1], n), func(t *testing.T) {
-					_, err := blueprint.KeysBetween(bounds[0], bounds[1], n)
+					keys, err := blueprint.KeysBetween(bounds[0], bounds[1], n)
 					wantErr(t, err, blueprint.EINVALID, "order key")
+					if keys != nil {
+						t.Errorf("got keys %q alongside the error", keys)
+					}
 				})
 			}
 		}
