@@ -261,6 +261,7 @@ func FuzzDecodeExport(f *testing.F) {
 		`{"format":"lastmile","version":1,"title":"","seq":0,"teams":[{"id":"t1","name":"x","color":""}]}`,
 		`{"format":"lastmile","version":1,"title":"","seq":0,"extra":true}`,
 		`{"format":"lastmile","version":1,"title":"a\u0000"}`,
+		`{"format":"lastmile","version":1,"title":"","seq":-1,"stages":[{}],"lanes":[{}],"cards":[{}],"teams":[{}],"links":[{}]}`,
 		`[]`,
 	} {
 		f.Add([]byte(seed))
