@@ -628,8 +628,8 @@ func TestBadInput(t *testing.T) {
 			before, boards := e.mustExport(t, b.ID), e.mustList(t)
 			r := e.do(t, tt.method, tt.path, strings.NewReader(tt.body), "Content-Type", "application/json")
 			wantAPIError(t, r, tt.status, tt.words...)
-			if tt.status == http.StatusMethodNotAllowed && strings.Join(r.header.Values("Allow"), ", ") != "GET, POST" {
-				t.Errorf("Allow = %q; want GET, POST", r.header.Values("Allow"))
+			if tt.status == http.StatusMethodNotAllowed && strings.Join(r.header.Values("Allow"), ", ") != "GET, HEAD, POST" {
+				t.Errorf("Allow = %q; want GET, HEAD, POST", r.header.Values("Allow"))
 			}
 			if diff := cmp.Diff(before, e.mustExport(t, b.ID)); diff != "" {
 				t.Errorf("board changed (-before +after):\n%s", diff)
