@@ -102,11 +102,35 @@ func TestStore_ResolveAccess(t *testing.T) {
 	if got := access("", nil); got != (auth.Access{Role: auth.Editor, Open: true}) {
 		t.Fatalf("board without members: %+v; want open", got)
 	}
+	// The session that made the unlisted board is its creator; another is not.
+	_, maker := auth.NewToken()
+	if _, err := s.CreateSession(ctx, maker, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCreator(ctx, b.ID, maker); err != nil {
+		t.Fatal(err)
+	}
+	if got := access("", maker); got != (auth.Access{Role: auth.Editor, Open: true, Creator: true}) {
+		t.Fatalf("the session that made the board: %+v; want open, creator", got)
+	}
+	if got := access("", guest); got != (auth.Access{Role: auth.Editor, Open: true}) {
+		t.Fatalf("another session: %+v; want open, not creator", got)
+	}
 	if err := s.AddMember(ctx, b.ID, owner.ID, auth.Facilitator); err != nil {
 		t.Fatal(err)
 	}
-	if got := access(owner.ID, nil); got != (auth.Access{Role: auth.Facilitator}) {
+	if got := access(owner.ID, nil); got != (auth.Access{Role: auth.Facilitator, Owner: true}) {
 		t.Fatalf("owner: %+v", got)
+	}
+	if got := access("", maker); got.Role != auth.None || got.Creator {
+		t.Fatalf("the maker's session once the board has members: %+v", got)
+	}
+	second := mustUser(t, s, "second@example.org")
+	if err := s.AddMember(ctx, b.ID, second.ID, auth.Facilitator); err != nil {
+		t.Fatal(err)
+	}
+	if got := access(second.ID, nil); got != (auth.Access{Role: auth.Facilitator}) {
+		t.Fatalf("a second facilitator: %+v; want not the owner", got)
 	}
 	if got := access("", guest); got.Role != auth.None {
 		t.Fatalf("guest without grant: %+v", got)

@@ -224,6 +224,10 @@ func TestStore_ListVisibleBoards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Ada's session made the unlisted board.
+	if err := s.SetCreator(ctx, open.ID, sh); err != nil {
+		t.Fatal(err)
+	}
 	// Most recently changed first: touch the boards in a known order.
 	for _, id := range []string{open.ID, joined.ID, owned.ID, linked.ID} {
 		title := "changed " + id
@@ -250,9 +254,109 @@ func TestStore_ListVisibleBoards(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("visible boards (-want +got):\n%s", diff)
 	}
-	// Without a session, only the open board.
+	// Nobody else sees the unlisted board listed: not without a session, not another
+	// session, not Ada's account from another session.
+	_, other := auth.NewToken()
+	if _, err := s.CreateSession(ctx, other, "", "Eve"); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []struct {
+		user  string
+		token []byte
+	}{{"", nil}, {"", other}, {bob.ID, other}} {
+		list, err = s.ListVisibleBoards(ctx, who.user, who.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range list {
+			if v.ID == open.ID {
+				t.Fatalf("the unlisted board is listed to %q: %+v", who.user, list)
+			}
+		}
+	}
 	list, err = s.ListVisibleBoards(ctx, "", nil)
-	if err != nil || len(list) != 1 || list[0].ID != open.ID {
+	if err != nil || len(list) != 0 {
 		t.Fatalf("visible boards of nobody = %+v, %v", list, err)
+	}
+}
+
+// TestStore_ClaimAndDelete follows an unlisted board: its maker's session moves to a
+// signed-in one, which claims it; a claimed board cannot be claimed again; deleting it
+// takes its links and log along.
+func TestStore_ClaimAndDelete(t *testing.T) {
+	ctx := context.Background()
+	s := mustStore(t)
+	ada := mustUser(t, s, "ada@example.org")
+	b := mustBoard(t, s, "blank")
+	_, anon := auth.NewToken()
+	if _, err := s.CreateSession(ctx, anon, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCreator(ctx, b.ID, anon); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClaimBoard(ctx, b.ID, ada.ID, anon); err != nil {
+		// An account may claim from the session that made the board; the store does not
+		// check who the session's person is (the server does).
+		t.Fatalf("claim from the maker's session: %v", err)
+	}
+	if err := s.ClaimBoard(ctx, b.ID, ada.ID, anon); blueprint.ErrorCode(err) != blueprint.EFORBIDDEN {
+		t.Fatalf("claiming twice: %v; want forbidden", err)
+	}
+
+	c := mustBoard(t, s, "blank")
+	if err := s.SetCreator(ctx, c.ID, anon); err != nil {
+		t.Fatal(err)
+	}
+	// Signing in replaces the session: the board moves with it, and the old session ends.
+	_, signed := auth.NewToken()
+	sess, err := s.ReplaceSession(ctx, anon, signed, ada.ID, "")
+	if err != nil || sess.Email != "ada@example.org" {
+		t.Fatalf("replace session: %+v, %v", sess, err)
+	}
+	if _, err := s.FindSession(ctx, anon); blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+		t.Fatalf("the old session lives on: %v", err)
+	}
+	if err := s.ClaimBoard(ctx, c.ID, ada.ID, anon); blueprint.ErrorCode(err) != blueprint.EFORBIDDEN {
+		t.Fatalf("claim from the ended session: %v; want forbidden", err)
+	}
+	if err := s.ClaimBoard(ctx, c.ID, ada.ID, signed); err != nil {
+		t.Fatalf("claim from the new session: %v", err)
+	}
+	if err := s.ClaimBoard(ctx, "nosuchboard", ada.ID, signed); blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+		t.Fatalf("claiming an unknown board: %v", err)
+	}
+
+	_, lh := auth.NewToken()
+	if _, err := s.CreateLink(ctx, auth.Link{BoardID: c.ID, Role: auth.Viewer}, lh); err != nil {
+		t.Fatal(err)
+	}
+	// The board was written through this store, which keeps its state: deleting it must
+	// leave nothing a later commit could append to.
+	title := "before"
+	op := blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: c.ID, Fields: blueprint.Fields{Title: &title}}
+	if _, err := s.ApplyEdits(ctx, c.ID, []blueprint.Edit{{Author: "t", Op: op}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteBoard(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FindBoard(ctx, c.ID); blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+		t.Fatalf("the deleted board: %v", err)
+	}
+	if _, err := s.FindLink(ctx, lh); blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+		t.Fatalf("the deleted board's link: %v", err)
+	}
+	if ops, err := s.OpsSince(ctx, c.ID, 0, 10); err != nil || len(ops) != 0 {
+		t.Fatalf("the deleted board's log: %d ops, %v", len(ops), err)
+	}
+	if err := s.DeleteBoard(ctx, c.ID); blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+		t.Fatalf("deleting twice: %v", err)
+	}
+	// A commit on a board deleted under it appends nothing.
+	title = "after"
+	op = blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: c.ID, Fields: blueprint.Fields{Title: &title}}
+	if _, err := s.ApplyEdits(ctx, c.ID, []blueprint.Edit{{Author: "t", Op: op}}); blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+		t.Fatalf("editing the deleted board: %v", err)
 	}
 }
