@@ -20,6 +20,7 @@ import (
 	"lastmile/internal/postgres"
 	"lastmile/internal/postgres/pgtest"
 	"lastmile/internal/realtime"
+	"lastmile/internal/wsclient"
 )
 
 // rawSocket is a websocket to a board that the test drives frame by frame.
@@ -219,11 +220,12 @@ func TestLive_StalledReaderIsDroppedAndCounted(t *testing.T) {
 	}
 }
 
-// panicky is a store whose ApplyEdits panics, for one board, as many times as armed.
+// panicky is a store whose ApplyEdits (armed) or FindBoard (armedFind) panics, for one
+// board, as many times as armed.
 type panicky struct {
 	*postgres.Store
-	board string
-	armed atomic.Int32
+	board            string
+	armed, armedFind atomic.Int32
 }
 
 func (s *panicky) ApplyEdits(ctx context.Context, boardID string, edits []blueprint.Edit) ([]blueprint.Result, error) {
@@ -231,6 +233,13 @@ func (s *panicky) ApplyEdits(ctx context.Context, boardID string, edits []bluepr
 		panic("a panic injected by the test")
 	}
 	return s.Store.ApplyEdits(ctx, boardID, edits)
+}
+
+func (s *panicky) FindBoard(ctx context.Context, id string) (*blueprint.Board, error) {
+	if id == s.board && s.armedFind.Add(-1) >= 0 {
+		panic("a panic injected by the test")
+	}
+	return s.Store.FindBoard(ctx, id)
 }
 
 // lockedBuffer is a log that goroutines write to and a test reads.
@@ -317,4 +326,17 @@ func TestLive_PanicInARoom(t *testing.T) {
 	}
 	<-ana.Done()
 	<-ben.Done()
+
+	// A connection that the room was admitting when it failed is closed too, rather than
+	// left waiting for a welcome from a room that is gone.
+	store.armedFind.Store(1)
+	late := wsclient.New(n.url, failing.ID, "late", "late")
+	var ce *websocket.CloseError
+	if err := late.Connect(ctx); !errors.As(err, &ce) || ce.Code != websocket.CloseInternalServerErr {
+		t.Fatalf("joining a room that fails while it admits: %v; want close 1011", err)
+	}
+	if err := late.Connect(ctx); err != nil {
+		t.Fatalf("joining again: %v", err)
+	}
+	t.Cleanup(late.Close)
 }

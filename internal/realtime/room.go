@@ -49,9 +49,10 @@ type room struct {
 	hub *Hub
 	id  string
 
-	seq   int64 // the last sequence broadcast to the room
-	conns map[*conn]struct{}
-	locks map[string]*lock // card id → lock
+	seq     int64 // the last sequence broadcast to the room
+	conns   map[*conn]struct{}
+	joining *conn            // the connection being admitted, not yet in conns
+	locks   map[string]*lock // card id → lock
 
 	logChecked  time.Time // when the room last knew it was current with the log
 	snapshot    []byte    // the last snapshot frame sent, encoded, for the next joiners
@@ -121,7 +122,9 @@ func (r *room) run() {
 			r.commit(r.gather(s))
 			idleSince = time.Now()
 		case c := <-r.join:
+			r.joining = c
 			r.admit(c)
+			r.joining = nil
 		case c := <-r.leave:
 			r.remove(c)
 			idleSince = time.Now()
@@ -556,6 +559,9 @@ func (r *room) expireLocks(now time.Time) {
 func (r *room) fail() {
 	for c := range r.conns {
 		c.closeWith(websocket.CloseInternalServerErr, closeInternal)
+	}
+	if r.joining != nil {
+		r.joining.closeWith(websocket.CloseInternalServerErr, closeInternal)
 	}
 	r.hub.metrics.conns.Sub(float64(len(r.conns)))
 	r.hub.mu.Lock()
