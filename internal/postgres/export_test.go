@@ -18,3 +18,6 @@ func PanicOnFirstSend(n *Notifier) {
 		return send(ctx, b)
 	}
 }
+
+// InterpretError is interpretError, for tests.
+var InterpretError = interpretError

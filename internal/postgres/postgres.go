@@ -102,6 +102,8 @@ func unreachable(err error) bool {
 	switch {
 	case errors.As(err, &connectErr):
 		return !errors.Is(err, context.Canceled) // the caller gave up: that says nothing of the database
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false // the caller's deadline, which a net.Error would also match
 	case errors.As(err, &pgErr):
 		return strings.HasPrefix(pgErr.Code, "08")
 	case errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
