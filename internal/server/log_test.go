@@ -81,8 +81,8 @@ func TestLogsNameRoutesNotPaths(t *testing.T) {
 	for _, l := range logs.lines(t, "request") {
 		routes = append(routes, l["route"].(string))
 	}
-	// The recoverer is outside the request log: a panic has its own line instead.
-	if want := []string{"/t/{token}", "/t/{token}/fail"}; strings.Join(routes, " ") != strings.Join(want, " ") {
+	// The request log is outside the recoverer: a panic has its request line too.
+	if want := []string{"/t/{token}", "/t/{token}/panic", "/t/{token}/fail"}; strings.Join(routes, " ") != strings.Join(want, " ") {
 		t.Errorf("request lines name routes %q; want %q", routes, want)
 	}
 	if l := logs.lines(t, "panic"); len(l) != 1 || l[0]["route"] != "/t/{token}/panic" {

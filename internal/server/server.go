@@ -148,7 +148,9 @@ func New(cfg Config) *Server {
 	}))
 
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.logRequests, compress, securityHeaders, s.language, cop.Handler)
+	// The request log is outermost, so that a request whose handler panicked has its
+	// line too, with the 500 the recoverer answered.
+	r.Use(s.logRequests, s.recoverer, compress, securityHeaders, s.language, cop.Handler)
 	if s.accounts != nil {
 		r.Use(s.session)
 	}
