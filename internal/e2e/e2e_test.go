@@ -280,7 +280,7 @@ func (l *liveSwitch) serve(ws *websocket.Conn, boardID string, p server.Particip
 		l.mu.Unlock()
 	}()
 	hub.Serve(ws, boardID, realtime.Participant{Name: p.Name, Role: p.Role, CanEdit: p.CanEdit, GrantID: p.GrantID, UserID: p.UserID,
-		AuthorizedAt: p.AuthorizedAt, Localize: p.Localize})
+		Open: p.Open, AuthorizedAt: p.AuthorizedAt, Localize: p.Localize})
 }
 
 // cut drops every websocket without a close frame and refuses new ones until restore.

@@ -93,8 +93,8 @@ func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, userID, gue
 
 // ReplaceSession stores a new session, as CreateSession, in place of the session of
 // oldHash, in one transaction: the unlisted boards the old session made move to the new
-// one (so that a person who signs in keeps them listed, and may claim them), then the old
-// session ends.
+// one when the old one was a guest's or the same user's (so that a person who signs in
+// keeps them listed, and may claim them), then the old session ends.
 func (s *Store) ReplaceSession(ctx context.Context, oldHash, tokenHash []byte, userID, guestName string) (*auth.Session, error) {
 	now := s.now().UTC()
 	sess := &auth.Session{TokenHash: tokenHash, UserID: userID, GuestName: guestName, ExpiresAt: now.Add(auth.SessionTTL)}
@@ -111,7 +111,11 @@ func (s *Store) ReplaceSession(ctx context.Context, oldHash, tokenHash []byte, u
 		VALUES ($1, $2, $3, $4, $5)`, tokenHash, uid, guestName, now, sess.ExpiresAt); err != nil {
 		return nil, interpretError(err, "session")
 	}
-	if _, err := tx.Exec(ctx, `UPDATE board_creators SET token_hash = $2 WHERE token_hash = $1`, oldHash, tokenHash); err != nil {
+	// Only a guest's boards, or the same user's, move: signing in as someone else in a
+	// browser where another account was signed in takes nothing of theirs.
+	if _, err := tx.Exec(ctx, `UPDATE board_creators SET token_hash = $2 WHERE token_hash = $1
+		AND EXISTS (SELECT 1 FROM sessions WHERE token_hash = $1 AND (user_id IS NULL OR user_id = $3))`,
+		oldHash, tokenHash, userID); err != nil {
 		return nil, interpretError(err, "session")
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, oldHash); err != nil {

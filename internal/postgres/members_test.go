@@ -327,6 +327,20 @@ func TestStore_ClaimAndDelete(t *testing.T) {
 		t.Fatalf("claiming an unknown board: %v", err)
 	}
 
+	// Another account signing in over Ada's session takes none of her boards.
+	d := mustBoard(t, s, "blank")
+	if err := s.SetCreator(ctx, d.ID, signed); err != nil {
+		t.Fatal(err)
+	}
+	bob := mustUser(t, s, "bob@example.org")
+	_, bobs := auth.NewToken()
+	if _, err := s.ReplaceSession(ctx, signed, bobs, bob.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClaimBoard(ctx, d.ID, bob.ID, bobs); blueprint.ErrorCode(err) != blueprint.EFORBIDDEN {
+		t.Fatalf("another account claims the board Ada's session made: %v; want forbidden", err)
+	}
+
 	_, lh := auth.NewToken()
 	if _, err := s.CreateLink(ctx, auth.Link{BoardID: c.ID, Role: auth.Viewer}, lh); err != nil {
 		t.Fatal(err)

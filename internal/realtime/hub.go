@@ -126,6 +126,16 @@ type Hub struct {
 	// changed holds when a member's role last changed (key: board, NUL, user id), for
 	// Options.MemberMemory.
 	changed map[string]memberChange
+	// ended holds the boards deleted or claimed while this process ran, for
+	// Options.MemberMemory: a connection authorised before that and joining after it is
+	// refused (see CloseBoard).
+	ended map[string]boardEnd
+}
+
+// boardEnd is a board's deletion, or its claim, as the hub was told of it.
+type boardEnd struct {
+	gone  bool      // deleted; else claimed
+	noted time.Time // when the hub was told, on this process's clock
 }
 
 // NewHub returns a hub over store. broker may be nil (a single process); metrics may be nil.
@@ -281,6 +291,9 @@ type Participant struct {
 	// UserID names the account of the connection ("" for a guest): RevokeMember closes
 	// the connections of a user.
 	UserID string
+	// Open is set when the role comes from the board being unlisted (open to whoever has
+	// its address): claiming the board ends that role.
+	Open bool
 	// AuthorizedAt is the storage's time when the role was read (auth.Access.At), on the
 	// clock of RevokeMember's changedAt. A connection whose user's membership changed at
 	// or after it is refused when it joins its room, since its role may be the old one.
@@ -295,8 +308,8 @@ type Participant struct {
 // those of a user.
 type revocation struct {
 	grant, user string
-	// all names every connection whose role comes from a grant or a membership; they
-	// close with 1012, to come back at once through a fresh check of their access.
+	// all names every connection: they close with 1012, to come back at once through a
+	// fresh check of their access.
 	all bool
 	// everyone names every connection of the board, whatever its role came from: they
 	// close with 1008, the board being deleted (gone) or claimed, which changes everyone's
@@ -328,11 +341,8 @@ func (v revocation) reason() string {
 }
 
 func (v revocation) matches(p Participant) bool {
-	if v.everyone {
+	if v.everyone || v.all {
 		return true
-	}
-	if v.all {
-		return p.GrantID != "" || p.UserID != ""
 	}
 	return (v.grant != "" && p.GrantID == v.grant) || (v.user != "" && p.UserID == v.user)
 }
@@ -414,17 +424,48 @@ func (h *Hub) staleMember(boardID string, p Participant) bool {
 
 // CloseBoard closes, with 1008, every connection of this process to boardID: the board
 // was deleted (gone), or claimed, and is no longer open to whoever has its address. The
-// caller has made the change in storage first. It returns once the room has closed them, or at once
-// when the board has no room here.
+// caller has made the change in storage first. For Options.MemberMemory afterwards, a
+// connection authorised before the change that joins the room late (after its upgrade it
+// has helloWait to say hello) is refused: every connection for a deleted board, the
+// connections whose role came from the board being open for a claimed one. A deleted
+// board's room forgets its snapshot and stops once empty. It returns once the room has
+// closed them, or at once when the board has no room here.
 func (h *Hub) CloseBoard(boardID string, gone bool) {
+	now := time.Now()
+	h.mu.Lock()
+	if h.ended == nil {
+		h.ended = map[string]boardEnd{}
+	}
+	for k, e := range h.ended {
+		if now.Sub(e.noted) > h.opts.MemberMemory {
+			delete(h.ended, k)
+		}
+	}
+	if e, ok := h.ended[boardID]; !ok || !e.gone { // a deletion stays a deletion
+		h.ended[boardID] = boardEnd{gone: gone, noted: now}
+	}
+	h.mu.Unlock()
 	h.closeMatching(boardID, revocation{everyone: true, gone: gone})
 }
 
-// Reauthorize closes, with code 1012 (service restart), every connection of this process
-// whose role comes from a share link or a membership, so that each reconnects through a
-// fresh check of its access. It is for when revocations may have been missed, as after
-// the loss of the connection that listens for other processes' notifications.
-// Connections to open boards stay.
+// boardEnded says whether p may no longer join boardID's room because the board was
+// deleted, or claimed while p's role came from it being open; it returns the revocation
+// that says why.
+func (h *Hub) boardEnded(boardID string, p Participant) (revocation, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, ok := h.ended[boardID]
+	if !ok || time.Since(e.noted) > h.opts.MemberMemory || (!e.gone && !p.Open) {
+		return revocation{}, false
+	}
+	return revocation{everyone: true, gone: e.gone}, true
+}
+
+// Reauthorize closes, with code 1012 (service restart), every connection of this process,
+// so that each reconnects through a fresh check of its access. It is for when
+// revocations may have been missed, as after the loss of the connection that listens for
+// other processes' notifications: a share link revoked, a member changed, or a board
+// deleted or claimed (which ends the access of those who came by its address).
 func (h *Hub) Reauthorize() {
 	h.mu.Lock()
 	ids := make([]string, 0, len(h.rooms))

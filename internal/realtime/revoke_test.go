@@ -129,3 +129,138 @@ func TestRevokeMember(t *testing.T) {
 		t.Fatalf("once the change of unknown time is forgotten, cy got %q, %v; want welcome", typ, err)
 	}
 }
+
+// TestCloseBoard checks what a deleted or claimed board does to its connections: those in
+// the room close with 1008 at once; one authorised before and joining after is refused
+// (every one for a deletion, those whose role came from the board being open for a
+// claim); an op that finds its board deleted closes its socket with 1008, not a retry; and
+// Reauthorize closes every connection, those of open boards included.
+func TestCloseBoard(t *testing.T) {
+	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := postgres.NewStore(pool)
+	hub := realtime.NewHub(store, nil, quietLog(), nil, realtime.Options{})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hub.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	// The participant comes from the query: ?board=…&open=1 for a role from an open board,
+	// else a member.
+	up := websocket.Upgrader{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		open := r.URL.Query().Get("open") == "1"
+		p := realtime.Participant{Name: "n", Role: "editor", CanEdit: true, Open: open}
+		if !open {
+			p.UserID = "umember"
+		}
+		hub.Serve(ws, r.URL.Query().Get("board"), p)
+	}))
+	t.Cleanup(func() { hs.CloseClientConnections(); hs.Close() })
+
+	// upgrade opens a socket without saying hello: authorised, not yet in the room.
+	upgrade := func(t *testing.T, board string, open bool) *websocket.Conn {
+		t.Helper()
+		q := "?board=" + board
+		if open {
+			q += "&open=1"
+		}
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.URL, "http")+"/"+q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		return ws
+	}
+	// hello says hello and returns the first frame's type, or "" and the close error.
+	hello := func(t *testing.T, ws *websocket.Conn, client string) (string, error) {
+		t.Helper()
+		if err := ws.WriteJSON(map[string]any{"t": "hello", "v": 1, "client": client, "seq": -1}); err != nil {
+			t.Fatal(err)
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var f map[string]any
+		if err := ws.ReadJSON(&f); err != nil {
+			return "", err
+		}
+		return f["t"].(string), nil
+	}
+	// closed reads until ws closes and returns the close error.
+	closed := func(t *testing.T, ws *websocket.Conn) error {
+		t.Helper()
+		_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return err
+			}
+		}
+	}
+	isPolicy := func(err error, reason string) bool {
+		ce, ok := err.(*websocket.CloseError)
+		return ok && ce.Code == websocket.ClosePolicyViolation && strings.Contains(ce.Text, reason)
+	}
+
+	t.Run("Claimed", func(t *testing.T) {
+		b := mustBoard(t, store)
+		in := upgrade(t, b.ID, true)
+		if typ, err := hello(t, in, "cin"); typ != "welcome" {
+			t.Fatalf("joining: %q %v", typ, err)
+		}
+		held := upgrade(t, b.ID, true) // authorised while the board was open
+		hub.CloseBoard(b.ID, false)
+		if err := closed(t, in); !isPolicy(err, "claimed") {
+			t.Fatalf("the socket in the room ended with %v; want 1008 saying the board was claimed", err)
+		}
+		if typ, err := hello(t, held, "cheld"); typ != "" || !isPolicy(err, "claimed") {
+			t.Fatalf("a socket authorised before the claim, joining after it, got %q %v; want 1008", typ, err)
+		}
+		if typ, err := hello(t, upgrade(t, b.ID, false), "cmember"); typ != "welcome" {
+			t.Fatalf("a member joining after the claim got %q %v; want welcome", typ, err)
+		}
+	})
+
+	t.Run("Deleted", func(t *testing.T) {
+		b := mustBoard(t, store)
+		in := upgrade(t, b.ID, false)
+		if typ, err := hello(t, in, "cin"); typ != "welcome" {
+			t.Fatalf("joining: %q %v", typ, err)
+		}
+		held := upgrade(t, b.ID, false)
+		if err := store.DeleteBoard(context.Background(), b.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Before the hub hears of it (as on another process), an op finds the board gone.
+		if err := in.WriteJSON(map[string]any{"t": "ops", "ops": []any{map[string]any{"key": "cin:1", "op": "update",
+			"type": "board", "id": b.ID, "fields": map[string]any{"title": "Late"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := closed(t, in); !isPolicy(err, "deleted") {
+			t.Fatalf("the op on a deleted board ended the socket with %v; want 1008 saying the board was deleted", err)
+		}
+		hub.CloseBoard(b.ID, true)
+		if typ, err := hello(t, held, "cheld"); typ != "" || !isPolicy(err, "deleted") {
+			t.Fatalf("a socket authorised before the deletion, joining after it, got %q %v; want 1008", typ, err)
+		}
+	})
+
+	t.Run("Reauthorize", func(t *testing.T) {
+		b := mustBoard(t, store)
+		open := upgrade(t, b.ID, true)
+		if typ, err := hello(t, open, "copen"); typ != "welcome" {
+			t.Fatalf("joining: %q %v", typ, err)
+		}
+		hub.Reauthorize()
+		if err := closed(t, open); !websocket.IsCloseError(err, websocket.CloseServiceRestart) {
+			t.Fatalf("after Reauthorize the open board's socket ended with %v; want 1012", err)
+		}
+	})
+}

@@ -116,6 +116,7 @@ func (r *room) run() {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	idleSince := time.Now()
+	gone := false // the board was deleted: the room stops once its connections have left
 	for {
 		select {
 		case s := <-r.submit:
@@ -138,13 +139,16 @@ func (r *room) run() {
 					c.closeWith(v.code(), v.reason())
 				}
 			}
+			if v.gone { // the board is deleted: nothing of it is served again
+				r.snapshot, gone = nil, true
+			}
 		case <-r.remote:
 			if r.remoteSeq.Load() > r.seq {
 				r.catchUp()
 			}
 		case now := <-tick.C:
 			r.expireLocks(now)
-			if len(r.conns) == 0 && now.Sub(idleSince) > r.hub.opts.IdleTimeout && r.hub.removeRoom(r) {
+			if len(r.conns) == 0 && (gone || now.Sub(idleSince) > r.hub.opts.IdleTimeout) && r.hub.removeRoom(r) {
 				return
 			}
 		case <-r.hub.ctx.Done():
@@ -273,6 +277,11 @@ func (r *room) answerFailure(s *submission, err error) {
 		return
 	}
 	code := blueprint.ErrorCode(err)
+	if code == blueprint.ENOTFOUND { // the board is gone: sending again would not help
+		s.conn.sendJSON(s.conn.errorFor(blueprint.Errorf(code, "this board was deleted")))
+		s.conn.closeWith(websocket.ClosePolicyViolation, revocation{gone: true}.reason())
+		return
+	}
 	if code == blueprint.EINTERNAL {
 		code = blueprint.EUNAVAILABLE
 	}
@@ -367,6 +376,10 @@ func (r *room) admit(c *conn) {
 	}
 	if r.hub.staleMember(r.id, c.p) {
 		c.closeWith(websocket.ClosePolicyViolation, revocation{user: c.p.UserID}.reason())
+		return
+	}
+	if v, ended := r.hub.boardEnded(r.id, c.p); ended {
+		c.closeWith(v.code(), v.reason())
 		return
 	}
 	// Other processes' commits are announced (poke), so the log is read again here only

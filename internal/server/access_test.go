@@ -121,6 +121,9 @@ func TestUnlistedBoard(t *testing.T) {
 		t.Fatalf("no welcome: %v", f)
 	}
 
+	// Someone with the address upgrades a socket before the claim and says hello after it.
+	held := e.person(t).upgradeOnly(t, board)
+
 	// The maker signs up in the same browser: the board stays listed, and can be claimed.
 	maker.mustSignUp(t, "maker@example.org")
 	if got := maker.listed(t); len(got) != 1 || got[0] != board {
@@ -139,6 +142,12 @@ func TestUnlistedBoard(t *testing.T) {
 	if code := closeOf(ws); code != websocket.ClosePolicyViolation {
 		t.Fatalf("the follower's socket closed with %d; want 1008", code)
 	}
+	if err := held.WriteJSON(map[string]any{"t": "hello", "v": 1, "client": "held", "seq": 0}); err != nil {
+		t.Fatal(err)
+	}
+	if code := closeOf(held); code != websocket.ClosePolicyViolation {
+		t.Fatalf("a socket upgraded before the claim and joining after it closed with %d; want 1008", code)
+	}
 	if _, _, status := follower.dialWS(t, board); status != http.StatusUnauthorized {
 		t.Fatalf("the follower reconnects: %d; want 401", status)
 	}
@@ -150,6 +159,22 @@ func TestUnlistedBoard(t *testing.T) {
 	if r := maker.do(t, http.MethodPost, "/api/boards/"+board+"/claim", nil); r.status != http.StatusForbidden {
 		t.Fatalf("claiming twice: %v; want 403", r)
 	}
+}
+
+// upgradeOnly opens the board's websocket as p without saying hello: authorised, not yet
+// in the room.
+func (p *person) upgradeOnly(t *testing.T, boardID string) *websocket.Conn {
+	t.Helper()
+	h := http.Header{}
+	if c := p.cookieHeader(); c != "" {
+		h.Set("Cookie", c)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(p.e.url, "http")+"/boards/"+boardID+"/ws", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
 }
 
 // TestSignOutForgetsUnlistedBoards checks that an unlisted board stays listed only while
@@ -410,8 +435,8 @@ func TestSignUpBounds(t *testing.T) {
 }
 
 // TestAPIKeysNamespaced checks that an idempotency key sent through the JSON API cannot
-// take the place of a websocket client's: the client's op with that key is applied, not
-// acknowledged as a resend and dropped.
+// take the place of a websocket client's, nor of another API caller's: the other's op with
+// that key is applied, not acknowledged as a resend and dropped.
 func TestAPIKeysNamespaced(t *testing.T) {
 	e := setupAuth(t)
 	maker := e.person(t)
@@ -425,11 +450,12 @@ func TestAPIKeysNamespaced(t *testing.T) {
 	}
 	key := client + ":1"
 	attacker := e.person(t)
-	body, _ := json.Marshal([]any{titleOp(board, key, "Taken by the API")})
-	post := func(p *person) response {
+	attacker.mustSignUp(t, "attacker@example.org")
+	post := func(p *person, key, title string) response {
+		body, _ := json.Marshal([]any{titleOp(board, key, title)})
 		return p.do(t, http.MethodPost, "/api/boards/"+board+"/ops", strings.NewReader(string(body)), "Content-Type", "application/json")
 	}
-	if r := post(attacker); r.status != http.StatusOK {
+	if r := post(attacker, key, "Taken by the API"); r.status != http.StatusOK {
 		t.Fatalf("API op: %v", r)
 	}
 	seq := e.seq(t, board)
@@ -459,14 +485,30 @@ func TestAPIKeysNamespaced(t *testing.T) {
 		t.Fatalf("board %q at %d (%v); want the client's title at %d", b.Title, b.Seq, err, seq+1)
 	}
 
-	// The API caller's resend is recognised as its own.
-	r := post(attacker)
-	var res struct{ Results []struct{ Duplicate bool } }
-	if err := json.Unmarshal(r.body, &res); err != nil || len(res.Results) != 1 || !res.Results[0].Duplicate {
-		t.Fatalf("resend through the API: %v; want a duplicate", r)
+	results := func(r response) []struct{ Duplicate bool } {
+		t.Helper()
+		var res struct{ Results []struct{ Duplicate bool } }
+		if err := json.Unmarshal(r.body, &res); err != nil || len(res.Results) != 1 {
+			t.Fatalf("answer: %v", r)
+		}
+		return res.Results
 	}
-	long, _ := json.Marshal([]any{titleOp(board, strings.Repeat("k", server.MaxAPIKeyLen+1), "Long key")})
-	if r := attacker.do(t, http.MethodPost, "/api/boards/"+board+"/ops", strings.NewReader(string(long))); r.status != http.StatusBadRequest {
+	// The caller's resend is recognised as its own; another caller's same key is not.
+	if !results(post(attacker, key, "Again"))[0].Duplicate {
+		t.Fatal("a resend through the API was applied again")
+	}
+	if results(post(maker, key, "Another caller"))[0].Duplicate {
+		t.Fatal("another API caller's op with the same key was taken for a resend")
+	}
+	// Without a session there is no namespace: keys are refused, ops without one applied.
+	stranger := e.person(t)
+	if r := post(stranger, "k1", "No session"); r.status != http.StatusBadRequest {
+		t.Fatalf("a key without a session: %v; want 400", r)
+	}
+	if r := post(stranger, "", "No session, no key"); r.status != http.StatusOK {
+		t.Fatalf("an op without a key and without a session: %v; want 200", r)
+	}
+	if r := post(attacker, strings.Repeat("k", server.MaxAPIKeyLen+1), "Long key"); r.status != http.StatusBadRequest {
 		t.Fatalf("a key over the limit: %v; want 400", r)
 	}
 }
@@ -496,6 +538,17 @@ func TestNewLinkShownOnce(t *testing.T) {
 	links, err := e.store.ListLinks(context.Background(), board)
 	if err != nil || len(links) != 1 {
 		t.Fatalf("links: %d (%v); want 1", len(links), err)
+	}
+
+	// A cookie the server did not set for this board shows nothing: not a made-up token,
+	// not another board's link.
+	other := owner.mustBoard(t)
+	otherLink := strings.TrimPrefix(owner.mustLink(t, other, url.Values{"role": {"viewer"}}), "/s/")
+	for _, token := range []string{"made-up-token-made-up-token", otherLink} {
+		r := owner.do(t, http.MethodGet, "/boards/"+board+"/share/new", nil, "Cookie", "lastmile_new_link="+token+"; "+owner.cookieHeader())
+		if r.status != http.StatusSeeOther || find(t, r, `[data-testid="new-share-url"]`).Length() != 0 {
+			t.Errorf("a planted cookie %q: %v; want a redirect to the board", token, r)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -177,7 +178,7 @@ func (s *Server) handlePostOps(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, blueprint.Errorf(blueprint.EINVALID, "the batch holds no op"))
 		return
 	}
-	edits, err := s.apiEdits(r, ops)
+	edits, err := s.apiEdits(r, chi.URLParam(r, "boardID"), ops)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -209,15 +210,25 @@ const MaxAPIKeyLen = 64
 // are put in the caller's own namespace, "api/<caller>/<key>": a key chosen through the
 // API can never be one a websocket client uses ("<client id>:<n>", where a client id has
 // no '/') nor another caller's, so that nobody can make someone else's op be taken for a
-// resend and dropped. The caller is the signed-in user, else the guest's session, else
-// "anon" (anyone on an unlisted board, who share one namespace).
-func (s *Server) apiEdits(r *http.Request, ops []blueprint.Op) ([]blueprint.Edit, error) {
-	author, caller := "api", "anon"
+// resend and dropped. The caller is the signed-in user, or else the guest's session,
+// named by a hash of it and the board (it tells nothing about the session, and the same
+// caller reads differently on two boards). A caller without a session has no namespace
+// of its own: its ops may not carry keys. (A server without accounts knows nobody apart:
+// every caller shares "api/anon/".)
+func (s *Server) apiEdits(r *http.Request, boardID string, ops []blueprint.Op) ([]blueprint.Edit, error) {
+	author, caller := "api", ""
+	if s.accounts == nil {
+		caller = "anon"
+	}
 	if sess := sessionFrom(r); sess != nil {
-		caller = "g" + hex.EncodeToString(sess.TokenHash[:8])
+		h := sha256.New()
 		if sess.UserID != "" {
-			caller = sess.UserID
+			h.Write([]byte("user\x00" + sess.UserID))
+		} else {
+			h.Write(append([]byte("guest\x00"), sess.TokenHash...))
 		}
+		h.Write([]byte("\x00" + boardID))
+		caller = hex.EncodeToString(h.Sum(nil)[:8])
 		if name := sess.Name(); name != "" {
 			author = name
 		}
@@ -225,7 +236,10 @@ func (s *Server) apiEdits(r *http.Request, ops []blueprint.Op) ([]blueprint.Edit
 	edits := make([]blueprint.Edit, len(ops))
 	for i, op := range ops {
 		if op.Key != "" {
-			if len(op.Key) > MaxAPIKeyLen {
+			switch {
+			case caller == "":
+				return nil, blueprint.Errorf(blueprint.EINVALID, "op %d has a key, which needs a session: sign in, or send ops without keys", i)
+			case len(op.Key) > MaxAPIKeyLen:
 				return nil, blueprint.Errorf(blueprint.EINVALID, "op %d: the key is longer than %d bytes", i, MaxAPIKeyLen)
 			}
 			op.Key = "api/" + caller + "/" + op.Key

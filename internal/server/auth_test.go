@@ -77,7 +77,7 @@ func setupAuth(t *testing.T, opts ...func(*server.Config)) *authEnv {
 		Accounts: store, Hasher: h, Revoke: hub.Revoke, RevokeMember: hub.RevokeMember, CloseBoard: hub.CloseBoard,
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
 			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
-				GrantID: who.GrantID, UserID: who.UserID, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
+				GrantID: who.GrantID, UserID: who.UserID, Open: who.Open, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
 		},
 	}
 	for _, o := range opts {

@@ -24,6 +24,9 @@ type Participant struct {
 	// UserID is the caller's account, "" for a guest: removing the member or changing
 	// their role closes the connection.
 	UserID string
+	// Open is set when the role comes from the board being unlisted (open to whoever has
+	// its address): claiming or deleting the board closes the connection.
+	Open bool
 	// AuthorizedAt is the storage's time when the caller's role was read (auth.Access.At);
 	// zero without accounts.
 	AuthorizedAt time.Time
@@ -62,7 +65,7 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 		userID = sess.UserID
 	}
 	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit),
-		GrantID: acc.GrantID, UserID: userID, AuthorizedAt: acc.At, Localize: localizer(r).ErrorMessage})
+		GrantID: acc.GrantID, UserID: userID, Open: acc.Open, AuthorizedAt: acc.At, Localize: localizer(r).ErrorMessage})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the
