@@ -165,21 +165,23 @@ const (
 // returns when ctx ends.
 //
 // The loss is logged once (WARN), and the return once (INFO), however many attempts it
-// takes in between. A panic in a handler is logged with its stack and costs the
-// connection: the listener connects again and resyncs, as after any loss.
+// takes in between; the return is logged before h.Resync is called, so that what Resync
+// sets off follows it in the log. A panic in a handler is logged with its stack and costs
+// the connection: the listener connects again and resyncs, as after any loss.
 func Listen(ctx context.Context, dsn string, log *slog.Logger, h Handlers) {
 	backoff := listenRetryFirst
 	first, lost := true, false
 	for ctx.Err() == nil {
 		err := listenSafely(ctx, dsn, log, func() {
-			if !first && h.Resync != nil {
-				h.Resync()
-			}
+			resync := !first && h.Resync != nil
 			if lost {
 				log.Info("listening for notifications again")
 			}
 			first, lost = false, false
 			backoff = listenRetryFirst
+			if resync {
+				h.Resync()
+			}
 		}, h)
 		if ctx.Err() != nil {
 			return

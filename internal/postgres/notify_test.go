@@ -215,6 +215,8 @@ func TestListenerLogsALossOnce(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	proxy.Up()
+	// The listener writes its line saying it listens again before it calls Resync: once
+	// resynced, both lines are in the log, and any line per attempt made while away.
 	select {
 	case <-resynced:
 	case <-time.After(20 * time.Second):
