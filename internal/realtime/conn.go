@@ -57,6 +57,9 @@ type conn struct {
 	closeCode  int
 	closeText  string
 	readerDone chan struct{} // closed when the reader has stopped
+	// joined is the room the reader joined, set at the join and by the reader alone: run
+	// leaves it however the reader ended, a panic included.
+	joined *room
 
 	ops      *rate.Limiter
 	presence *rate.Limiter
@@ -154,7 +157,6 @@ func (c *conn) run() {
 		defer close(writerDone)
 		c.writePump()
 	}()
-	var r *room
 	defer func() {
 		if v := recover(); v != nil {
 			c.hub.log.Error("panic in a websocket's reader; closing it", "board", c.boardID, "panic", fmt.Sprint(v),
@@ -162,7 +164,7 @@ func (c *conn) run() {
 			c.closeWith(websocket.CloseInternalServerErr, closeInternal)
 		}
 		close(c.readerDone)
-		if r != nil {
+		if r := c.joined; r != nil {
 			select {
 			case r.leave <- c:
 			case <-r.done:
@@ -172,7 +174,7 @@ func (c *conn) run() {
 		<-writerDone
 		_ = c.ws.Close()
 	}()
-	r = c.readPump()
+	c.readPump()
 }
 
 // fail sends an error frame and closes the connection with code. The close frame's
@@ -200,9 +202,9 @@ func (c *conn) nackFor(key, id string, err error) nackFrame {
 	return nackFrame{T: frameNack, Key: key, ID: id, Code: blueprint.ErrorCode(err), Message: c.say(err)}
 }
 
-// readPump reads the hello, joins the room, then reads frames until the connection ends.
-// It returns the room it joined, if any, so that run can leave it.
-func (c *conn) readPump() *room {
+// readPump reads the hello, joins the room (c.joined), then reads frames until the
+// connection ends.
+func (c *conn) readPump() {
 	_ = c.ws.SetReadDeadline(time.Now().Add(helloWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
 
@@ -210,19 +212,19 @@ func (c *conn) readPump() *room {
 	var bad *blueprint.Error
 	switch {
 	case errors.Is(err, errConnDone):
-		return nil
+		return
 	case errors.As(err, &bad) && bad.Code == codeVersion:
 		c.fail(websocket.ClosePolicyViolation, bad)
-		return nil
+		return
 	case bad != nil:
 		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "expected a hello frame: %s", bad))
-		return nil
+		return
 	case err != nil:
 		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "expected a hello frame: %s", err))
-		return nil
+		return
 	case hello.T != frameHello:
 		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "the first frame must be a hello"))
-		return nil
+		return
 	}
 	c.client = *hello.Client
 	if hello.Seq != nil {
@@ -244,14 +246,14 @@ func (c *conn) readPump() *room {
 				code = websocket.CloseServiceRestart
 			}
 			c.fail(code, err)
-			return nil
+			return
 		}
 		select {
 		case rm.join <- c:
-			r = rm
+			r, c.joined = rm, rm
 		case <-rm.done:
 		case <-c.closing:
-			return nil
+			return
 		}
 	}
 
@@ -263,7 +265,7 @@ func (c *conn) readPump() *room {
 			continue
 		}
 		if err != nil || !c.handle(r, f) {
-			return r
+			return
 		}
 	}
 }

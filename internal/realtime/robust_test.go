@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -339,4 +342,126 @@ func TestLive_PanicInARoom(t *testing.T) {
 		t.Fatalf("joining again: %v", err)
 	}
 	t.Cleanup(late.Close)
+}
+
+// A panic in a connection's reader costs that connection only, and leaves no ghost in its
+// room: it closes with 1011 and the log has the panic, and the room lets it go as if it
+// had left — the connections gauge comes back, a newcomer's welcome does not list it, the
+// card it was editing is free, and the room, once empty, goes idle.
+func TestLive_PanicInAReader(t *testing.T) {
+	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := postgres.NewStore(pool)
+	var logs lockedBuffer
+	reg := prometheus.NewRegistry()
+	hub := realtime.NewHub(store, nil, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelError})),
+		realtime.NewMetrics(reg), realtime.Options{IdleTimeout: time.Millisecond})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hub.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	// The participant comes from the query: ?board=…; &panic=1 gives it a Localize that
+	// panics, which its reader calls to word a nack.
+	up := websocket.Upgrader{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		p := realtime.Participant{Name: "n", Role: "editor", CanEdit: true}
+		if r.URL.Query().Get("panic") == "1" {
+			p.Localize = func(error) string { panic("a panic injected by the test") }
+		}
+		hub.Serve(ws, r.URL.Query().Get("board"), p)
+	}))
+	t.Cleanup(func() { hs.CloseClientConnections(); hs.Close() })
+	b := mustBoard(t, store)
+
+	// join says hello as name and returns the socket and the names of the peers its
+	// welcome lists.
+	join := func(name, query string) (*rawSocket, []string) {
+		t.Helper()
+		ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.URL, "http")+"/?board="+b.ID+query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		s := &rawSocket{t: t, ws: ws}
+		s.send(fmt.Sprintf(`{"t":"hello","v":1,"client":%q,"seq":%d,"name":%q}`, name, b.Seq, name))
+		f := s.mustAnswer()
+		if f["t"] != "welcome" {
+			t.Fatalf("%s got %v; want the welcome", name, f)
+		}
+		var peers []string
+		for _, p := range f["peers"].([]any) {
+			peers = append(peers, p.(map[string]any)["name"].(string))
+		}
+		return s, peers
+	}
+	// outcome sends one op from s and returns its nack's code, or "" once it is committed.
+	outcome := func(s *rawSocket, key, op string) string {
+		t.Helper()
+		s.send(`{"t":"ops","ops":[` + op + `]}`)
+		for {
+			f := s.mustAnswer()
+			switch f["t"] {
+			case "nack":
+				if f["key"] == key {
+					return f["code"].(string)
+				}
+			case "ops":
+				for _, o := range f["ops"].([]any) {
+					if o.(map[string]any)["op"].(map[string]any)["key"] == key {
+						return ""
+					}
+				}
+			}
+		}
+	}
+	conns := func() float64 { return counter(t, reg, "lastmile_connections") }
+
+	ana, _ := join("ana", "")
+	if code := outcome(ana, "ana:1", `{"key":"ana:1","op":"create","type":"card","id":"c1","fields":{"stage":"stage-1","lane":"lane-1","order":"V","text":"t"}}`); code != "" {
+		t.Fatalf("creating the card: nack %s", code)
+	}
+	ghost, _ := join("ghost", "&panic=1")
+	eventually(t, "ana and the ghost in the room", func() bool { return conns() == 2 })
+	// The ghost takes the card's soft lock; ana sees it once the room has it.
+	ghost.send(`{"t":"presence","editing":"c1"}`)
+	for editing := false; !editing; {
+		f, err := ana.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		peers, _ := f["peers"].([]any)
+		for _, p := range peers {
+			editing = editing || p.(map[string]any)["name"] == "ghost" && p.(map[string]any)["editing"] == "c1"
+		}
+	}
+
+	// An op whose key is not the ghost's gets a nack, whose wording panics.
+	ghost.send(`{"t":"ops","ops":[{"key":"other:1","op":"update","type":"card","id":"c1","fields":{"text":"x"}}]}`)
+	ghost.wantClose(websocket.CloseInternalServerErr)
+	if !strings.Contains(logs.String(), `"msg":"panic in a websocket's reader; closing it"`) || !strings.Contains(logs.String(), "goroutine") {
+		t.Fatalf("the log lacks the panic and its stack:\n%s", logs.String())
+	}
+
+	eventually(t, "the ghost out of the connections gauge", func() bool { return conns() == 1 })
+	cleo, peers := join("cleo", "")
+	if slices.Contains(peers, "ghost") {
+		t.Fatalf("cleo's welcome lists %v; want no ghost", peers)
+	}
+	if code := outcome(cleo, "cleo:1", `{"key":"cleo:1","op":"update","type":"card","id":"c1","fields":{"text":"cleo's"}}`); code != "" {
+		t.Fatalf("editing the card the ghost was editing: nack %s; want it committed", code)
+	}
+
+	ana.ws.Close()
+	cleo.ws.Close()
+	eventually(t, "the room idle and gone", func() bool { return counter(t, reg, "lastmile_rooms") == 0 })
 }
