@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -99,8 +100,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", m.env("LASTMILE_ADDR", ":8080"), "address to listen on (LASTMILE_ADDR)")
 	dsn := fs.String("database-url", m.Getenv("DATABASE_URL"), "postgres:// URL of the database (DATABASE_URL)")
 	autoMigrate := fs.Bool("migrate", m.env("LASTMILE_MIGRATE", "true") == "true", "apply pending migrations at start (LASTMILE_MIGRATE)")
-	anonymous := fs.Bool("anonymous-boards", m.env("LASTMILE_ANONYMOUS_BOARDS", "true") == "true",
-		"let people without an account make unlisted boards (LASTMILE_ANONYMOUS_BOARDS)")
+	anonymousEnv := m.env("LASTMILE_ANONYMOUS_BOARDS", "true")
+	anonymousDefault, err := strconv.ParseBool(anonymousEnv)
+	if err != nil {
+		return fmt.Errorf("LASTMILE_ANONYMOUS_BOARDS is %q: expected true or false", anonymousEnv)
+	}
+	anonymous := fs.Bool("anonymous-boards", anonymousDefault, "let people without an account make unlisted boards (LASTMILE_ANONYMOUS_BOARDS)")
 	signUp := fs.String("signup", m.env("LASTMILE_SIGNUP", "open"), "open: anyone may sign up; closed: accounts are made with `lastmile user add` (LASTMILE_SIGNUP)")
 	hashSlots := fs.Int("hash-concurrency", 0, "password hashes run at once, 64 MiB each; 0 sizes it to memory and processors (LASTMILE_HASH_CONCURRENCY)")
 	if err := fs.Parse(args); err != nil {
@@ -118,6 +123,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	if *hashSlots <= 0 {
 		*hashSlots = auth.GateSize(memoryLimit(), runtime.NumCPU())
+	}
+	proxies, err := parseProxies(m.Getenv("LASTMILE_TRUSTED_PROXIES"))
+	if err != nil {
+		return err
 	}
 	if *dsn == "" {
 		return errors.New("DATABASE_URL is not set: give the postgres:// URL of the database (`make run` starts a local one)")
@@ -170,6 +179,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{
 		Boards: store, Editor: hub, Catalog: catalog, Logger: log,
 		Accounts: store, HashSlots: *hashSlots, SignUpClosed: *signUp == "closed", AccountRequired: !*anonymous,
+		TrustedProxies: proxies,
 		// Access taken away closes this process's sockets at once, and every other
 		// process's through a notification.
 		Revoke: func(boardID, grantID string) {
@@ -209,7 +219,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	m.addr = ln.Addr().String()
 	close(m.listening)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: readHeaderTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	log.Info("lastmile listening", "addr", m.addr, "signup", *signUp, "anonymous_boards", *anonymous, "hash_concurrency", *hashSlots)
+	log.Info("lastmile listening", "addr", m.addr, "signup", *signUp, "anonymous_boards", *anonymous, "hash_concurrency", *hashSlots,
+		"trusted_proxies", fmt.Sprint(proxies))
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -286,6 +297,28 @@ func (m *Main) migrate(args []string) error {
 
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// parseProxies parses LASTMILE_TRUSTED_PROXIES: CIDRs or single addresses, separated by
+// commas or spaces.
+func parseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range splitList(s) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			ip, aerr := netip.ParseAddr(v)
+			if aerr != nil || ip.Zone() != "" {
+				return nil, fmt.Errorf("LASTMILE_TRUSTED_PROXIES: %q is neither an address nor a CIDR (like 10.0.0.0/8 or 2001:db8::/32)", v)
+			}
+			ip = ip.Unmap()
+			p = netip.PrefixFrom(ip, ip.BitLen())
+		}
+		if p.Addr().Is4In6() {
+			return nil, fmt.Errorf("LASTMILE_TRUSTED_PROXIES: %q is an IPv4 range written as IPv6: write it as IPv4", v)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 func (m *Main) bench(ctx context.Context, args []string) error {

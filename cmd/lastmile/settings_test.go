@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lastmile/internal/auth"
 	"lastmile/internal/postgres/pgtest"
 )
 
@@ -72,5 +74,57 @@ func TestSettings(t *testing.T) {
 	})
 	t.Run("BadHashConcurrency", func(t *testing.T) {
 		wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_HASH_CONCURRENCY": "0"}), "LASTMILE_HASH_CONCURRENCY")
+	})
+	// Any spelling of true that strconv.ParseBool reads keeps anonymous boards on; any
+	// value it does not read stops the start.
+	t.Run("AnonymousBoardsAsNumber", func(t *testing.T) {
+		base := "http://" + mustStart(t, map[string]string{"DATABASE_URL": pgtest.NewURL(t), "LASTMILE_ADDR": "127.0.0.1:0",
+			"LASTMILE_ANONYMOUS_BOARDS": "1"}).addr
+		if status, body := newBrowser(t).do("POST", base, "/api/boards", `{"template":"blank"}`); status != http.StatusCreated {
+			t.Fatalf("anonymous board with LASTMILE_ANONYMOUS_BOARDS=1: %d %s; want 201", status, body)
+		}
+	})
+	t.Run("BadAnonymousBoards", func(t *testing.T) {
+		wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_ANONYMOUS_BOARDS": "yes"}),
+			"LASTMILE_ANONYMOUS_BOARDS", `"yes"`)
+	})
+	t.Run("BadTrustedProxies", func(t *testing.T) {
+		for _, v := range []string{"10.0.0.0/8, proxy.example", "10.0.0.0/33", "::ffff:10.0.0.0/104"} {
+			wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_TRUSTED_PROXIES": v}),
+				"LASTMILE_TRUSTED_PROXIES")
+		}
+	})
+	// Behind a trusted proxy, the limits per address count the client X-Forwarded-For
+	// names: one client's failed sign-ins do not refuse another's.
+	t.Run("TrustedProxies", func(t *testing.T) {
+		base := "http://" + mustStart(t, map[string]string{"DATABASE_URL": pgtest.NewURL(t), "LASTMILE_ADDR": "127.0.0.1:0",
+			"LASTMILE_TRUSTED_PROXIES": "127.0.0.1, ::1"}).addr
+		signIn := func(i int, client string) int {
+			t.Helper()
+			form := url.Values{"email": {fmt.Sprintf("nobody%d@example.org", i)}, "password": {"a wrong password"}}
+			req, err := http.NewRequest("POST", base+"/signin", strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", "192.0.2.99, "+client)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		for i := range auth.DefaultBurst {
+			if status := signIn(i, "198.51.100.1"); status != http.StatusUnauthorized {
+				t.Fatalf("wrong sign-in %d: %d; want 401", i+1, status)
+			}
+		}
+		if status := signIn(100, "198.51.100.1"); status != http.StatusTooManyRequests {
+			t.Fatalf("one more from the same client: %d; want 429", status)
+		}
+		if status := signIn(101, "198.51.100.2"); status != http.StatusUnauthorized {
+			t.Fatalf("another client behind the proxy: %d; want 401, not refused for the first one's failures", status)
+		}
 	})
 }

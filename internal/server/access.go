@@ -89,16 +89,24 @@ var errAccountRequired = blueprint.Errorf(blueprint.EUNAUTHORIZED, "sign in to m
 // errManyBoards answers an address that made too many boards in a short time.
 var errManyBoards = blueprint.Errorf(blueprint.ETOOMANY, "too many new boards from your network: wait a minute before making another")
 
+// errManyBoardsOfUser answers a signed-in user who made too many boards in a short time.
+var errManyBoardsOfUser = blueprint.Errorf(blueprint.ETOOMANY, "you made too many new boards in a short time: wait a minute before making another")
+
 // mayCreate says whether the caller may make a board now: signed in when the server
-// asks for an account, and within the limit of new boards per address.
+// asks for an account, and within the limit of new boards — per user for someone signed
+// in, so that people sharing a network with them cannot use it up; per address otherwise.
 func (s *Server) mayCreate(r *http.Request) error {
 	if s.accounts == nil {
 		return nil
 	}
-	if sess := sessionFrom(r); s.accountRequired && (sess == nil || sess.UserID == "") {
+	sess := sessionFrom(r)
+	if sess != nil && sess.UserID != "" {
+		return takeTry(s.creations, errManyBoardsOfUser, "user:"+sess.UserID)
+	}
+	if s.accountRequired {
 		return errAccountRequired
 	}
-	return takeTry(s.creations, errManyBoards, "ip:"+clientIP(r))
+	return takeTry(s.creations, errManyBoards, "ip:"+s.clientIP(r))
 }
 
 // addOwner gives a new board its owner: the signed-in creator becomes its facilitator.
@@ -274,7 +282,7 @@ func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var err error
-		if l.PasswordHash, err = s.hashPassword(r.Context(), pw); err != nil {
+		if l.PasswordHash, err = s.hashPassword(r, pw); err != nil {
 			setRetryAfter(w, err)
 			s.renderBoard(w, r, b, ErrorStatus(err), err)
 			return
@@ -415,27 +423,29 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l.PasswordHash != "" {
-		keys := []string{"ip:" + clientIP(r), "link:" + l.ID}
-		if !s.limiter.Allowed(keys...) {
-			setRetryAfter(w, retryLater(errManyPasswords, s.limiter.Wait(keys...)))
-			s.renderJoin(w, r, l, http.StatusTooManyRequests, errManyPasswords)
+		// The try is taken before the check and given back for the right password, as
+		// for sign-ins.
+		try, err := reserveTry(s.limiter, errManyPasswords, "ip:"+s.clientIP(r), "link:"+l.ID)
+		if err != nil {
+			setRetryAfter(w, err)
+			s.renderJoin(w, r, l, http.StatusTooManyRequests, err)
 			return
 		}
 		pw := r.PostForm.Get("password")
 		if len(pw) > auth.MaxPasswordLen {
 			pw = ""
 		}
-		ok, err := s.verifyPassword(r.Context(), l.PasswordHash, pw)
+		ok, err := s.verifyPassword(r, l.PasswordHash, pw)
 		if err != nil {
 			setRetryAfter(w, err)
 			s.renderJoin(w, r, l, ErrorStatus(err), err)
 			return
 		}
 		if !ok {
-			s.limiter.Failed(keys...)
 			s.renderJoin(w, r, l, http.StatusUnauthorized, blueprint.Errorf(blueprint.EUNAUTHORIZED, "the password of this link is wrong"))
 			return
 		}
+		try.Refund()
 	}
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	if needsName(sessionFrom(r)) && l.Role != auth.Viewer && (name == "" || len([]rune(name)) > 60) {

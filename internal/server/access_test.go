@@ -337,8 +337,9 @@ func (h *blockingHasher) Hash(pw string) string {
 	return h.countingHasher.Hash(pw)
 }
 
-// TestSignUpBounds checks that sign-ups are limited per address and that password hashes
-// never run more at once than the gate allows: past it, 503 with Retry-After.
+// TestSignUpBounds checks that sign-ups are limited per address, that password hashes
+// never run more at once than the gate allows (past it, 503 with Retry-After), and that
+// an address has one hash at a time.
 func TestSignUpBounds(t *testing.T) {
 	t.Run("PerAddress", func(t *testing.T) {
 		e := setupAuth(t)
@@ -366,7 +367,7 @@ func TestSignUpBounds(t *testing.T) {
 		h := &blockingHasher{let: make(chan struct{})}
 		e := setupAuth(t, func(c *server.Config) {
 			h.countingHasher = c.Hasher.(*countingHasher)
-			c.Hasher, c.HashSlots, c.HashWait = h, 2, 100*time.Millisecond
+			c.Hasher, c.HashSlots, c.HashWait, c.TrustedProxies = h, 2, 100*time.Millisecond, loopback
 		})
 		const n = 12
 		statuses := make([]response, n)
@@ -374,7 +375,8 @@ func TestSignUpBounds(t *testing.T) {
 		var answered atomic.Int64
 		for i := range n {
 			wg.Go(func() {
-				statuses[i] = e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("g%d@example.org", i)}, "password": {testPassword}})
+				statuses[i] = e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("g%d@example.org", i)}, "password": {testPassword}},
+					"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
 				answered.Add(1)
 			})
 		}
@@ -405,6 +407,53 @@ func TestSignUpBounds(t *testing.T) {
 		}
 		if ok != 2 || busy != n-2 {
 			t.Fatalf("%d signed up, %d told to come back; want 2 and %d", ok, busy, n-2)
+		}
+	})
+
+	// Sign-ups sent at once from one address are hashed one at a time: the others are
+	// refused at once, and cost no try, so that they may sign up again at once.
+	t.Run("OneAtATimePerAddress", func(t *testing.T) {
+		h := &blockingHasher{let: make(chan struct{})}
+		e := setupAuth(t, func(c *server.Config) {
+			h.countingHasher = c.Hasher.(*countingHasher)
+			c.Hasher, c.HashSlots = h, 4
+		})
+		const n = 12
+		statuses := make([]response, n)
+		var wg sync.WaitGroup
+		var answered atomic.Int64
+		for i := range n {
+			wg.Go(func() {
+				statuses[i] = e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("g%d@example.org", i)}, "password": {testPassword}})
+				answered.Add(1)
+			})
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for answered.Load()+h.running.Load() < n && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		close(h.let)
+		wg.Wait()
+		var again []int
+		for i, r := range statuses {
+			switch r.status {
+			case http.StatusSeeOther:
+			case http.StatusTooManyRequests:
+				if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s < 1 {
+					t.Errorf("429 without a Retry-After: %v", r.header)
+				}
+				again = append(again, i)
+			default:
+				t.Errorf("sign-up: %v", r)
+			}
+		}
+		if got := h.most.Load(); got != 1 || len(again) != n-1 {
+			t.Fatalf("%d hashes at once, %d sign-ups refused; want 1 and %d", got, len(again), n-1)
+		}
+		for _, i := range again {
+			if r := e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("g%d@example.org", i)}, "password": {testPassword}}); r.status != http.StatusSeeOther {
+				t.Fatalf("sign-up %d again: %v", i, r)
+			}
 		}
 	})
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -157,16 +156,6 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, userID, gu
 	return sess, nil
 }
 
-// clientIP is the address the request came from. X-Forwarded-For is not trusted: behind
-// a proxy, every client shares the proxy's limit.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func checkPassword(pw string) error {
 	if n := len([]rune(pw)); n < auth.MinPasswordLen || len(pw) > auth.MaxPasswordLen {
 		return blueprint.Errorf(blueprint.EINVALID, "the password must be %d to %d characters long", auth.MinPasswordLen, auth.MaxPasswordLen)
@@ -220,7 +209,9 @@ func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleSignUp serves POST /signup: a new account, signed in at once. Sign-ups are
-// limited per address, and their password hash waits for a slot of the gate.
+// limited per address, and their password hash waits for a slot of the gate. A sign-up
+// refused because another password of the same address was being hashed costs no try:
+// people behind one router who sign up at the same moment try again at once.
 func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 	if s.signUpClosed {
 		s.fail(w, r, errSignUpClosed)
@@ -236,12 +227,15 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 	if !auth.ValidEmail(email) {
 		err = errBadEmail
 	}
+	var try *auth.Reservation
 	if err == nil {
-		err = takeTry(s.signUps, errManySignUps, "ip:"+clientIP(r))
+		try, err = reserveTry(s.signUps, errManySignUps, "ip:"+s.clientIP(r))
 	}
 	var hash string
 	if err == nil {
-		hash, err = s.hashPassword(r.Context(), pw)
+		if hash, err = s.hashPassword(r, pw); err == errHashTurn {
+			try.Refund()
+		}
 	}
 	var u *auth.User
 	if err == nil {
@@ -265,12 +259,17 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	s.authForm(w, r, "signin", "", nil)
 }
 
+// errManySignIns answers an address or an e-mail with too many failed sign-ins.
+var errManySignIns = blueprint.Errorf(blueprint.ETOOMANY, "too many failed sign-ins: wait a minute before trying again")
+
 // errSignIn is the one answer to a wrong e-mail or password: it does not say which.
 var errSignIn = blueprint.Errorf(blueprint.EUNAUTHORIZED, "wrong e-mail or password")
 
 // handleSignIn serves POST /signin. An unknown e-mail and a wrong password answer the
 // same, after the same work: the password is checked against a dummy hash when there is
-// no account. Failures are limited per IP and per e-mail.
+// no account. Tries are limited per address and per e-mail: each takes its try before the
+// password is checked, so that tries sent at once count even when they are refused before
+// their turn, and a right password gives it back.
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.fail(w, r, err)
@@ -282,10 +281,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.authForm(w, r, "signin", "", blueprint.Errorf(blueprint.EINVALID, "the e-mail or the password is too long"))
 		return
 	}
-	keys := []string{"ip:" + clientIP(r), "email:" + email}
-	if !s.limiter.Allowed(keys...) {
-		s.authForm(w, r, "signin", email, retryLater(blueprint.Errorf(blueprint.ETOOMANY,
-			"too many failed sign-ins: wait a minute before trying again"), s.limiter.Wait(keys...)))
+	try, err := reserveTry(s.limiter, errManySignIns, "ip:"+s.clientIP(r), "email:"+email)
+	if err != nil {
+		s.authForm(w, r, "signin", email, err)
 		return
 	}
 	u, err := s.accounts.FindUserByEmail(r.Context(), email)
@@ -296,16 +294,16 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ok, verr := s.verifyPassword(r.Context(), encoded, pw)
+	ok, verr := s.verifyPassword(r, encoded, pw)
 	if verr != nil {
 		s.authForm(w, r, "signin", email, verr)
 		return
 	}
 	if err != nil || !ok {
-		s.limiter.Failed(keys...)
 		s.authForm(w, r, "signin", email, errSignIn)
 		return
 	}
+	try.Refund()
 	if _, err := s.startSession(w, r, u.ID, ""); err != nil {
 		s.fail(w, r, err)
 		return
@@ -352,7 +350,8 @@ func (s *Server) handlePasswordPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleChangePassword serves POST /account/password: the current password, then the new
-// one. Every other session of the user ends.
+// one. Every other session of the user ends. Tries of the current password are limited
+// per address and per user, as sign-ins are.
 func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 	sess, err := signedIn(r)
 	if err != nil {
@@ -363,9 +362,9 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	keys := []string{"ip:" + clientIP(r), "user:" + sess.UserID}
-	if !s.limiter.Allowed(keys...) {
-		s.authForm(w, r, "password", "", retryLater(errManyPasswords, s.limiter.Wait(keys...)))
+	try, err := reserveTry(s.limiter, errManyPasswords, "ip:"+s.clientIP(r), "user:"+sess.UserID)
+	if err != nil {
+		s.authForm(w, r, "password", "", err)
 		return
 	}
 	u, err := s.accounts.FindUser(r.Context(), sess.UserID)
@@ -377,21 +376,21 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 	if len(current) > auth.MaxPasswordLen {
 		current = ""
 	}
-	ok, err := s.verifyPassword(r.Context(), u.PasswordHash, current)
+	ok, err := s.verifyPassword(r, u.PasswordHash, current)
 	if err != nil {
 		s.authForm(w, r, "password", "", err)
 		return
 	}
 	if !ok {
-		s.limiter.Failed(keys...)
 		s.authForm(w, r, "password", "", blueprint.Errorf(blueprint.EUNAUTHORIZED, "the current password is wrong"))
 		return
 	}
+	try.Refund()
 	if err := checkPassword(next); err != nil {
 		s.authForm(w, r, "password", "", err)
 		return
 	}
-	hash, err := s.hashPassword(r.Context(), next)
+	hash, err := s.hashPassword(r, next)
 	if err != nil {
 		s.authForm(w, r, "password", "", err)
 		return

@@ -1,10 +1,11 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"lastmile/internal/auth"
@@ -54,21 +55,41 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 var errHashBusy = retryLater(blueprint.Errorf(blueprint.EUNAVAILABLE,
 	"the server is busy checking other passwords: try again in a moment"), hashWait)
 
+// errHashTurn answers a client that sent a password while another of its own was still
+// waiting for the gate or being hashed: one at a time per client, so that a few clients
+// cannot fill the gate's queue and keep everyone else's password from being checked.
+var errHashTurn = retryLater(blueprint.Errorf(blueprint.ETOOMANY,
+	"another password from your network is being checked: try again in a moment"), time.Second)
+
+// enterGate takes a slot of the gate for a password hash of the request's client: 429
+// (errHashTurn) at once while the client has another hash waiting or running, 503
+// (errHashBusy) when no slot came free in time.
+func (s *Server) enterGate(r *http.Request) (release func(), err error) {
+	release, err = s.gate.Enter(r.Context(), s.clientIP(r))
+	switch {
+	case errors.Is(err, auth.ErrHashing):
+		return nil, errHashTurn
+	case err != nil:
+		return nil, errHashBusy
+	}
+	return release, nil
+}
+
 // hashPassword hashes a password under the gate that bounds concurrent hashes.
-func (s *Server) hashPassword(ctx context.Context, pw string) (string, error) {
-	release, ok := s.gate.Enter(ctx)
-	if !ok {
-		return "", errHashBusy
+func (s *Server) hashPassword(r *http.Request, pw string) (string, error) {
+	release, err := s.enterGate(r)
+	if err != nil {
+		return "", err
 	}
 	defer release()
 	return s.hasher.Hash(pw), nil
 }
 
 // verifyPassword checks a password under the gate that bounds concurrent hashes.
-func (s *Server) verifyPassword(ctx context.Context, encoded, pw string) (bool, error) {
-	release, ok := s.gate.Enter(ctx)
-	if !ok {
-		return false, errHashBusy
+func (s *Server) verifyPassword(r *http.Request, encoded, pw string) (bool, error) {
+	release, err := s.enterGate(r)
+	if err != nil {
+		return false, err
 	}
 	defer release()
 	ok, err := s.hasher.Verify(encoded, pw)
@@ -78,11 +99,87 @@ func (s *Server) verifyPassword(ctx context.Context, encoded, pw string) (bool, 
 	return ok, nil
 }
 
+// reserveTry takes a try from limiter for keys, to be given back with Refund when it
+// should not count, or returns refusal (a 429) with when the keys may try again.
+func reserveTry(limiter *auth.Limiter, refusal *blueprint.Error, keys ...string) (*auth.Reservation, error) {
+	if try, ok := limiter.Reserve(keys...); ok {
+		return try, nil
+	}
+	return nil, retryLater(refusal, limiter.Wait(keys...))
+}
+
 // takeTry takes a try from limiter for keys, or returns refusal (a 429) with when the
 // keys may try again.
 func takeTry(limiter *auth.Limiter, refusal *blueprint.Error, keys ...string) error {
-	if limiter.Take(keys...) {
-		return nil
+	_, err := reserveTry(limiter, refusal, keys...)
+	return err
+}
+
+// clientIP names the client of a request for the limits per address: the connection's
+// address or, when the connection comes from a trusted proxy (Config.TrustedProxies),
+// the rightmost address of X-Forwarded-For that is not itself a trusted proxy. Never the
+// leftmost: the client writes what it likes there, and each proxy only appends the
+// address it saw. An IPv6 client is named by its /64, since one client holds a whole /64
+// and could otherwise take a fresh address, and fresh limits, for each try.
+func (s *Server) clientIP(r *http.Request) string {
+	ip, ok := parseHop(r.RemoteAddr)
+	if !ok {
+		return r.RemoteAddr
 	}
-	return retryLater(refusal, limiter.Wait(keys...))
+	if s.trusted(ip) {
+		ip = s.forwardedFor(r, ip)
+	}
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
+}
+
+// forwardedFor returns the client that the trusted proxy at proxy forwarded r for: the
+// rightmost address of X-Forwarded-For that is not a trusted proxy, or the leftmost of
+// the trusted ones when all are. An entry that is not an address ends the walk, leaving
+// the last trusted address before it.
+func (s *Server) forwardedFor(r *http.Request, proxy netip.Addr) netip.Addr {
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	client := proxy
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip, ok := parseHop(hops[i])
+		if !ok {
+			break
+		}
+		client = ip
+		if !s.trusted(ip) {
+			break
+		}
+	}
+	return client
+}
+
+// trusted says whether ip is one of the trusted proxies.
+func (s *Server) trusted(ip netip.Addr) bool {
+	for _, p := range s.trustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHop parses an address as found in RemoteAddr or X-Forwarded-For, with or without
+// a port; an IPv4 address written as IPv6 is taken as IPv4, and a zone is dropped.
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		ap, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		ip = ap.Addr()
+	}
+	return ip.Unmap().WithZone(""), true
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -62,9 +63,16 @@ type Config struct {
 	Limiter *auth.Limiter
 	// HashSlots bounds how many password hashes run at once (each takes 64 MiB); past it a
 	// request waits up to HashWait (two seconds by default), then gets 503 with
-	// Retry-After. Defaults to 2.
+	// Retry-After. Defaults to 2. A client address has one hash waiting or running at a
+	// time: another one from it meanwhile gets 429 at once.
 	HashSlots int
 	HashWait  time.Duration
+	// TrustedProxies are the reverse proxies in front of the server. For a connection
+	// from one of them, the limits per client address count the client that
+	// X-Forwarded-For names (the rightmost address in it that is not a trusted proxy);
+	// otherwise X-Forwarded-For is ignored. Without any, every client behind a proxy
+	// shares the proxy's limits.
+	TrustedProxies []netip.Prefix
 	// SignUpClosed turns sign-up off: accounts are made by the operator (lastmile user add).
 	SignUpClosed bool
 	// AccountRequired refuses to make a board for someone who is not signed in. Without
@@ -99,9 +107,11 @@ type Server struct {
 	hasher   PasswordHasher
 	limiter  *auth.Limiter
 	gate     *auth.Gate
-	// signUps and creations limit sign-ups and new boards per address.
+	// signUps and creations limit sign-ups per address, and new boards per user (per
+	// address for someone not signed in).
 	signUps, creations *auth.Limiter
 	signUpClosed       bool
+	trustedProxies     []netip.Prefix
 	accountRequired    bool
 	revoke             func(boardID, grantID string)
 	// revokeUser closes a member's live connections.
@@ -118,7 +128,7 @@ func New(cfg Config) *Server {
 	s := &Server{boards: cfg.Boards, editor: cfg.Editor, catalog: cfg.Catalog, log: cfg.Logger, ready: cfg.Ready,
 		live: cfg.Live, accounts: cfg.Accounts, hasher: cfg.Hasher, limiter: cfg.Limiter, revoke: cfg.Revoke,
 		revokeUser: cfg.RevokeMember, closeBoard: cfg.CloseBoard, signUpClosed: cfg.SignUpClosed, accountRequired: cfg.AccountRequired,
-		gate:    auth.NewGate(cmp.Or(cfg.HashSlots, 2), cmp.Or(cfg.HashWait, hashWait)),
+		trustedProxies: cfg.TrustedProxies, gate: auth.NewGate(cmp.Or(cfg.HashSlots, 2), cmp.Or(cfg.HashWait, hashWait)),
 		signUps: &auth.Limiter{Burst: signUpBurst, Every: signUpEvery}, creations: &auth.Limiter{Burst: createBurst, Every: createEvery}}
 	if s.hasher == nil {
 		s.hasher = &auth.Hasher{}
