@@ -112,11 +112,22 @@ func (s *Server) mayCreate(r *http.Request) error {
 // addOwner gives a new board its owner: the signed-in creator becomes its facilitator.
 // A board made without an account is unlisted, and remembered as made by the caller's
 // session — started now when there is none — which alone sees it listed and may claim or
-// delete it.
+// delete it. When that fails the board is deleted again, so that no board is left that
+// nobody owns or lists.
 func (s *Server) addOwner(w http.ResponseWriter, r *http.Request, b *blueprint.Board) error {
 	if s.accounts == nil {
 		return nil
 	}
+	err := s.setOwner(w, r, b)
+	if err != nil {
+		if derr := s.boards.DeleteBoard(context.WithoutCancel(r.Context()), b.ID); derr != nil {
+			s.log.Warn("deleting a board left without owner", "board", b.ID, "err", derr)
+		}
+	}
+	return err
+}
+
+func (s *Server) setOwner(w http.ResponseWriter, r *http.Request, b *blueprint.Board) error {
 	sess := sessionFrom(r)
 	if sess != nil && sess.UserID != "" {
 		return s.accounts.AddMember(r.Context(), b.ID, sess.UserID, auth.Facilitator)
@@ -312,6 +323,16 @@ func (s *Server) handleNewLinkPage(w http.ResponseWriter, r *http.Request) {
 	b := boardFrom(r)
 	c, err := r.Cookie(newLinkCookie)
 	if err != nil || len(c.Value) < 20 || len(c.Value) > 100 {
+		http.Redirect(w, r, "/boards/"+b.ID, http.StatusSeeOther)
+		return
+	}
+	// Only a live link of this board is shown: the cookie could have been set by someone
+	// else (a neighbouring site of the same domain).
+	if l, err := s.accounts.FindLink(r.Context(), auth.HashToken(c.Value)); err != nil || l.BoardID != b.ID || !l.Valid(time.Now()) {
+		if err != nil && blueprint.ErrorCode(err) != blueprint.ENOTFOUND {
+			s.fail(w, r, err)
+			return
+		}
 		http.Redirect(w, r, "/boards/"+b.ID, http.StatusSeeOther)
 		return
 	}
