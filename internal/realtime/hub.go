@@ -382,11 +382,7 @@ func (h *Hub) RevokeMember(boardID, userID string, changedAt time.Time) {
 	if h.changed == nil {
 		h.changed = map[string]memberChange{}
 	}
-	for k, c := range h.changed {
-		if now.Sub(c.noted) > h.opts.MemberMemory {
-			delete(h.changed, k)
-		}
-	}
+	forgetOlder(h.changed, func(c memberChange) time.Time { return c.noted }, now.Add(-h.opts.MemberMemory))
 	key := boardID + "\x00" + userID
 	c := h.changed[key]
 	c.noted = now
@@ -436,16 +432,21 @@ func (h *Hub) CloseBoard(boardID string, gone bool) {
 	if h.ended == nil {
 		h.ended = map[string]boardEnd{}
 	}
-	for k, e := range h.ended {
-		if now.Sub(e.noted) > h.opts.MemberMemory {
-			delete(h.ended, k)
-		}
-	}
+	forgetOlder(h.ended, func(e boardEnd) time.Time { return e.noted }, now.Add(-h.opts.MemberMemory))
 	if e, ok := h.ended[boardID]; !ok || !e.gone { // a deletion stays a deletion
 		h.ended[boardID] = boardEnd{gone: gone, noted: now}
 	}
 	h.mu.Unlock()
 	h.closeMatching(boardID, revocation{everyone: true, gone: gone})
+}
+
+// forgetOlder deletes from m the entries noted before since.
+func forgetOlder[V any](m map[string]V, noted func(V) time.Time, since time.Time) {
+	for k, v := range m {
+		if noted(v).Before(since) {
+			delete(m, k)
+		}
+	}
 }
 
 // boardEnded says whether p may no longer join boardID's room because the board was
