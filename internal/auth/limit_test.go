@@ -3,6 +3,8 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,56 +102,175 @@ func TestLimiter(t *testing.T) {
 	})
 }
 
+// TestGate checks that a client's hashes wait their turn, one after the other, without
+// taking more than one slot or keeping other clients waiting, and that a hash whose turn
+// and slot do not come within the gate's wait, counted from its call, is refused.
 func TestGate(t *testing.T) {
 	ctx := context.Background()
-	t.Run("OnePerClient", func(t *testing.T) {
-		g := auth.NewGate(3, time.Hour)
-		release, err := g.Enter(ctx, "a")
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	mustEnter := func(t *testing.T, g *auth.Gate, ctx context.Context, key string) func() {
+		t.Helper()
+		release, err := g.Enter(ctx, key)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s enters: %v", key, err)
 		}
-		if _, err := g.Enter(ctx, "a"); !errors.Is(err, auth.ErrHashing) {
-			t.Fatalf("a second hash of one client while there are free slots: %v; want ErrHashing", err)
+		return release
+	}
+	// waitFor waits until the client key has n hashes in the gate.
+	waitFor := func(t *testing.T, g *auth.Gate, key string, n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); g.Hashes(key) != n; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has %d hashes in the gate; want %d", key, g.Hashes(key), n)
+			}
 		}
-		releaseB, err := g.Enter(ctx, "b")
-		if err != nil {
-			t.Fatalf("another client: %v", err)
-		}
-		release()
-		releaseA, err := g.Enter(ctx, "a")
-		if err != nil {
-			t.Fatalf("the client after its hash was done: %v", err)
+	}
+
+	// A client's second hash waits for the first, without holding a slot meanwhile, and
+	// then runs.
+	t.Run("Turn", func(t *testing.T) {
+		g := auth.NewGate(2, time.Hour)
+		releaseA := mustEnter(t, g, ctx, "a")
+		second := make(chan error, 1)
+		var releaseA2 func()
+		go func() {
+			var err error
+			releaseA2, err = g.Enter(ctx, "a")
+			second <- err
+		}()
+		waitFor(t, g, "a", 2)
+		// A request already gone enters only where nothing is to wait for: the second
+		// slot is free for another client, and the first client's turn is taken.
+		releaseB := mustEnter(t, g, cancelled, "b")
+		if _, err := g.Enter(cancelled, "a"); !errors.Is(err, auth.ErrGateFull) {
+			t.Fatalf("a third hash of a client, the request gone: %v; want ErrGateFull", err)
 		}
 		releaseA()
+		if err := <-second; err != nil {
+			t.Fatalf("the second hash of a client, once the first is done: %v", err)
+		}
 		releaseB()
+		releaseA2()
+		if n := g.Clients(); n != 0 {
+			t.Fatalf("the gate remembers %d clients after every hash is done", n)
+		}
+	})
+
+	// Many hashes of a few clients at once: never two of one client at a time, never
+	// more than the slots, and all of them run.
+	t.Run("OneAtATime", func(t *testing.T) {
+		const slots, clients, each = 2, 3, 6
+		g := auth.NewGate(slots, time.Hour)
+		var mu sync.Mutex
+		running, most := map[string]int{}, map[string]int{}
+		total, mostTotal := 0, 0
+		hash := func(key string, d int) {
+			mu.Lock()
+			running[key]++
+			most[key] = max(most[key], running[key])
+			total++
+			mostTotal = max(mostTotal, total)
+			mu.Unlock()
+			time.Sleep(time.Duration(d) * time.Millisecond)
+			mu.Lock()
+			running[key]--
+			total--
+			mu.Unlock()
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, clients*each)
+		for i := range clients * each {
+			key := fmt.Sprintf("client%d", i%clients)
+			wg.Go(func() {
+				release, err := g.Enter(ctx, key)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer release()
+				hash(key, i%3+1)
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("a hash: %v", err)
+		}
+		for key, n := range most {
+			if n != 1 {
+				t.Errorf("%d hashes of %s ran at once; want 1", n, key)
+			}
+		}
+		if mostTotal > slots || len(most) != clients {
+			t.Errorf("%d hashes of %d clients ran at once; want at most %d of %d", mostTotal, len(most), slots, clients)
+		}
+		if n := g.Clients(); n != 0 {
+			t.Fatalf("the gate remembers %d clients after every hash is done", n)
+		}
 	})
 
 	t.Run("Full", func(t *testing.T) {
 		g := auth.NewGate(1, time.Millisecond)
-		release, err := g.Enter(ctx, "a")
-		if err != nil {
-			t.Fatal(err)
-		}
+		release := mustEnter(t, g, ctx, "a")
 		if _, err := g.Enter(ctx, "b"); !errors.Is(err, auth.ErrGateFull) {
 			t.Fatalf("a full gate: %v; want ErrGateFull", err)
 		}
-		cancelled, cancel := context.WithCancel(ctx)
-		cancel()
 		long := auth.NewGate(1, time.Hour)
-		releaseLong, err := long.Enter(ctx, "a")
-		if err != nil {
-			t.Fatal(err)
-		}
+		releaseLong := mustEnter(t, long, ctx, "a")
 		if _, err := long.Enter(cancelled, "b"); !errors.Is(err, auth.ErrGateFull) {
 			t.Fatalf("a full gate, the request gone: %v; want ErrGateFull", err)
 		}
 		releaseLong()
 		release()
 		// The refused client's turn ended with the refusal.
-		releaseB, err := g.Enter(ctx, "b")
-		if err != nil {
-			t.Fatalf("the refused client once a slot is free: %v", err)
+		mustEnter(t, g, ctx, "b")()
+		if n := g.Clients() + long.Clients(); n != 0 {
+			t.Fatalf("the gates remember %d clients after every hash is done", n)
 		}
-		releaseB()
+	})
+
+	// A client's hash whose turn does not come within the wait is refused, though slots
+	// are free.
+	t.Run("TurnTooLate", func(t *testing.T) {
+		g := auth.NewGate(3, time.Millisecond)
+		release := mustEnter(t, g, ctx, "a")
+		if _, err := g.Enter(ctx, "a"); !errors.Is(err, auth.ErrGateFull) {
+			t.Fatalf("a second hash of a client whose first one runs on: %v; want ErrGateFull", err)
+		}
+		if n := g.Hashes("a"); n != 1 {
+			t.Fatalf("a refused hash still counted: the client has %d hashes in the gate", n)
+		}
+		release()
+		mustEnter(t, g, ctx, "a")()
+		if n := g.Clients(); n != 0 {
+			t.Fatalf("the gate remembers %d clients after every hash is done", n)
+		}
+	})
+
+	// The wait covers the turn and the slot together: hashes of a client queued behind
+	// each other for a full gate are all refused once the wait has passed since their
+	// call, not the second one a wait after the first was refused.
+	t.Run("OneWait", func(t *testing.T) {
+		const wait, n = 400 * time.Millisecond, 3
+		g := auth.NewGate(1, wait)
+		release := mustEnter(t, g, ctx, "b")
+		defer release()
+		took := make(chan time.Duration, n)
+		for i := range n {
+			go func() {
+				start := time.Now()
+				if _, err := g.Enter(ctx, "a"); !errors.Is(err, auth.ErrGateFull) {
+					t.Errorf("a hash behind a full gate: %v; want ErrGateFull", err)
+				}
+				took <- time.Since(start)
+			}()
+			waitFor(t, g, "a", i+1)
+		}
+		for range n {
+			if d := <-took; d < wait || d > wait*3/2 {
+				t.Errorf("a hash was refused after %v; want the wait, %v", d, wait)
+			}
+		}
 	})
 }

@@ -292,8 +292,15 @@ func (s *Server) handleCreateLink(w http.ResponseWriter, r *http.Request) {
 			s.renderBoard(w, r, b, http.StatusBadRequest, err)
 			return
 		}
-		var err error
-		if l.PasswordHash, err = s.hashPassword(r, pw); err != nil {
+		// A password try of the address is held while the password waits for the gate
+		// and is hashed, and given back after: making a link is no guess, but the tries
+		// held bound how many hashes of the address wait (see auth.Gate).
+		try, err := reserveTry(s.limiter, errManyPasswords, "ip:"+s.clientIP(r))
+		if err == nil {
+			l.PasswordHash, err = s.hashPassword(r, pw)
+			try.Refund()
+		}
+		if err != nil {
 			setRetryAfter(w, err)
 			s.renderBoard(w, r, b, ErrorStatus(err), err)
 			return

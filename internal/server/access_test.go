@@ -320,26 +320,62 @@ func TestDeleteBoard(t *testing.T) {
 	})
 }
 
-// blockingHasher hashes only when let through, and counts the hashes running at once.
+// blockingHasher hashes only when let through, and counts the hashes running at once,
+// in all and of each password. With only set, other passwords than only are hashed at
+// once, uncounted.
 type blockingHasher struct {
 	*countingHasher
 	let     chan struct{}
+	only    string
 	running atomic.Int64
 	most    atomic.Int64
+
+	mu        sync.Mutex
+	of        map[string]int // hashes of each password running
+	mostOfOne int            // the most hashes of one password that ran at once
+	once      sync.Once
 }
 
+// letAll lets every hash through, from now on.
+func (h *blockingHasher) letAll() { h.once.Do(func() { close(h.let) }) }
+
 func (h *blockingHasher) Hash(pw string) string {
+	if h.only != "" && pw != h.only {
+		return h.countingHasher.Hash(pw)
+	}
 	n := h.running.Add(1)
 	for m := h.most.Load(); n > m && !h.most.CompareAndSwap(m, n); m = h.most.Load() {
 	}
-	defer h.running.Add(-1)
+	h.mu.Lock()
+	if h.of == nil {
+		h.of = map[string]int{}
+	}
+	h.of[pw]++
+	h.mostOfOne = max(h.mostOfOne, h.of[pw])
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.of[pw]--
+		h.mu.Unlock()
+		h.running.Add(-1)
+	}()
 	<-h.let
 	return h.countingHasher.Hash(pw)
 }
 
+// letOne lets one hash through, once one has begun.
+func (h *blockingHasher) letOne(t *testing.T) {
+	t.Helper()
+	select {
+	case h.let <- struct{}{}:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no hash to let through after 20 s (%d running)", h.running.Load())
+	}
+}
+
 // TestSignUpBounds checks that sign-ups are limited per address, that password hashes
 // never run more at once than the gate allows (past it, 503 with Retry-After), and that
-// an address has one hash at a time.
+// an address has one hash at a time, its others waiting their turn.
 func TestSignUpBounds(t *testing.T) {
 	t.Run("PerAddress", func(t *testing.T) {
 		e := setupAuth(t)
@@ -386,7 +422,7 @@ func TestSignUpBounds(t *testing.T) {
 		for answered.Load() < n-2 && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		close(h.let)
+		h.letAll()
 		wg.Wait()
 		ok, busy := 0, 0
 		for _, r := range statuses {
@@ -410,50 +446,84 @@ func TestSignUpBounds(t *testing.T) {
 		}
 	})
 
-	// Sign-ups sent at once from one address are hashed one at a time: the others are
-	// refused at once, and cost no try, so that they may sign up again at once.
+	// Sign-ups sent at once from a few addresses (each a workshop behind one router) are
+	// all made: an address's hashes run one at a time, each after the one before, while
+	// the others of the address wait their turn; the gate's slots are shared among the
+	// addresses.
 	t.Run("OneAtATimePerAddress", func(t *testing.T) {
 		h := &blockingHasher{let: make(chan struct{})}
 		e := setupAuth(t, func(c *server.Config) {
 			h.countingHasher = c.Hasher.(*countingHasher)
-			c.Hasher, c.HashSlots = h, 4
+			c.Hasher, c.HashSlots, c.HashWait, c.TrustedProxies = h, 2, time.Minute, loopback
 		})
-		const n = 12
-		statuses := make([]response, n)
+		t.Cleanup(h.letAll)
+		const addresses, each = 3, 4
+		// Everyone at an address has the same password, so that the hasher counts the
+		// hashes of each address.
+		password := func(i int) string { return fmt.Sprintf("the password of network %d", i%addresses) }
+		statuses := make([]response, addresses*each)
 		var wg sync.WaitGroup
-		var answered atomic.Int64
-		for i := range n {
+		for i := range statuses {
 			wg.Go(func() {
-				statuses[i] = e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("g%d@example.org", i)}, "password": {testPassword}})
-				answered.Add(1)
+				statuses[i] = e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("g%d@example.org", i)}, "password": {password(i)}},
+					"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i%addresses+1))
 			})
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for answered.Load()+h.running.Load() < n && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
+		for range statuses {
+			h.letOne(t)
 		}
-		close(h.let)
 		wg.Wait()
-		var again []int
 		for i, r := range statuses {
-			switch r.status {
-			case http.StatusSeeOther:
-			case http.StatusTooManyRequests:
-				if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s < 1 {
-					t.Errorf("429 without a Retry-After: %v", r.header)
-				}
-				again = append(again, i)
-			default:
-				t.Errorf("sign-up: %v", r)
+			if r.status != http.StatusSeeOther {
+				t.Errorf("sign-up %d: %v; want 303", i, r)
 			}
 		}
-		if got := h.most.Load(); got != 1 || len(again) != n-1 {
-			t.Fatalf("%d hashes at once, %d sign-ups refused; want 1 and %d", got, len(again), n-1)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.mostOfOne != 1 || h.most.Load() > 2 {
+			t.Fatalf("%d hashes of one address ran at once, %d in all; want 1, and at most the gate's 2", h.mostOfOne, h.most.Load())
 		}
-		for _, i := range again {
-			if r := e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("g%d@example.org", i)}, "password": {testPassword}}); r.status != http.StatusSeeOther {
-				t.Fatalf("sign-up %d again: %v", i, r)
+	})
+
+	// A sign-up whose turn does not come within the gate's wait, behind another of its
+	// address, gets 503 with Retry-After, though the gate has free slots; it costs no try
+	// of the address's sign-ups.
+	t.Run("TurnTooLate", func(t *testing.T) {
+		h := &blockingHasher{let: make(chan struct{}), only: "the first one's password"}
+		e := setupAuth(t, func(c *server.Config) {
+			h.countingHasher = c.Hasher.(*countingHasher)
+			c.Hasher, c.HashSlots, c.HashWait = h, 4, 20*time.Millisecond
+		})
+		t.Cleanup(h.letAll)
+		first := make(chan response, 1)
+		go func() {
+			first <- e.person(t).form(t, "/signup", url.Values{"email": {"first@example.org"}, "password": {h.only}})
+		}()
+		for deadline := time.Now().Add(20 * time.Second); h.running.Load() != 1; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the first sign-up's hash did not begin within 20 s")
 			}
+		}
+		// More than the 20 sign-ups of an address at once: each one refused for its turn
+		// gives its try back.
+		for i := range 25 {
+			r := e.person(t).form(t, "/signup", url.Values{"email": {fmt.Sprintf("late%d@example.org", i)}, "password": {testPassword}})
+			if r.status != http.StatusServiceUnavailable {
+				t.Fatalf("sign-up %d while another of its address is hashed: %v; want 503", i, r)
+			}
+			if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s < 1 {
+				t.Fatalf("503 without a Retry-After: %v", r.header)
+			}
+		}
+		h.letAll()
+		if r := <-first; r.status != http.StatusSeeOther {
+			t.Fatalf("the first sign-up: %v", r)
+		}
+		if _, err := e.store.FindUserByEmail(context.Background(), "late0@example.org"); err == nil {
+			t.Fatal("a refused sign-up made an account")
+		}
+		if r := e.person(t).form(t, "/signup", url.Values{"email": {"late0@example.org"}, "password": {testPassword}}); r.status != http.StatusSeeOther {
+			t.Fatalf("the refused sign-up again: %v", r)
 		}
 	})
 

@@ -209,9 +209,10 @@ func (s *Server) handleSignUpPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleSignUp serves POST /signup: a new account, signed in at once. Sign-ups are
-// limited per address, and their password hash waits for a slot of the gate. A sign-up
-// refused because another password of the same address was being hashed costs no try:
-// people behind one router who sign up at the same moment try again at once.
+// limited per address, and their password hash waits for the address's earlier ones and a
+// slot of the gate. A sign-up whose hash did not come in time costs no try: people behind
+// one router who sign up at the same moment try again in a moment. The try is held while
+// the hash waits, so that the sign-up allowance bounds how many of an address wait.
 func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 	if s.signUpClosed {
 		s.fail(w, r, errSignUpClosed)
@@ -233,7 +234,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 	}
 	var hash string
 	if err == nil {
-		if hash, err = s.hashPassword(r, pw); err == errHashTurn {
+		if hash, err = s.hashPassword(r, pw); err == errHashBusy {
 			try.Refund()
 		}
 	}
@@ -385,7 +386,9 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 		s.authForm(w, r, "password", "", blueprint.Errorf(blueprint.EUNAUTHORIZED, "the current password is wrong"))
 		return
 	}
-	try.Refund()
+	// The right password gives its try back, but only once the new one is hashed: the
+	// try held bounds how many hashes of the address wait for the gate.
+	defer try.Refund()
 	if err := checkPassword(next); err != nil {
 		s.authForm(w, r, "password", "", err)
 		return

@@ -50,26 +50,19 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 	}
 }
 
-// errHashBusy answers a request whose password could not be hashed in time because the
-// gate was full.
+// errHashBusy answers a request whose password could not be hashed in time: the hashes
+// sent before it from its client, then a slot of the gate, took longer than hashWait.
 var errHashBusy = retryLater(blueprint.Errorf(blueprint.EUNAVAILABLE,
 	"the server is busy checking other passwords: try again in a moment"), hashWait)
 
-// errHashTurn answers a client that sent a password while another of its own was still
-// waiting for the gate or being hashed: one at a time per client, so that a few clients
-// cannot fill the gate's queue and keep everyone else's password from being checked.
-var errHashTurn = retryLater(blueprint.Errorf(blueprint.ETOOMANY,
-	"another password from your network is being checked: try again in a moment"), time.Second)
-
-// enterGate takes a slot of the gate for a password hash of the request's client: 429
-// (errHashTurn) at once while the client has another hash waiting or running, 503
-// (errHashBusy) when no slot came free in time.
+// enterGate takes a slot of the gate for a password hash of the request's client, after
+// the client's earlier hashes (one at a time per client), or returns errHashBusy (503)
+// when that took longer than the gate's wait. Callers take a try per request from a
+// limiter keyed by the client address before, and hold it until the hash is done: that
+// bounds how many of a client's hashes wait (see auth.Gate).
 func (s *Server) enterGate(r *http.Request) (release func(), err error) {
 	release, err = s.gate.Enter(r.Context(), s.clientIP(r))
-	switch {
-	case errors.Is(err, auth.ErrHashing):
-		return nil, errHashTurn
-	case err != nil:
+	if err != nil {
 		return nil, errHashBusy
 	}
 	return release, nil

@@ -84,8 +84,9 @@ func flood(t *testing.T, h *floodHasher, n int, send func(i int) response) (fini
 
 // TestPasswordFlood checks that wrong sign-ins sent at once from several addresses
 // cannot keep the right password of someone at another address from being checked: each
-// address has one check at a time, the rest of a burst is refused at once with 429, and
-// the burst costs the address its tries.
+// address has one check at a time, holding one slot of the gate, while its other tries
+// wait their turn behind it (and get 503 once the gate's wait has passed), the tries past
+// its bucket are refused at once with 429, and the burst costs the address its tries.
 func TestPasswordFlood(t *testing.T) {
 	e, h := setupFlood(t)
 	e.person(t).mustSignUp(t, "ada@example.org")
@@ -103,17 +104,12 @@ func TestPasswordFlood(t *testing.T) {
 	if got := h.began.Load(); got != addresses {
 		t.Errorf("%d checks of the flood began; want one per address (%d)", got, addresses)
 	}
-	statuses := map[int]int{}
-	for _, a := range answers {
-		statuses[a.status]++
-		if a.status == http.StatusTooManyRequests {
-			if s, err := strconv.Atoi(a.header.Get("Retry-After")); err != nil || s < 1 {
-				t.Errorf("429 without a Retry-After: %v", a.header)
-			}
-		}
-	}
-	if statuses[http.StatusUnauthorized] != addresses || statuses[http.StatusTooManyRequests] != addresses*(each-1) {
-		t.Errorf("answers to the flood: %v; want %d × 401 and %d × 429", statuses, addresses, addresses*(each-1))
+	statuses := countAnswers(t, answers)
+	waited := auth.DefaultBurst - 1
+	if statuses[http.StatusUnauthorized] != addresses || statuses[http.StatusServiceUnavailable] != addresses*waited ||
+		statuses[http.StatusTooManyRequests] != addresses*(each-auth.DefaultBurst) {
+		t.Errorf("answers to the flood: %v; want %d × 401, %d × 503 and %d × 429",
+			statuses, addresses, addresses*waited, addresses*(each-auth.DefaultBurst))
 	}
 	// The burst cost each address its tries: the next guess is refused unchecked.
 	before := e.hasher.verifies.Load()
@@ -154,7 +150,8 @@ var passwordForms = []struct {
 
 // TestPasswordTries checks, for every form that checks a password, that a right password
 // costs no try however often it is given, and that wrong ones sent at once each cost a
-// try, though only one of them is checked at a time.
+// try, though only one of them is checked at a time: those past the bucket are refused at
+// once (429), the others wait their turn, here in vain (503).
 func TestPasswordTries(t *testing.T) {
 	for _, f := range passwordForms {
 		t.Run(f.name+"/RightCostsNothing", func(t *testing.T) {
@@ -174,14 +171,11 @@ func TestPasswordTries(t *testing.T) {
 			if got := h.began.Load(); got != 1 {
 				t.Errorf("%d checks of the burst began; want 1", got)
 			}
-			refused := 0
-			for _, a := range answers {
-				if a.status == http.StatusTooManyRequests {
-					refused++
-				}
-			}
-			if refused != n-1 {
-				t.Errorf("%d of %d tries sent at once refused with 429; want %d", refused, n, n-1)
+			statuses := countAnswers(t, answers)
+			if statuses[http.StatusUnauthorized] != 1 || statuses[http.StatusServiceUnavailable] != auth.DefaultBurst-1 ||
+				statuses[http.StatusTooManyRequests] != n-auth.DefaultBurst {
+				t.Errorf("answers to %d tries sent at once: %v; want 1 × 401, %d × 503 and %d × 429",
+					n, statuses, auth.DefaultBurst-1, n-auth.DefaultBurst)
 			}
 			before := e.hasher.verifies.Load()
 			if r := send(right, "198.51.100.1"); r.status != http.StatusTooManyRequests || e.hasher.verifies.Load() != before {
@@ -189,6 +183,117 @@ func TestPasswordTries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countAnswers counts the answers by status, and checks that those telling to try again
+// (429, 503) say when.
+func countAnswers(t *testing.T, answers []response) map[int]int {
+	t.Helper()
+	statuses := map[int]int{}
+	for _, a := range answers {
+		statuses[a.status]++
+		if a.status == http.StatusTooManyRequests || a.status == http.StatusServiceUnavailable {
+			if s, err := strconv.Atoi(a.header.Get("Retry-After")); err != nil || s < 1 {
+				t.Errorf("%d without a Retry-After: %v", a.status, a.header)
+			}
+		}
+	}
+	return statuses
+}
+
+// TestHashesHoldTries checks that the password hashes that come after a right password,
+// or without a password to check, hold a password try of the address while they wait for
+// the gate and run, so that the tries bound how many hashes of an address wait: the new
+// password of a change of password, and the password of a new share link.
+func TestHashesHoldTries(t *testing.T) {
+	setup := func(t *testing.T, pw string, slots int, wait time.Duration) (*authEnv, *blockingHasher) {
+		t.Helper()
+		h := &blockingHasher{let: make(chan struct{}), only: pw}
+		e := setupAuth(t, func(c *server.Config) {
+			h.countingHasher = c.Hasher.(*countingHasher)
+			c.Hasher, c.HashSlots, c.HashWait = h, slots, wait
+		})
+		t.Cleanup(h.letAll)
+		return e, h
+	}
+	waitUntil := func(t *testing.T, done func() bool, what func() string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !done(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 10 s, %s", what())
+			}
+		}
+	}
+
+	// While the new password of a change is hashed, its try stays taken: the others sent
+	// meanwhile wait in vain (503), and the tries run out one earlier.
+	t.Run("NewPassword", func(t *testing.T) {
+		e, h := setup(t, "a new long password", 1, 20*time.Millisecond)
+		p := e.person(t)
+		p.mustSignUp(t, "ada@example.org")
+		change := func() response {
+			return p.form(t, "/account/password", url.Values{"current": {testPassword}, "password": {h.only}})
+		}
+		first := make(chan response, 1)
+		go func() { first <- change() }()
+		waitUntil(t, func() bool { return h.running.Load() == 1 }, func() string { return "the new password is not being hashed" })
+		busy := 0
+		for r := change(); r.status != http.StatusTooManyRequests; r = change() {
+			if r.status != http.StatusServiceUnavailable || busy == auth.DefaultBurst {
+				t.Fatalf("change %d while another is hashed: %v; want 503, then 429 once the tries are out", busy+1, r)
+			}
+			busy++
+		}
+		if busy != auth.DefaultBurst-1 {
+			t.Fatalf("%d changes told to come back before the tries ran out; want %d, the one being hashed holding its try", busy, auth.DefaultBurst-1)
+		}
+		h.letAll()
+		if r := <-first; r.status != http.StatusSeeOther {
+			t.Fatalf("the change being hashed: %v", r)
+		}
+	})
+
+	// New links with a password sent at once: as many as the address has tries wait
+	// their turn and are made, one hash at a time; the others are refused at once (429).
+	// Every try is given back once its password is hashed.
+	t.Run("NewLink", func(t *testing.T) {
+		e, h := setup(t, "the link password", 4, time.Minute)
+		owner := e.person(t)
+		owner.mustSignUp(t, "owner@example.org")
+		board := owner.mustBoard(t)
+		newLink := func() response {
+			return owner.form(t, "/boards/"+board+"/share", url.Values{"role": {"viewer"}, "password": {h.only}})
+		}
+		const n = 3 * auth.DefaultBurst
+		answers := make([]response, n)
+		var answered atomic.Int64
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				answers[i] = newLink()
+				answered.Add(1)
+			})
+		}
+		waitUntil(t, func() bool { return answered.Load() == n-auth.DefaultBurst && h.running.Load() == 1 }, func() string {
+			return fmt.Sprintf("%d of %d links answered and %d hashed; want %d and 1", answered.Load(), n, h.running.Load(), n-auth.DefaultBurst)
+		})
+		h.letAll()
+		wg.Wait()
+		statuses := countAnswers(t, answers)
+		if statuses[http.StatusSeeOther] != auth.DefaultBurst || statuses[http.StatusTooManyRequests] != n-auth.DefaultBurst {
+			t.Errorf("answers to %d new links at once: %v; want %d × 303 and %d × 429", n, statuses, auth.DefaultBurst, n-auth.DefaultBurst)
+		}
+		h.mu.Lock()
+		if h.mostOfOne != 1 {
+			t.Errorf("%d hashes of the address ran at once; want 1", h.mostOfOne)
+		}
+		h.mu.Unlock()
+		for i := range auth.DefaultBurst {
+			if r := newLink(); r.status != http.StatusSeeOther {
+				t.Fatalf("link %d after the others were made: %v; want 303, their tries given back", i+1, r)
+			}
+		}
+	})
 }
 
 // TestBoardCreationPerUser checks that a signed-in person's new boards are limited per

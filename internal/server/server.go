@@ -63,8 +63,8 @@ type Config struct {
 	Limiter *auth.Limiter
 	// HashSlots bounds how many password hashes run at once (each takes 64 MiB); past it a
 	// request waits up to HashWait (two seconds by default), then gets 503 with
-	// Retry-After. Defaults to 2. A client address has one hash waiting or running at a
-	// time: another one from it meanwhile gets 429 at once.
+	// Retry-After. Defaults to 2. A client address has one hash holding or waiting for a
+	// slot at a time: its others wait their turn behind it, within the same HashWait.
 	HashSlots int
 	HashWait  time.Duration
 	// TrustedProxies are the reverse proxies in front of the server. For a connection
