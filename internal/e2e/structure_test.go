@@ -172,9 +172,10 @@ func TestStructureStages(t *testing.T) {
 	}
 	keys(t, tabA, "pressing Delete again", kb.Delete)
 	confirmDialog(t, tabA, "Delete the stage “Order”? Its 2 cards will be deleted too.", true)
+	// The note is read first: it goes after a few seconds, and tab B may take a while.
+	waitFor(t, tabA, "the deletion to be announced", `document.querySelector('[data-testid="editor-announce"]').textContent.startsWith("Stage deleted")`)
 	waitStages(t, tabB, "Leave", "Hear about us", "Compare", "Receive", "Use", "Get help")
 	waitFor(t, tabB, "the stage's cards to go", `document.querySelector('[data-card-id="c-1"], [data-card-id="c-2"]') === null`)
-	waitFor(t, tabA, "the deletion to be announced", `document.querySelector('[data-testid="editor-announce"]').textContent.startsWith("Stage deleted")`)
 
 	// Undo brings the stage back, in its place, with its cards.
 	keys(t, tabA, "pressing Ctrl+Z", "z", chromedp.KeyModifiers(chromedp.ModifierCtrl))

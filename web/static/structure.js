@@ -406,10 +406,15 @@ export class Structure {
     d.querySelector('[data-confirm-text]').textContent = text;
     d.returnValue = '';
     return new Promise((resolve) => {
-      d.addEventListener('close', () => {
+      // A dialog's close event comes in a task of its own: the close of the previous
+      // question can arrive after this one is open. It is not this question's answer.
+      const onClose = () => {
+        if (d.open) return;
+        d.removeEventListener('close', onClose);
         if (back?.isConnected) back.focus();
         resolve(d.returnValue === 'ok');
-      }, { once: true });
+      };
+      d.addEventListener('close', onClose);
       d.showModal();
       d.querySelector('[data-testid="confirm-cancel"]')?.focus();
     });
