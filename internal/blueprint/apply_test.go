@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/blueprint/blueprinttest"
 )
 
 func TestApplyCreate(t *testing.T) {
@@ -608,105 +609,12 @@ func TestLines(t *testing.T) {
 	}
 }
 
-// randomOp returns an op on a small id space, often one the board will refuse.
-func randomOp(r *rand.Rand) blueprint.Op {
-	pick := func(s ...string) string { return s[r.IntN(len(s))] }
-	id := func(prefix string, n int) string { return fmt.Sprintf("%s%d", prefix, r.IntN(n)) }
-	order := func() *string { return str(string(digits[1+r.IntN(len(digits)-1)]) + pick("", "V", "1")) }
-	maybe := func(p float64) bool { return r.Float64() < p }
-
-	typ := pick(blueprint.TypeStage, blueprint.TypeLane, blueprint.TypeCard, blueprint.TypeCard, blueprint.TypeCard,
-		blueprint.TypeTeam, blueprint.TypeLink, blueprint.TypeLink, blueprint.TypeLink, blueprint.TypeBoard)
-	action := pick(blueprint.ActionCreate, blueprint.ActionCreate, blueprint.ActionUpdate, blueprint.ActionUpdate, blueprint.ActionDelete)
-	if typ != blueprint.TypeLink && action == blueprint.ActionDelete && maybe(0.6) {
-		action = blueprint.ActionUpdate // keep cascades rare enough for cards and links to pile up
-	}
-	op := blueprint.Op{Action: action, Type: typ}
-	var f blueprint.Fields
-	switch typ {
-	case blueprint.TypeBoard:
-		op.ID = pick("b1", "b1", "b2")
-		f.Title = str(pick("Parcours", "Commande en ligne", "<script>x</script>"))
-	case blueprint.TypeStage:
-		op.ID = id("s", 4)
-		if maybe(0.8) {
-			f.Order = order()
-		}
-		if maybe(0.5) {
-			f.Name = str(pick("Découvrir", "Payer", ""))
-		}
-	case blueprint.TypeLane:
-		op.ID = id("l", 4)
-		if maybe(0.8) {
-			f.Order = order()
-		}
-		if maybe(0.8) {
-			f.Role = str(pick(string(blueprint.RoleCustomerActions), string(blueprint.RoleFrontstage), string(blueprint.RoleBackstage), "kitchen"))
-		}
-		if maybe(0.3) {
-			f.Hidden = flg(maybe(0.5))
-		}
-	case blueprint.TypeCard:
-		op.ID = id("c", 6)
-		if action == blueprint.ActionCreate || maybe(0.3) { // a move
-			f.Stage, f.Lane, f.Order = str(id("s", 4)), str(id("l", 4)), order()
-			if maybe(0.1) {
-				f.Stage = str("s9") // never created
-			}
-		}
-		if maybe(0.5) {
-			f.Text = str(pick("Paie", "Attend la livraison", "é\x00")) // the last is refused
-		}
-		if maybe(0.3) {
-			f.Team = str(pick("", "t0", "t1", "t2", "t3"))
-		}
-		if maybe(0.2) {
-			f.Kind = str(pick(blueprint.KindTouchpoint, blueprint.KindPainPoint, blueprint.LinkHandoff))
-		}
-		if maybe(0.2) {
-			f.ActiveMinutes = num(r.IntN(20) - 2)
-		}
-		if maybe(0.2) {
-			f.Emotion = num(r.IntN(7) - 3)
-		}
-	case blueprint.TypeTeam:
-		op.ID = id("t", 4)
-		if maybe(0.8) {
-			f.Name = str(pick("Vente", "Support"))
-		}
-		if maybe(0.4) {
-			f.Color = str(pick("#112233", "#abcdef", "red"))
-		}
-	case blueprint.TypeLink:
-		op.ID = id("k", 4)
-		if action == blueprint.ActionCreate {
-			f.From, f.To = str(id("c", 6)), str(id("c", 6))
-		}
-		if maybe(0.4) {
-			f.Status = str(pick(blueprint.StatusOpen, blueprint.StatusAgreed, blueprint.StatusResolved))
-		}
-		if maybe(0.3) {
-			f.Owner = str(pick("", "t0", "t1", "t2", "t3"))
-		}
-		if maybe(0.2) {
-			f.Critical = flg(maybe(0.5))
-		}
-		if maybe(0.1) {
-			f.Kind = str(pick(blueprint.LinkDependency, blueprint.KindNote))
-		}
-	}
-	if action != blueprint.ActionDelete || maybe(0.05) {
-		op.Fields = f
-	}
-	return op
-}
-
 func TestApplyDeterministic(t *testing.T) {
 	const n = 4000
 	r := rand.New(rand.NewPCG(testSeed(t), 1))
 	ops := make([]blueprint.Op, n)
 	for i := range ops {
-		ops[i] = randomOp(r)
+		ops[i] = blueprinttest.RandomOp(r, "b1")
 	}
 
 	a := blueprint.NewBoard("b1", "Board", blueprint.TemplateBlank)
