@@ -22,7 +22,7 @@ FUZZ_TARGETS := \
 	./internal/blueprint:FuzzDecodeOps \
 	./internal/blueprint:FuzzDecodeExport \
 	./internal/blueprint:FuzzKeyBetween \
-	./internal/realtime:FuzzDecodeFrame
+	./internal/protocol:FuzzDecodeFrame
 
 # Hides the password in a database URL before it is printed.
 hide_password = sed 's\#//\([^:/@]*\):[^@]*@\#//\1:***@\#'

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/protocol"
 	"lastmile/internal/wsclient"
 )
 
@@ -420,7 +421,7 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 		default:
 		}
 	}
-	p.c.OnOps = func(ops []wsclient.Committed, received time.Time) {
+	p.c.OnOps = func(ops []protocol.Committed, received time.Time) {
 		at := received.Sub(r.base)
 		for _, o := range ops {
 			if strings.HasPrefix(o.Op.Key, prefix) {
@@ -435,11 +436,11 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 			}
 		}
 	}
-	p.c.OnFrame = func(f *wsclient.Frame) {
+	p.c.OnFrame = func(f *protocol.ServerFrame) {
 		switch f.T {
-		case "ack":
+		case protocol.TypeAck:
 			own(time.Since(r.base))
-		case "nack":
+		case protocol.TypeNack:
 			r.nacks.Add(1)
 			if f.Key != "" {
 				own(time.Since(r.base))
@@ -648,7 +649,7 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 		if i >= cfg.viewers {
 			pg := &benchPage{benchParticipant: p, wake: make(chan struct{}, 1)}
 			onOps := p.c.OnOps
-			p.c.OnOps = func(ops []wsclient.Committed, received time.Time) {
+			p.c.OnOps = func(ops []protocol.Committed, received time.Time) {
 				onOps(ops, received)
 				select {
 				case pg.wake <- struct{}{}:

@@ -25,6 +25,7 @@ import (
 
 	"lastmile/internal/blueprint"
 	"lastmile/internal/postgres/pgtest"
+	"lastmile/internal/protocol"
 	"lastmile/internal/wsclient"
 )
 
@@ -75,7 +76,7 @@ func TestDurabilityUnderKill(t *testing.T) {
 	clients := make([]*wsclient.Client, editors)
 	for i := range clients {
 		c := wsclient.New(base, created.ID, fmt.Sprintf("dur%d", i), fmt.Sprintf("editor %d", i))
-		c.OnOps = func(ops []wsclient.Committed, _ time.Time) {
+		c.OnOps = func(ops []protocol.Committed, _ time.Time) {
 			mu.Lock()
 			defer mu.Unlock()
 			for _, o := range ops {
@@ -84,8 +85,8 @@ func TestDurabilityUnderKill(t *testing.T) {
 				}
 			}
 		}
-		c.OnFrame = func(f *wsclient.Frame) {
-			if f.T == "ack" {
+		c.OnFrame = func(f *protocol.ServerFrame) {
+			if f.T == protocol.TypeAck {
 				mu.Lock()
 				acked[f.Key] = true
 				resendAcks++

@@ -46,6 +46,8 @@ const (
 	MaxTeams       = 100
 	MaxLinks       = 5000
 	MaxOpsPerBatch = 500
+	MinEmotion     = -2 // a card's emotion score, from MinEmotion to MaxEmotion
+	MaxEmotion     = 2
 )
 
 // Op is one edit of a board, in the closed vocabulary: create, update or delete one entity.
@@ -128,6 +130,10 @@ var allowedFields = map[string][]string{
 	TypeTeam:  {"name", "color"},
 	TypeLink:  {"kind", "from", "to", "critical", "status", "owner"},
 }
+
+// AllowedFields returns the names of the fields an op on an entity of type typ may
+// carry, in the order of docs/protocol.md, or nil for a type that is not one.
+func AllowedFields(typ string) []string { return slices.Clone(allowedFields[typ]) }
 
 // Committed is an op as stored in a board's log.
 type Committed struct {
@@ -323,7 +329,7 @@ func (f *Fields) validate() error {
 			return Errorf(EINVALID, "%s must be between 0 and %d", Term(m.name), MaxMinutes)
 		}
 	}
-	if f.Emotion != nil && (*f.Emotion < -2 || *f.Emotion > 2) {
+	if f.Emotion != nil && (*f.Emotion < MinEmotion || *f.Emotion > MaxEmotion) {
 		return Errorf(EINVALID, "emotion must be between -2 and +2")
 	}
 	if f.Color != nil && !colorPattern.MatchString(*f.Color) {

@@ -7,7 +7,9 @@ import "strings"
 // A new key can always be made between two others, so concurrent moves never need to
 // renumber anyone else. A valid key is non-empty, uses only these digits, does not end
 // in '0' (so that every fraction has exactly one spelling) and is at most MaxOrderLen long.
-const orderDigits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+//
+// OrderDigits are those digits, in their order.
+const OrderDigits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // MaxOrderLen bounds the length of an order key.
 const MaxOrderLen = 128
@@ -18,7 +20,7 @@ func ValidOrder(key string) bool {
 		return false
 	}
 	for i := 0; i < len(key); i++ {
-		if strings.IndexByte(orderDigits, key[i]) < 0 {
+		if strings.IndexByte(OrderDigits, key[i]) < 0 {
 			return false
 		}
 	}
@@ -69,9 +71,9 @@ func stepAfter(a string) string {
 	if a == "" {
 		return midpoint("", "")
 	}
-	d := strings.IndexByte(orderDigits, a[0])
-	if d < len(orderDigits)-1 {
-		return orderDigits[d+1 : d+2]
+	d := strings.IndexByte(OrderDigits, a[0])
+	if d < len(OrderDigits)-1 {
+		return OrderDigits[d+1 : d+2]
 	}
 	return a[:1] + stepAfter(a[1:])
 }
@@ -80,13 +82,13 @@ func stepAfter(a string) string {
 // from '1', "1" itself when b is longer and "0z" when not; or, from '0', that digit and
 // a key before the rest.
 func stepBefore(b string) string {
-	switch d := strings.IndexByte(orderDigits, b[0]); {
+	switch d := strings.IndexByte(OrderDigits, b[0]); {
 	case d > 1:
-		return orderDigits[d-1 : d]
+		return OrderDigits[d-1 : d]
 	case d == 1 && len(b) > 1:
 		return b[:1]
 	case d == 1:
-		return "0" + orderDigits[len(orderDigits)-1:]
+		return "0" + OrderDigits[len(OrderDigits)-1:]
 	default:
 		return b[:1] + stepBefore(b[1:])
 	}
@@ -106,20 +108,20 @@ func midpoint(a, b string) string {
 	}
 	da := 0
 	if a != "" {
-		da = strings.IndexByte(orderDigits, a[0])
+		da = strings.IndexByte(OrderDigits, a[0])
 	}
-	db := len(orderDigits)
+	db := len(OrderDigits)
 	if b != "" {
-		db = strings.IndexByte(orderDigits, b[0])
+		db = strings.IndexByte(OrderDigits, b[0])
 	}
 	if db-da > 1 {
-		return string(orderDigits[(da+db+1)/2])
+		return string(OrderDigits[(da+db+1)/2])
 	}
 	// The first digits are consecutive.
 	if len(b) > 1 {
 		return b[:1]
 	}
-	return string(orderDigits[da]) + midpoint(tail(a, 1), "")
+	return string(OrderDigits[da]) + midpoint(tail(a, 1), "")
 }
 
 func digitAt(s string, i int) byte {

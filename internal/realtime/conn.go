@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/protocol"
 )
 
 // Timing and size limits of a connection (docs/protocol.md).
@@ -24,14 +25,14 @@ const (
 	writeWait      = 10 * time.Second  // time allowed to write a frame (Options.WriteWait)
 	pongWait       = 60 * time.Second  // time allowed between pongs
 	pingPeriod     = pongWait * 9 / 10 // must be less than pongWait
-	helloWait      = 10 * time.Second  // time allowed for the hello frame
 	closeGrace     = time.Second       // time allowed to write a close frame
-	maxMessageSize = 1 << 20           // largest frame a client may send
 	maxCloseReason = 123               // bytes of a close frame's reason: 125, less the code's 2
-	maxNameLen     = 80                // display names, in characters
 	presenceRate   = rate.Limit(30)    // presence frames per second, per connection
 	presenceBurst  = 30
 )
+
+// The hello's wait, the largest frame and the longest display name are the protocol's:
+// protocol.HelloWait, protocol.MaxFrameSize, protocol.MaxNameLen.
 
 // outMsg is a frame waiting to be written: prepared once for a broadcast, or bytes.
 type outMsg struct {
@@ -65,7 +66,7 @@ type conn struct {
 	presence *rate.Limiter
 
 	// owned by the room
-	cursor      *Cursor
+	cursor      *protocol.Cursor
 	editing     string
 	skipThrough int64
 }
@@ -91,14 +92,14 @@ func cleanName(s string) string {
 	if s == "" {
 		return "Anonymous"
 	}
-	if utf8.RuneCountInString(s) > maxNameLen {
-		s = string([]rune(s)[:maxNameLen])
+	if utf8.RuneCountInString(s) > protocol.MaxNameLen {
+		s = string([]rune(s)[:protocol.MaxNameLen])
 	}
 	return s
 }
 
-func (c *conn) peer() Peer {
-	return Peer{Conn: c.id, Name: c.p.Name, Role: c.p.Role, Cursor: c.cursor, Editing: c.editing}
+func (c *conn) peer() protocol.Peer {
+	return protocol.Peer{Conn: c.id, Name: c.p.Name, Role: c.p.Role, Cursor: c.cursor, Editing: c.editing}
 }
 
 // enqueue queues a frame without blocking; false when the queue is full or closed.
@@ -118,7 +119,7 @@ func (c *conn) enqueue(m outMsg) bool {
 
 // sendJSON queues a frame for this connection alone; a full queue drops it.
 func (c *conn) sendJSON(v any) {
-	if !c.enqueue(outMsg{data: mustJSON(v)}) {
+	if !c.enqueue(outMsg{data: protocol.Encode(v)}) {
 		c.dropSlow("its send queue is full")
 	}
 }
@@ -141,7 +142,7 @@ func (c *conn) closeWith(code int, text string) bool {
 // catches up. The connection is counted once, in lastmile_slow_connections_dropped_total,
 // unless it was closing already.
 func (c *conn) dropSlow(why string) {
-	if c.closeWith(websocket.CloseTryAgainLater, "too slow: reconnect to catch up") {
+	if c.closeWith(protocol.CloseTryAgainLater, "too slow: reconnect to catch up") {
 		c.hub.metrics.slowDrops.Inc()
 		c.hub.log.Info("dropping a slow connection", "board", c.boardID, "conn", c.id, "why", why)
 	}
@@ -161,7 +162,7 @@ func (c *conn) run() {
 		if v := recover(); v != nil {
 			c.hub.log.Error("panic in a websocket's reader; closing it", "board", c.boardID, "panic", fmt.Sprint(v),
 				"stack", string(debug.Stack()))
-			c.closeWith(websocket.CloseInternalServerErr, closeInternal)
+			c.closeWith(protocol.CloseInternal, closeInternal)
 		}
 		close(c.readerDone)
 		if r := c.joined; r != nil {
@@ -170,7 +171,7 @@ func (c *conn) run() {
 			case <-r.done:
 			}
 		}
-		c.closeWith(websocket.CloseNormalClosure, "")
+		c.closeWith(protocol.CloseNormal, "")
 		<-writerDone
 		_ = c.ws.Close()
 	}()
@@ -193,19 +194,19 @@ func (c *conn) say(err error) string {
 }
 
 // errorFor returns the error frame of err for this connection.
-func (c *conn) errorFor(err error) errorFrame {
-	return errorFrame{T: frameError, Code: blueprint.ErrorCode(err), Message: c.say(err)}
+func (c *conn) errorFor(err error) protocol.Error {
+	return protocol.Error{T: protocol.TypeError, Code: blueprint.ErrorCode(err), Message: c.say(err)}
 }
 
 // nackFor returns the nack of the op with key and id for this connection.
-func (c *conn) nackFor(key, id string, err error) nackFrame {
-	return nackFrame{T: frameNack, Key: key, ID: id, Code: blueprint.ErrorCode(err), Message: c.say(err)}
+func (c *conn) nackFor(key, id string, err error) protocol.Nack {
+	return protocol.Nack{T: protocol.TypeNack, Key: key, ID: id, Code: blueprint.ErrorCode(err), Message: c.say(err)}
 }
 
 // readPump reads the hello, joins the room (c.joined), then reads frames until the
 // connection ends.
 func (c *conn) readPump() {
-	_ = c.ws.SetReadDeadline(time.Now().Add(helloWait))
+	_ = c.ws.SetReadDeadline(time.Now().Add(protocol.HelloWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(pongWait)) })
 
 	hello, err := c.readFrame()
@@ -213,17 +214,17 @@ func (c *conn) readPump() {
 	switch {
 	case errors.Is(err, errConnDone):
 		return
-	case errors.As(err, &bad) && bad.Code == codeVersion:
-		c.fail(websocket.ClosePolicyViolation, bad)
+	case errors.As(err, &bad) && bad.Code == protocol.CodeVersion:
+		c.fail(protocol.ClosePolicy, bad)
 		return
 	case bad != nil:
-		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "expected a hello frame: %s", bad))
+		c.fail(protocol.ClosePolicy, blueprint.Errorf(protocol.CodeProtocol, "expected a hello frame: %s", bad))
 		return
 	case err != nil:
-		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "expected a hello frame: %s", err))
+		c.fail(protocol.ClosePolicy, blueprint.Errorf(protocol.CodeProtocol, "expected a hello frame: %s", err))
 		return
-	case hello.T != frameHello:
-		c.fail(websocket.ClosePolicyViolation, blueprint.Errorf(codeProtocol, "the first frame must be a hello"))
+	case hello.T != protocol.TypeHello:
+		c.fail(protocol.ClosePolicy, blueprint.Errorf(protocol.CodeProtocol, "the first frame must be a hello"))
 		return
 	}
 	c.client = *hello.Client
@@ -239,11 +240,11 @@ func (c *conn) readPump() {
 	for r == nil {
 		rm, err := c.hub.room(c.hub.ctx, c.boardID)
 		if err != nil {
-			code := websocket.CloseTryAgainLater
+			code := protocol.CloseTryAgainLater
 			if blueprint.ErrorCode(err) == blueprint.ENOTFOUND {
-				code = websocket.ClosePolicyViolation
+				code = protocol.ClosePolicy
 			} else if blueprint.ErrorCode(err) == blueprint.EUNAVAILABLE {
-				code = websocket.CloseServiceRestart
+				code = protocol.CloseRestart
 			}
 			c.fail(code, err)
 			return
@@ -273,31 +274,31 @@ func (c *conn) readPump() {
 // errConnDone is readFrame's answer once it has closed the connection itself.
 var errConnDone = errors.New("connection closed")
 
-// readFrame reads one frame and decodes it (decodeFrame). A frame that is not one of the
+// readFrame reads one frame and decodes it (protocol.DecodeFrame). A frame that is not one of the
 // protocol's is answered by a *blueprint.Error saying what was wrong, and the connection
-// goes on; any other error ends it. A frame over maxMessageSize gets its error frame,
+// goes on; any other error ends it. A frame over protocol.MaxFrameSize gets its error frame,
 // then close 1009 (errConnDone).
 //
 // The size is checked here rather than by the websocket's read limit, which would send
 // its close frame before the error frame could say why.
-func (c *conn) readFrame() (inFrame, error) {
+func (c *conn) readFrame() (protocol.ClientFrame, error) {
 	typ, r, err := c.ws.NextReader()
 	if err != nil {
-		return inFrame{}, err
+		return protocol.ClientFrame{}, err
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxMessageSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, protocol.MaxFrameSize+1))
 	if err != nil {
-		return inFrame{}, err
+		return protocol.ClientFrame{}, err
 	}
-	if len(data) > maxMessageSize {
-		c.fail(websocket.CloseMessageTooBig, blueprint.Errorf(blueprint.ETOOLARGE, "a frame may be at most %d bytes", maxMessageSize))
+	if len(data) > protocol.MaxFrameSize {
+		c.fail(protocol.CloseTooBig, blueprint.Errorf(blueprint.ETOOLARGE, "a frame may be at most %d bytes", protocol.MaxFrameSize))
 		c.discard(r)
-		return inFrame{}, errConnDone
+		return protocol.ClientFrame{}, errConnDone
 	}
 	if typ != websocket.TextMessage {
-		return inFrame{}, blueprint.Errorf(codeProtocol, "malformed frame: frames are JSON text")
+		return protocol.ClientFrame{}, blueprint.Errorf(protocol.CodeProtocol, "malformed frame: frames are JSON text")
 	}
-	return decodeFrame(data)
+	return protocol.DecodeFrame(data)
 }
 
 // discard reads and drops what the client still sends, for up to closeGrace: the rest of
@@ -316,11 +317,11 @@ func (c *conn) discard(r io.Reader) {
 }
 
 // handle acts on one frame after the hello; false ends the connection.
-func (c *conn) handle(r *room, f inFrame) bool {
+func (c *conn) handle(r *room, f protocol.ClientFrame) bool {
 	switch f.T {
-	case frameSubmit:
+	case protocol.TypeSubmit:
 		return c.handleOps(r, f)
-	case framePresence:
+	case protocol.TypePresence:
 		if !c.presence.Allow() {
 			return true // cursors are best effort: drop the excess quietly
 		}
@@ -335,18 +336,18 @@ func (c *conn) handle(r *room, f inFrame) bool {
 			return false
 		}
 		return true
-	case frameHello:
-		c.sendJSON(c.errorFor(blueprint.Errorf(codeProtocol, "hello is sent once, first")))
+	case protocol.TypeHello:
+		c.sendJSON(c.errorFor(blueprint.Errorf(protocol.CodeProtocol, "hello is sent once, first")))
 	}
 	return true
 }
 
 // handleOps checks a batch of ops and hands it to the room. Refused ops get a nack each
 // and change nothing.
-func (c *conn) handleOps(r *room, f inFrame) bool {
+func (c *conn) handleOps(r *room, f protocol.ClientFrame) bool {
 	read := time.Now()
 	var edits []blueprint.Edit
-	for _, op := range f.ops {
+	for _, op := range f.Ops {
 		var refuse error
 		switch {
 		case !c.p.CanEdit:
@@ -373,7 +374,7 @@ func (c *conn) handleOps(r *room, f inFrame) bool {
 		return true
 	case <-r.done:
 		// The room stopped (shutdown): the ops were not taken. Close so the client resends.
-		c.closeWith(websocket.CloseServiceRestart, "server restarting")
+		c.closeWith(protocol.CloseRestart, "server restarting")
 		return false
 	case <-c.closing:
 		return false
@@ -435,7 +436,7 @@ func (c *conn) writePump() {
 		case <-c.closing:
 			// Flush what is queued when closing normally, so that a client told to
 			// reconnect has every frame sent before.
-			if c.closeCode != websocket.CloseTryAgainLater {
+			if c.closeCode != protocol.CloseTryAgainLater {
 				for flushed := false; !flushed; {
 					select {
 					case m := <-c.send:
@@ -501,11 +502,4 @@ func (c *conn) write(m outMsg) error {
 		return c.ws.WritePreparedMessage(m.prepared)
 	}
 	return c.ws.WriteMessage(websocket.TextMessage, m.data)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/protocol"
 )
 
 // Store is what rooms need from storage.
@@ -319,9 +320,9 @@ type revocation struct {
 
 func (v revocation) code() int {
 	if v.all {
-		return websocket.CloseServiceRestart
+		return protocol.CloseRestart
 	}
-	return websocket.ClosePolicyViolation
+	return protocol.ClosePolicy
 }
 
 func (v revocation) reason() string {
@@ -422,7 +423,7 @@ func (h *Hub) staleMember(boardID string, p Participant) bool {
 // was deleted (gone), or claimed, and is no longer open to whoever has its address. The
 // caller has made the change in storage first. For Options.MemberMemory afterwards, a
 // connection authorised before the change that joins the room late (after its upgrade it
-// has helloWait to say hello) is refused: every connection for a deleted board, the
+// has protocol.HelloWait to say hello) is refused: every connection for a deleted board, the
 // connections whose role came from the board being open for a claimed one. A deleted
 // board's room forgets its snapshot and stops once empty. It returns once the room has
 // closed them, or at once when the board has no room here.
@@ -509,7 +510,7 @@ func (h *Hub) Serve(ws *websocket.Conn, boardID string, p Participant) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		_ = ws.WriteControl(websocket.CloseMessage, closeMessage(websocket.CloseServiceRestart, "server restarting"),
+		_ = ws.WriteControl(websocket.CloseMessage, closeMessage(protocol.CloseRestart, "server restarting"),
 			time.Now().Add(closeGrace))
 		_ = ws.Close()
 		return

@@ -24,6 +24,7 @@ import (
 	"lastmile/internal/i18n"
 	"lastmile/internal/postgres"
 	"lastmile/internal/postgres/pgtest"
+	"lastmile/internal/protocol"
 	"lastmile/internal/realtime"
 	"lastmile/internal/server"
 	"lastmile/internal/wsclient"
@@ -303,13 +304,12 @@ func TestLive_SoftLock(t *testing.T) {
 	var benSaw atomic.Value
 	benSaw.Store("")
 	ben := mustConnect(t, n, b.ID, "ben", func(c *wsclient.Client) {
-		c.OnFrame = func(f *wsclient.Frame) {
-			if f.T != "peers" {
+		c.OnFrame = func(f *protocol.ServerFrame) {
+			if f.T != protocol.TypePeers {
 				return
 			}
-			for _, raw := range f.Peers {
-				var p realtime.Peer
-				if err := json.Unmarshal(raw, &p); err == nil && p.Editing == "c1" {
+			for _, p := range f.Peers {
+				if p.Editing == "c1" {
 					benSaw.Store(p.Name)
 				}
 			}
@@ -369,24 +369,19 @@ func TestLive_PresenceIsBatched(t *testing.T) {
 	b := mustBoard(t, n.store)
 	type seen struct {
 		frames int                      // peers frames naming ana
-		ana    realtime.Peer            // her latest presence
-		here   map[string]realtime.Peer // conn id → peer, as ben's page would hold them
+		ana    protocol.Peer            // her latest presence
+		here   map[string]protocol.Peer // conn id → peer, as ben's page would hold them
 	}
 	var mu sync.Mutex
-	got := seen{here: map[string]realtime.Peer{}}
+	got := seen{here: map[string]protocol.Peer{}}
 	mustConnect(t, n, b.ID, "ben", func(c *wsclient.Client) {
-		c.OnFrame = func(f *wsclient.Frame) {
-			if f.T != "peers" {
+		c.OnFrame = func(f *protocol.ServerFrame) {
+			if f.T != protocol.TypePeers {
 				return
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			for _, raw := range f.Peers {
-				var p realtime.Peer
-				if err := json.Unmarshal(raw, &p); err != nil {
-					t.Errorf("peer %s: %v", raw, err)
-					continue
-				}
+			for _, p := range f.Peers {
 				got.here[p.Conn] = p
 				if p.Name == "ana" {
 					got.frames++
@@ -731,7 +726,7 @@ func TestLive_LightClient(t *testing.T) {
 	var keys []string
 	light := mustConnect(t, n, b.ID, "light", func(c *wsclient.Client) {
 		c.Light = true
-		c.OnOps = func(ops []wsclient.Committed, _ time.Time) {
+		c.OnOps = func(ops []protocol.Committed, _ time.Time) {
 			mu.Lock()
 			defer mu.Unlock()
 			for _, o := range ops {

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/protocol"
 )
 
 // submission is a batch of edits handed to a room: from a websocket connection (conn set;
@@ -29,7 +30,7 @@ type reply struct {
 // presenceUpdate is a participant's new cursor or editing state.
 type presenceUpdate struct {
 	conn    *conn
-	cursor  *Cursor
+	cursor  *protocol.Cursor
 	editing *string
 }
 
@@ -197,7 +198,7 @@ func (r *room) commit(batch []*submission) {
 			origins = append(origins, origin{s, i})
 		}
 	}
-	var committed []committedOp
+	var committed []protocol.Committed
 	var lastSeq int64
 	if len(edits) > 0 {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
@@ -225,7 +226,7 @@ func (r *room) commit(batch []*submission) {
 				continue
 			}
 			e := edits[k]
-			co := committedOp{Seq: res.Seq, Author: e.Author, At: res.At.UnixMilli(), Op: e.Op}
+			co := protocol.Committed{Seq: res.Seq, Author: e.Author, At: res.At.UnixMilli(), Op: e.Op}
 			if o.s.conn != nil {
 				co.Conn = o.s.conn.id
 			}
@@ -264,7 +265,7 @@ func (r *room) answer(s *submission, results []blueprint.Result) {
 		case res.Err != nil:
 			s.conn.sendJSON(s.conn.nackFor(op.Key, op.ID, res.Err))
 		case res.Duplicate:
-			s.conn.sendJSON(ackFrame{T: frameAck, Key: op.Key, Seq: res.Seq})
+			s.conn.sendJSON(protocol.Ack{T: protocol.TypeAck, Key: op.Key, Seq: res.Seq})
 		}
 	}
 }
@@ -279,23 +280,23 @@ func (r *room) answerFailure(s *submission, err error) {
 	code := blueprint.ErrorCode(err)
 	if code == blueprint.ENOTFOUND { // the board is gone: sending again would not help
 		s.conn.sendJSON(s.conn.errorFor(blueprint.Errorf(code, "this board was deleted")))
-		s.conn.closeWith(websocket.ClosePolicyViolation, revocation{gone: true}.reason())
+		s.conn.closeWith(protocol.ClosePolicy, revocation{gone: true}.reason())
 		return
 	}
 	if code == blueprint.EINTERNAL {
 		code = blueprint.EUNAVAILABLE
 	}
 	s.conn.sendJSON(s.conn.errorFor(blueprint.Errorf(code, "the edit could not be saved; it will be sent again")))
-	s.conn.closeWith(websocket.CloseTryAgainLater, "commit failed")
+	s.conn.closeWith(protocol.CloseTryAgainLater, "commit failed")
 }
 
 // broadcastOps sends ops that directly follow r.seq to everyone, encoded once.
-func (r *room) broadcastOps(ops []committedOp) {
+func (r *room) broadcastOps(ops []protocol.Committed) {
 	if len(ops) == 0 {
 		return
 	}
 	since := time.Now()
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(opsFrame{T: frameOps, Ops: ops}))
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops}))
 	if err != nil {
 		r.hub.log.Error("encoding broadcast", "err", err)
 		return
@@ -306,7 +307,7 @@ func (r *room) broadcastOps(ops []committedOp) {
 			continue
 		}
 		if c.skipThrough >= ops[0].Seq { // joined from a snapshot in the middle of these
-			r.send(c, outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: after(ops, c.skipThrough)}), since: since})
+			r.send(c, outMsg{data: protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: after(ops, c.skipThrough)}), since: since})
 			continue
 		}
 		r.send(c, outMsg{prepared: msg, since: since})
@@ -315,7 +316,7 @@ func (r *room) broadcastOps(ops []committedOp) {
 	r.seq = last
 }
 
-func after(ops []committedOp, seq int64) []committedOp {
+func after(ops []protocol.Committed, seq int64) []protocol.Committed {
 	for i, o := range ops {
 		if o.Seq > seq {
 			return ops[i:]
@@ -340,19 +341,19 @@ func (r *room) catchUp() {
 	}
 }
 
-func (r *room) readLog(after int64, limit int) ([]committedOp, error) {
+func (r *room) readLog(after int64, limit int) ([]protocol.Committed, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
 	defer cancel()
 	log, err := r.hub.store.OpsSince(ctx, r.id, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	ops := make([]committedOp, 0, len(log))
+	ops := make([]protocol.Committed, 0, len(log))
 	for i, c := range log {
 		if c.Seq != after+int64(i)+1 {
 			return nil, blueprint.Errorf(blueprint.EINTERNAL, "the op log of board %s has a gap at %d", r.id, after+int64(i)+1)
 		}
-		ops = append(ops, committedOp{Seq: c.Seq, Author: c.Author, At: c.At.UnixMilli(), Op: c.Op})
+		ops = append(ops, protocol.Committed{Seq: c.Seq, Author: c.Author, At: c.At.UnixMilli(), Op: c.Op})
 	}
 	return ops, nil
 }
@@ -371,11 +372,11 @@ func (r *room) send(c *conn, m outMsg) {
 // client sees every sequence exactly once.
 func (r *room) admit(c *conn) {
 	if r.hub.isRevoked(c.p.GrantID) {
-		c.closeWith(websocket.ClosePolicyViolation, revocation{grant: c.p.GrantID}.reason())
+		c.closeWith(protocol.ClosePolicy, revocation{grant: c.p.GrantID}.reason())
 		return
 	}
 	if r.hub.staleMember(r.id, c.p) {
-		c.closeWith(websocket.ClosePolicyViolation, revocation{user: c.p.UserID}.reason())
+		c.closeWith(protocol.ClosePolicy, revocation{user: c.p.UserID}.reason())
 		return
 	}
 	if v, ended := r.hub.boardEnded(r.id, c.p); ended {
@@ -389,15 +390,15 @@ func (r *room) admit(c *conn) {
 		r.catchUp()
 	}
 	held := c.resume
-	welcome := welcomeFrame{T: frameWelcome, V: ProtocolVersion, Board: r.id, Conn: c.id, Role: c.p.Role, Peers: r.peers()}
+	welcome := protocol.Welcome{T: protocol.TypeWelcome, V: protocol.Version, Board: r.id, Conn: c.id, Role: c.p.Role, Peers: r.peers()}
 	if held >= 0 && held <= r.seq && r.seq-held <= r.hub.opts.Horizon {
 		ops, err := r.readLog(held, int(r.seq-held))
 		if err == nil && (len(ops) == 0 || ops[len(ops)-1].Seq == r.seq) {
 			welcome.Seq = r.seq
-			c.enqueue(outMsg{data: mustJSON(welcome)})
+			c.enqueue(outMsg{data: protocol.Encode(welcome)})
 			for len(ops) > 0 {
 				n := min(len(ops), 500)
-				c.enqueue(outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: ops[:n]})})
+				c.enqueue(outMsg{data: protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops[:n]})})
 				ops = ops[n:]
 			}
 			r.addConn(c)
@@ -407,16 +408,16 @@ func (r *room) admit(c *conn) {
 	snap, seq, err := r.snapshotFrame()
 	if err != nil {
 		c.sendJSON(c.errorFor(err))
-		c.closeWith(websocket.CloseTryAgainLater, "could not load the board")
+		c.closeWith(protocol.CloseTryAgainLater, "could not load the board")
 		return
 	}
 	welcome.Seq = seq
-	c.enqueue(outMsg{data: mustJSON(welcome)})
+	c.enqueue(outMsg{data: protocol.Encode(welcome)})
 	c.enqueue(outMsg{data: snap})
 	c.skipThrough = seq
 	if seq < r.seq { // the room is ahead of the snapshot: send the difference
 		if ops, err := r.readLog(seq, int(r.seq-seq)); err == nil {
-			c.enqueue(outMsg{data: mustJSON(opsFrame{T: frameOps, Ops: ops})})
+			c.enqueue(outMsg{data: protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops})})
 		}
 	}
 	r.addConn(c)
@@ -438,7 +439,7 @@ func (r *room) snapshotFrame() ([]byte, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	r.snapshot, r.snapshotSeq = mustJSON(snapshotFrame{T: frameSnapshot, Board: b.Export()}), b.Seq
+	r.snapshot, r.snapshotSeq = protocol.Encode(protocol.Snapshot{T: protocol.TypeSnapshot, Board: b.Export()}), b.Seq
 	return r.snapshot, r.snapshotSeq, nil
 }
 
@@ -448,8 +449,8 @@ func (r *room) addConn(c *conn) {
 	r.presenceChanged(c)
 }
 
-func (r *room) peers() []Peer {
-	out := make([]Peer, 0, len(r.conns))
+func (r *room) peers() []protocol.Peer {
+	out := make([]protocol.Peer, 0, len(r.conns))
 	for c := range r.conns {
 		out = append(out, c.peer())
 	}
@@ -490,7 +491,7 @@ func (r *room) armPresence() {
 // everyone, in one frame encoded once. Those who changed get their own entry too.
 func (r *room) flushPresence() {
 	r.presenceDue = false
-	f := peersFrame{T: framePeers, Left: r.left}
+	f := protocol.Peers{T: protocol.TypePeers, Left: r.left}
 	for c := range r.changed {
 		f.Peers = append(f.Peers, c.peer())
 	}
@@ -499,7 +500,7 @@ func (r *room) flushPresence() {
 	if len(r.conns) == 0 || len(f.Peers)+len(f.Left) == 0 {
 		return
 	}
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, mustJSON(f))
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, protocol.Encode(f))
 	if err != nil {
 		return
 	}
@@ -571,10 +572,10 @@ func (r *room) expireLocks(now time.Time) {
 // Edits it held uncommitted are resent by their clients, with the same keys.
 func (r *room) fail() {
 	for c := range r.conns {
-		c.closeWith(websocket.CloseInternalServerErr, closeInternal)
+		c.closeWith(protocol.CloseInternal, closeInternal)
 	}
 	if r.joining != nil {
-		r.joining.closeWith(websocket.CloseInternalServerErr, closeInternal)
+		r.joining.closeWith(protocol.CloseInternal, closeInternal)
 	}
 	r.hub.metrics.conns.Sub(float64(len(r.conns)))
 	r.hub.mu.Lock()
@@ -607,7 +608,7 @@ func (r *room) shutdown() {
 		break
 	}
 	for c := range r.conns {
-		c.closeWith(websocket.CloseServiceRestart, "server restarting")
+		c.closeWith(protocol.CloseRestart, "server restarting")
 	}
 	r.hub.mu.Lock()
 	if r.hub.rooms[r.id] == r {

@@ -2,7 +2,8 @@
 // with the same model as the browser's: ops apply locally at once, wait in a pending list
 // until the server's broadcast (or ack) confirms them, are re-applied over every server op
 // (last writer wins per field, in server order), and are sent again with the same keys
-// after a reconnect. The tests and `lastmile bench` use it.
+// after a reconnect. The tests and `lastmile bench` use it. Its frames are those of
+// internal/protocol.
 package wsclient
 
 import (
@@ -19,33 +20,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/protocol"
 )
-
-// Committed is an op as the server broadcasts it.
-type Committed struct {
-	Seq    int64        `json:"seq"`
-	Author string       `json:"author"`
-	Conn   string       `json:"conn"`
-	At     int64        `json:"at"`
-	Op     blueprint.Op `json:"op"`
-}
-
-// Frame is any frame the server sends.
-type Frame struct {
-	T       string            `json:"t"`
-	V       int               `json:"v"`
-	Board   json.RawMessage   `json:"board"`
-	Conn    string            `json:"conn"`
-	Role    string            `json:"role"`
-	Seq     int64             `json:"seq"`
-	Ops     []Committed       `json:"ops"`
-	Key     string            `json:"key"`
-	ID      string            `json:"id"`
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Peers   []json.RawMessage `json:"peers"` // welcome: who is here; peers: whose presence changed
-	Left    []string          `json:"left"`  // peers: connections that left
-}
 
 // Client is one participant. Its methods are safe for concurrent use.
 type Client struct {
@@ -56,9 +32,9 @@ type Client struct {
 
 	// OnOps and OnFrame are set before Connect, never after.
 	// OnOps, when set, is called (from the reading goroutine) with each ops frame.
-	OnOps func(ops []Committed, received time.Time)
+	OnOps func(ops []protocol.Committed, received time.Time)
 	// OnFrame, when set, is called with every frame, before it is handled.
-	OnFrame func(f *Frame)
+	OnFrame func(f *protocol.ServerFrame)
 	// Light, set before Connect, makes a client that holds no board: it follows sequences
 	// and its pending ops only, and of each broadcast op decodes only the sequence and the
 	// key. Confirmed and View then return nil. A load generator uses it to spend its CPU
@@ -72,8 +48,8 @@ type Client struct {
 	seq       int64            // -1 before the first welcome
 	pending   []blueprint.Op   // local ops not yet confirmed, in the order made
 	nextKey   int
-	rejected  []Frame // nacks received
-	closeCode int     // close code of the last connection, when the server closed it
+	rejected  []protocol.ServerFrame // nacks and error frames received
+	closeCode int                    // close code of the last connection, when the server closed it
 	done      chan struct{}
 }
 
@@ -95,7 +71,7 @@ func (c *Client) Connect(ctx context.Context) error {
 		return err
 	}
 	c.mu.Lock()
-	hello := map[string]any{"t": "hello", "v": 1, "client": c.id, "name": c.name, "seq": c.seq}
+	hello := protocol.Hello{T: protocol.TypeHello, V: protocol.Version, Client: c.id, Name: c.name, Seq: c.seq}
 	c.mu.Unlock()
 	if err := ws.WriteJSON(hello); err != nil {
 		ws.Close()
@@ -124,8 +100,8 @@ func (c *Client) Connect(ctx context.Context) error {
 	return c.sendOps(ws, pending)
 }
 
-// maxFrameBytes bounds the ops of one frame we send; the server takes frames of 1 MiB.
-const maxFrameBytes = 512 << 10
+// maxFrameBytes bounds the ops of one frame we send, half of what the server takes.
+const maxFrameBytes = protocol.MaxFrameSize / 2
 
 // sendOps sends ops in order, in frames of at most blueprint.MaxOpsPerBatch ops and about
 // maxFrameBytes: the server refuses a larger frame whole, and the ops would stay pending.
@@ -136,7 +112,7 @@ func (c *Client) sendOps(ws *websocket.Conn, ops []blueprint.Op) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		err := c.write(ws, map[string]any{"t": "ops", "ops": batch})
+		err := c.write(ws, protocol.Submit{T: protocol.TypeSubmit, Ops: batch})
 		batch, size = nil, 0
 		return err
 	}
@@ -202,7 +178,8 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 	}
 }
 
-// lightFrame is what a Light client decodes of a frame.
+// lightFrame is what a Light client decodes of a frame: the fields of
+// protocol.ServerFrame it follows.
 type lightFrame struct {
 	T       string          `json:"t"`
 	Seq     int64           `json:"seq"`
@@ -220,9 +197,9 @@ type lightFrame struct {
 }
 
 // decode reads a frame: whole, or, for a Light client, what it follows.
-func (c *Client) decode(data []byte) (*Frame, error) {
+func (c *Client) decode(data []byte) (*protocol.ServerFrame, error) {
 	if !c.Light {
-		var f Frame
+		var f protocol.ServerFrame
 		err := json.Unmarshal(data, &f)
 		return &f, err
 	}
@@ -230,8 +207,8 @@ func (c *Client) decode(data []byte) (*Frame, error) {
 	if err := json.Unmarshal(data, &l); err != nil {
 		return nil, err
 	}
-	f := &Frame{T: l.T, Seq: l.Seq, Key: l.Key, ID: l.ID, Code: l.Code, Message: l.Message}
-	if l.T == "snapshot" {
+	f := &protocol.ServerFrame{T: l.T, Seq: l.Seq, Key: l.Key, ID: l.ID, Code: l.Code, Message: l.Message}
+	if l.T == protocol.TypeSnapshot {
 		var e struct {
 			Seq int64 `json:"seq"`
 		}
@@ -241,7 +218,7 @@ func (c *Client) decode(data []byte) (*Frame, error) {
 		f.Seq = e.Seq
 	}
 	if len(l.Ops) > 0 {
-		f.Ops = make([]Committed, len(l.Ops))
+		f.Ops = make([]protocol.Committed, len(l.Ops))
 		for i, o := range l.Ops {
 			f.Ops[i].Seq, f.Ops[i].Op.Key = o.Seq, o.Op.Key
 		}
@@ -249,13 +226,13 @@ func (c *Client) decode(data []byte) (*Frame, error) {
 	return f, nil
 }
 
-func (c *Client) handle(f *Frame, target *int64) error {
+func (c *Client) handle(f *protocol.ServerFrame, target *int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch f.T {
-	case "welcome":
+	case protocol.TypeWelcome:
 		*target = f.Seq
-	case "snapshot":
+	case protocol.TypeSnapshot:
 		if c.Light {
 			c.seq = f.Seq
 			break
@@ -269,7 +246,7 @@ func (c *Client) handle(f *Frame, target *int64) error {
 			return fmt.Errorf("snapshot: %w", err)
 		}
 		c.confirmed, c.seq = b, e.Seq
-	case "ops":
+	case protocol.TypeOps:
 		now := time.Now()
 		for _, o := range f.Ops {
 			if o.Seq <= c.seq {
@@ -295,14 +272,14 @@ func (c *Client) handle(f *Frame, target *int64) error {
 			c.OnOps(f.Ops, now)
 			c.mu.Lock()
 		}
-	case "ack":
+	case protocol.TypeAck:
 		c.dropPending(f.Key)
-	case "nack":
+	case protocol.TypeNack:
 		if f.Key != "" {
 			c.dropPending(f.Key)
 		}
 		c.rejected = append(c.rejected, *f)
-	case "error":
+	case protocol.TypeError:
 		c.rejected = append(c.rejected, *f)
 	}
 	return nil
@@ -331,7 +308,7 @@ func (c *Client) Submit(op blueprint.Op) (string, error) {
 	if ws == nil {
 		return op.Key, nil
 	}
-	return op.Key, c.write(ws, map[string]any{"t": "ops", "ops": []blueprint.Op{op}})
+	return op.Key, c.write(ws, protocol.Submit{T: protocol.TypeSubmit, Ops: []blueprint.Op{op}})
 }
 
 // write sends one frame. A failed write is not an error of the op: it stays pending and
@@ -351,11 +328,7 @@ func (c *Client) SendPresence(x, y float64, editing *string) error {
 	if ws == nil {
 		return errors.New("not connected")
 	}
-	f := map[string]any{"t": "presence", "cursor": map[string]float64{"x": x, "y": y}}
-	if editing != nil {
-		f["editing"] = *editing
-	}
-	return c.write(ws, f)
+	return c.write(ws, protocol.Presence{T: protocol.TypePresence, Cursor: &protocol.Cursor{X: x, Y: y}, Editing: editing})
 }
 
 // Drop ends the connection abruptly, as a lost network would; pending ops stay.
@@ -412,10 +385,10 @@ func (c *Client) Pending() int {
 }
 
 // Rejected returns the nacks and error frames received so far.
-func (c *Client) Rejected() []Frame {
+func (c *Client) Rejected() []protocol.ServerFrame {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]Frame(nil), c.rejected...)
+	return append([]protocol.ServerFrame(nil), c.rejected...)
 }
 
 // Confirmed returns a copy of the server's state as the client holds it.
