@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 
 	"lastmile/internal/blueprint"
 	"lastmile/internal/i18n"
+	"lastmile/internal/protocol"
 	"lastmile/web"
 )
 
@@ -51,6 +54,10 @@ type coreInput struct {
 	Steps []applyStep       `json:"steps"`
 	// UndoHTML is web.UndoTexts as the board page renders it, by language.
 	UndoHTML map[string]string `json:"undoHTML"`
+	// Frames are the example frames of internal/protocol/testdata/frames, by file name
+	// ("client-hello"); Vocabulary is the protocol's (protocol.Vocabulary).
+	Frames     map[string]json.RawMessage `json:"frames"`
+	Vocabulary protocol.Vocab             `json:"vocabulary"`
 }
 
 type coreResults struct {
@@ -61,12 +68,14 @@ type coreResults struct {
 
 // TestCore runs the JavaScript tests of live-core.js and live.js (testdata/core_test.js)
 // in Chromium, with the answers of the Go implementation for order keys and op
-// application, and fails on any JavaScript failure.
+// application, the protocol's example frames and its vocabulary, and fails on any
+// JavaScript failure.
 func TestCore(t *testing.T) {
 	n := startNode(t, map[string]http.Handler{"/test/": http.StripPrefix("/test/", http.FileServer(http.Dir("testdata")))})
 	in := coreInput{Keys: keyTable(t), KeysN: keysTable(t)}
 	in.Start, in.Steps = applyTable(t)
 	in.UndoHTML = undoHTML(t)
+	in.Frames, in.Vocabulary = exampleFrames(t), protocol.Vocabulary()
 	data, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -278,6 +287,24 @@ func undoHTML(t *testing.T) map[string]string {
 			t.Fatal(err)
 		}
 		out[lang] = buf.String()
+	}
+	return out
+}
+
+// exampleFrames reads the example frames of the protocol (internal/protocol/testdata/frames).
+func exampleFrames(t *testing.T) map[string]json.RawMessage {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "protocol", "testdata", "frames", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example frames in internal/protocol/testdata/frames (%v)", err)
+	}
+	out := map[string]json.RawMessage{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".json")] = data
 	}
 	return out
 }

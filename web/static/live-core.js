@@ -4,12 +4,18 @@
 // the client's idempotency keys. No DOM, no network: live.js does the transport, and the
 // browser tests run this module alone. The protocol is described in docs/protocol.md.
 
-// Error codes, as the server names them.
+// The codes of error and nack frames, as the server names them (internal/protocol; the
+// browser tests compare these values and those below with it).
 export const Code = Object.freeze({
   INVALID: 'invalid',
   NOT_FOUND: 'not_found',
   CONFLICT: 'conflict',
+  FORBIDDEN: 'forbidden',
   TOO_LARGE: 'too_large',
+  UNAVAILABLE: 'unavailable',
+  INTERNAL: 'internal',
+  VERSION: 'version',
+  PROTOCOL: 'protocol',
 });
 
 /** LiveError is a refusal with a code and a message, as the server's coded errors. */
@@ -29,6 +35,8 @@ export const Limits = Object.freeze({
   textLen: 4000,
   detailLen: 10000,
   minutes: 525600,
+  emotionMin: -2,
+  emotionMax: 2,
   stages: 200,
   lanes: 50,
   cards: 5000,
@@ -38,14 +46,15 @@ export const Limits = Object.freeze({
   orderLen: 128,
 });
 
-const LANE_ROLES = ['physical_evidence', 'customer_actions', 'frontstage', 'backstage', 'support',
+export const ACTIONS = ['create', 'update', 'delete'];
+export const LANE_ROLES = ['physical_evidence', 'customer_actions', 'frontstage', 'backstage', 'support',
   'emotion', 'time', 'metrics', 'policies', 'pain_points', 'opportunities', 'custom'];
-const CARD_KINDS = ['note', 'touchpoint', 'action', 'process', 'system', 'pain_point', 'opportunity',
+export const CARD_KINDS = ['note', 'touchpoint', 'action', 'process', 'system', 'pain_point', 'opportunity',
   'metric', 'policy', 'emotion'];
-const LINK_KINDS = ['handoff', 'dependency'];
-const LINK_STATUSES = ['open', 'agreed', 'resolved'];
+export const LINK_KINDS = ['handoff', 'dependency'];
+export const LINK_STATUSES = ['open', 'agreed', 'resolved'];
 
-const ALLOWED_FIELDS = {
+export const ALLOWED_FIELDS = {
   board: ['title'],
   stage: ['name', 'order'],
   lane: ['role', 'label', 'hidden', 'order'],
@@ -68,7 +77,7 @@ export function validID(s) {
 // ---------------------------------------------------------------------------------------
 // Order keys: fractional indexes over base-62 digits, as internal/blueprint/order.go.
 
-const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** validOrder reports whether key is a well-formed order key. */
 export function validOrder(key) {
@@ -245,7 +254,7 @@ const isInt = (v) => Number.isInteger(v);
 export function validateOp(op) {
   const bad = (msg, code = Code.INVALID) => { throw new LiveError(code, msg); };
   if (!op || typeof op !== 'object') bad('an op is an object');
-  if (!['create', 'update', 'delete'].includes(op.op)) {
+  if (!ACTIONS.includes(op.op)) {
     bad(op.op ? `unknown op ${JSON.stringify(op.op)}: expected create, update or delete` : 'the op is missing "op" (create, update or delete)');
   }
   const allowed = ALLOWED_FIELDS[op.type];
@@ -284,7 +293,9 @@ export function validateOp(op) {
   for (const name of ['active_minutes', 'wait_minutes']) {
     if (str(name) && (!isInt(f[name]) || f[name] < 0 || f[name] > Limits.minutes)) bad(`${name} must be between 0 and ${Limits.minutes}`);
   }
-  if (str('emotion') && (!isInt(f.emotion) || f.emotion < -2 || f.emotion > 2)) bad('emotion must be between -2 and +2');
+  if (str('emotion') && (!isInt(f.emotion) || f.emotion < Limits.emotionMin || f.emotion > Limits.emotionMax)) {
+    bad('emotion must be between -2 and +2');
+  }
   if (str('color') && !COLOR_PATTERN.test(f.color)) bad(`invalid colour ${JSON.stringify(f.color)}: use #rrggbb`);
   if (str('status') && !LINK_STATUSES.includes(f.status)) bad(`unknown link status ${JSON.stringify(f.status)}`);
   for (const name of ['hidden', 'critical']) {

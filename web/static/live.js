@@ -3,7 +3,7 @@
 // idempotency keys and sends them again after every reconnect until the server confirms
 // or refuses them.
 
-import { ClientKeys, Limits, Replica, validateOp } from './live-core.js';
+import { ClientKeys, Code, Limits, Replica, validateOp } from './live-core.js';
 
 /** ProtocolVersion is the version of the protocol this client speaks. */
 export const ProtocolVersion = 1;
@@ -18,9 +18,15 @@ export const State = Object.freeze({
   STOPPED: 'stopped', // stop() was called
 });
 
-// Close codes the server uses.
-const CLOSE_POLICY = 1008; // bad hello, unknown board, wrong version: retrying will not help
-const CLOSE_TOO_BIG = 1009; // a frame we sent was too large: retrying would repeat it
+/** Close codes the server uses (internal/protocol; the browser tests compare them). */
+export const Close = Object.freeze({
+  NORMAL: 1000,
+  POLICY: 1008, // bad hello, unknown board, wrong version: retrying will not help
+  TOO_BIG: 1009, // a frame we sent was too large: retrying would repeat it
+  INTERNAL: 1011, // the board's room failed: reconnect
+  RESTART: 1012, // the server restarts: reconnect
+  TRY_AGAIN_LATER: 1013, // too slow, or a commit failed: reconnect and catch up
+});
 const CLOSE_CLIENT_GAP = 4000; // ours: we closed to catch up
 
 const HELLO_TIMEOUT = 10000; // ms from opening the socket to the welcome
@@ -169,7 +175,7 @@ export class LiveBoard extends EventTarget {
 
   onClose(conn, code) {
     if (this.stopped) return;
-    if (this.fatal || code === CLOSE_POLICY || code === CLOSE_TOO_BIG) {
+    if (this.fatal || code === Close.POLICY || code === Close.TOO_BIG) {
       this.halt(State.RELOAD);
       return;
     }
@@ -288,7 +294,7 @@ export class LiveBoard extends EventTarget {
         break;
       }
       case 'error':
-        if (f.code === 'version') this.fatal = true; // the close (1008) follows
+        if (f.code === Code.VERSION) this.fatal = true; // the close (1008) follows
         this.emit('error', { code: f.code, message: f.message });
         break;
       default:

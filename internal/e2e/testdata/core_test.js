@@ -9,6 +9,10 @@ import { LiveBoard, State } from '/static/live.js';
 import { fill, isolate as isolateText } from '/static/live-core.js';
 import { initials } from '/static/presence.js';
 import { describe, inverseOps, planStep, undoOf } from '/static/undo.js';
+import {
+  ACTIONS, ALLOWED_FIELDS, CARD_KINDS, Code, DIGITS, LANE_ROLES, LINK_KINDS, LINK_STATUSES, Limits, validID,
+} from '/static/live-core.js';
+import { Close, ProtocolVersion } from '/static/live.js';
 
 const MAX_FAILURES = 40;
 const results = { pass: 0, fail: 0, failures: [] };
@@ -850,6 +854,132 @@ test('LiveBoard: -1 asks for a snapshot, which gives the whole state', async () 
   eq([live.seq, live.view()?.title], [5, 'T'], 'state from the snapshot');
   eq(events.filter(([t]) => t === 'change').map(([, d]) => d.snapshot), [true], 'change event');
   live.stop();
+});
+
+// --- the protocol, as internal/protocol defines it -----------------------------------
+
+// canon returns v with the keys of its objects sorted: what a frame says, whatever the
+// order its writer put the keys in.
+const canon = (v) => {
+  if (Array.isArray(v)) return v.map(canon);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])]));
+  return v;
+};
+
+test('protocol: the limits and vocabularies are the domain\'s (protocol.Vocabulary)', (input) => {
+  const v = input.vocabulary;
+  eq(ProtocolVersion, v.version, 'ProtocolVersion');
+  eq(canon(Limits), canon(v.limits), 'Limits');
+  eq(ACTIONS, v.actions, 'ACTIONS');
+  eq(canon(ALLOWED_FIELDS), canon(v.fields), 'ALLOWED_FIELDS');
+  eq(LANE_ROLES, v.laneRoles, 'LANE_ROLES');
+  eq(CARD_KINDS, v.cardKinds, 'CARD_KINDS');
+  eq(LINK_KINDS, v.linkKinds, 'LINK_KINDS');
+  eq(LINK_STATUSES, v.linkStatuses, 'LINK_STATUSES');
+  eq(DIGITS, v.orderDigits, 'DIGITS (order keys)');
+  eq(canon(Code), canon(v.codes), 'Code (error and nack frames)');
+  eq(canon(Close), canon(v.close), 'Close (close codes)');
+  // What live-core.js checks without naming a limit.
+  eq([validID('i'.repeat(v.limits.idLen)), validID('i'.repeat(v.limits.idLen + 1))], [true, false], 'ids up to idLen');
+  const emotion = (e) => {
+    try {
+      validateOp({ op: 'update', type: 'card', id: 'c1', fields: { emotion: e } });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  eq([v.limits.emotionMin - 1, v.limits.emotionMin, v.limits.emotionMax, v.limits.emotionMax + 1].map(emotion),
+    [false, true, true, false], 'emotion from emotionMin to emotionMax');
+});
+
+test('protocol: LiveBoard stops after the close codes the protocol says, reconnects after the others', async (input) => {
+  const v = input.vocabulary;
+  for (const code of [...Object.values(v.close), 1006]) {
+    const net = fakeNet();
+    const { live, states } = newLive(net, { seq: 1 });
+    live.start();
+    await until(() => net.last()?.sent.length === 1, `hello before close ${code}`);
+    net.last().frame(welcome(1));
+    net.last().drop(code);
+    eq(states.at(-1), v.reload.includes(code) ? State.RELOAD : State.RECONNECTING, `state after close ${code}`);
+    live.stop();
+  }
+});
+
+// exampleKeys returns the client keys of the example frames' client, whose next key is
+// that of the example's first op.
+function exampleKeys(input) {
+  const first = input.frames['client-ops'].ops[0].key;
+  const [id, n] = first.split(':');
+  const storage = memStorage();
+  storage.setItem('lastmile.client', JSON.stringify({ id, n: Number(n) - 1, open: false }));
+  return new ClientKeys(storage);
+}
+
+test('protocol: LiveBoard sends the example frames and reads the server\'s (internal/protocol/testdata/frames)', async (input) => {
+  const fr = input.frames;
+  const hello = fr['client-hello'];
+  const net = fakeNet();
+  const { live, states, events } = newLive(net, { boardId: fr['server-welcome'].board, name: hello.name, seq: hello.seq, keys: exampleKeys(input) });
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello sent');
+  const ws = net.last();
+  eq(canon(ws.sent[0]), canon(hello), 'the hello is client-hello');
+
+  // Ops made before the welcome go in one frame once welcomed.
+  const submitted = fr['client-ops'].ops.map(({ key, ...op }) => live.submit(op));
+  eq(submitted, fr['client-ops'].ops.map((o) => o.key), 'the keys of the example ops');
+  ws.frame(fr['server-welcome']);
+  eq([states.at(-1), live.connID], [State.CONNECTED, fr['server-welcome'].conn], 'welcome: connected, with its conn');
+  eq(canon([...live.peers.values()]), canon(fr['server-welcome'].peers), 'welcome: the peers');
+  eq(canon(ws.framesOf('ops')), [canon(fr['client-ops'])], 'the pending ops are client-ops');
+
+  ws.frame(fr['server-snapshot']);
+  const board = fr['server-snapshot'].board;
+  eq([live.seq, toExport(live.replica.confirmed)], [board.seq, toExport(fromExport(board))], 'snapshot: the board');
+
+  ws.frame(fr['server-ops']);
+  const committed = fr['server-ops'].ops;
+  eq(live.seq, committed.at(-1).seq, 'ops: the sequence');
+  eq(live.replica.pending.map((p) => p.key), [fr['server-nack'].key], 'ops: the broadcast confirms its op');
+  check(live.view()?.cards.has(committed[0].op.id), 'ops: the created card is there');
+
+  ws.frame(fr['server-nack']);
+  const nack = events.find(([t]) => t === 'nack')?.[1];
+  const { t, ...said } = fr['server-nack'];
+  eq(canon({ key: nack?.key, id: nack?.id, code: nack?.code, message: nack?.message }), canon(said), 'nack: reported as sent');
+  eq(live.replica.pending.length, 0, 'nack: the op is dropped');
+
+  const presence = fr['client-presence'];
+  live.setPresence({ cursor: presence.cursor, editing: presence.editing });
+  await until(() => ws.framesOf('presence').length === 1, 'presence sent');
+  eq(canon(ws.framesOf('presence')[0]), canon(presence), 'the presence is client-presence');
+
+  ws.frame(fr['server-peers']);
+  const peers = fr['server-peers'];
+  eq(canon([...live.peers.values()]), canon(peers.peers), 'peers: the entries replace those held; an unknown left is ignored');
+
+  ws.frame(fr['server-error']);
+  eq(events.find(([type]) => type === 'error')?.[1], { code: fr['server-error'].code, message: fr['server-error'].message }, 'error: reported');
+  ws.drop(Close.POLICY);
+  eq(states.at(-1), fr['server-error'].code === Code.VERSION ? State.RELOAD : State.RECONNECTING, 'error: then the close');
+  live.stop();
+
+  // A resend of an op applied before: the ack confirms it.
+  const net2 = fakeNet();
+  const again = newLive(net2, { seq: hello.seq, keys: exampleKeys(input) }).live;
+  again.start();
+  await until(() => net2.last()?.sent.length === 1, 'hello sent again');
+  const first = fr['client-ops'].ops[0];
+  const { key: _, ...op } = first;
+  again.submit(op);
+  net2.last().frame(fr['server-welcome']);
+  net2.last().frame(fr['server-snapshot']);
+  eq(again.replica.pending.map((p) => p.key), [fr['server-ack'].key], 'pending before the ack');
+  net2.last().frame(fr['server-ack']);
+  eq(again.replica.pending.length, 0, 'ack: the op is confirmed');
+  again.stop();
 });
 
 window.coreTests = {
