@@ -67,9 +67,12 @@ func TestLiveUpdate(t *testing.T) {
 		t.Errorf("status role = %q, want status", role)
 	}
 
-	// Someone is typing in a form of the page while the board changes.
-	stageName := `[data-testid="add-stage-form"] input[name="name"]`
-	run(t, tab, "typing in a form", waitLive, chromedp.SendKeys(chromedp.CSS(stageName), "Half typed"))
+	// Someone is typing in a form of the page while the board changes (the teams panel's:
+	// the forms under the board are for pages without JavaScript).
+	stageName := `[data-testid="add-team"] input[name="name"]`
+	run(t, tab, "typing in a form", waitLive,
+		chromedp.Click(chromedp.CSS(`[data-testid="teams-toggle"]`)),
+		chromedp.SendKeys(chromedp.CSS(stageName), "Half typed"))
 
 	postOps(t, n, b.ID, cardOp("c-live", "stage-2", "lane-3", "V", hostileText))
 	run(t, tab, "waiting for the new card", waitLive, chromedp.WaitVisible(chromedp.CSS(cardSel("c-live")+" .card-text")))

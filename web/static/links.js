@@ -16,6 +16,9 @@ import { fill, newID } from './live-core.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const GAP = 24; // px: the least bend of an arrow between two cards
+const RUN = 40; // px: the least gap a straight arrow crosses between side-by-side cards
+const INSET = 18; // px: how far inside its card's top an arrow over a narrow gap starts and ends
+const LIFT = 32; // px: how high above the cards such an arrow's controls are
 const HIT = 12; // px: the width of the invisible line a click on an arrow lands on
 const QUOTED = 80; // characters of a card's text that a sentence quotes, at most
 
@@ -190,15 +193,17 @@ export class LinkLayer extends EventTarget {
     if (kind === 'dependency') line.setAttribute('marker-start', head);
     else line.removeAttribute('marker-start');
 
-    // The badge in the middle says what colour alone must not: ! for critical, ✓ for
-    // resolved, = for agreed.
+    // The badge says what colour alone must not: ! for critical, ✓ for resolved, = for
+    // agreed. It sits beside the middle of the arrow, touching it, never on it: on a short
+    // arrow a badge on the line would hide the line.
     const marks = (link.critical ? '!' : '') + (status === 'resolved' ? '✓' : status === 'agreed' ? '=' : '');
     const badge = g.querySelector('.link-badge');
     badge.setAttribute('visibility', marks === '' ? 'hidden' : 'visible');
     if (marks) {
-      const mid = line.getPointAtLength(line.getTotalLength() / 2);
-      badge.setAttribute('transform', `translate(${round(mid.x)} ${round(mid.y)})`);
-      badge.querySelector('circle').setAttribute('r', String(marks.length > 1 ? 11 : 8));
+      const r = marks.length > 1 ? 11 : 8;
+      const at = besideMiddle(line, r + (link.critical ? 2 : 1) + 2);
+      badge.setAttribute('transform', `translate(${round(at.x)} ${round(at.y)})`);
+      badge.querySelector('circle').setAttribute('r', String(r));
       badge.querySelector('text').textContent = marks;
     }
     g.querySelector('title').textContent = this.describe(link, kind, status);
@@ -272,14 +277,46 @@ function makeArrow(id) {
   return g;
 }
 
+// besideMiddle returns the point at distance d from the middle of path, on the side of
+// its normal that points up (right for a vertical path): where a badge of radius d less a
+// margin touches the path without covering it.
+function besideMiddle(path, d) {
+  const len = path.getTotalLength();
+  const mid = path.getPointAtLength(len / 2);
+  const p = path.getPointAtLength(Math.max(0, len / 2 - 1));
+  const q = path.getPointAtLength(Math.min(len, len / 2 + 1));
+  let nx = -(q.y - p.y);
+  let ny = q.x - p.x;
+  const n = Math.hypot(nx, ny);
+  if (!n) return mid;
+  nx /= n;
+  ny /= n;
+  if (ny > 0.01 || (Math.abs(ny) <= 0.01 && nx < 0)) {
+    nx = -nx;
+    ny = -ny;
+  }
+  return { x: mid.x + nx * d, y: mid.y + ny * d };
+}
+
 // curve returns the path of an arrow from box a to box b: from the side of a that faces b
-// to the side of b that faces a, bending smoothly.
+// to the side of b that faces a, bending smoothly. Between cards side by side with a
+// narrow gap (neighbouring stages), a straight arrow would be all head: the arrow bridges
+// the gap instead, from the top of a to the top of b, near the sides that face.
 function curve(a, b) {
   let x1, y1, x2, y2, c1, c2;
   // Side by side when the gap between the boxes is wider than it is tall.
   const across = Math.max(b.left - a.right, a.left - b.right);
   const down = Math.max(b.top - a.bottom, a.top - b.bottom);
-  if (across >= 0 && across >= down) {
+  if (across >= 0 && across >= down && across < RUN) {
+    const right = b.cx >= a.cx;
+    x1 = right ? Math.max(a.cx, a.right - INSET) : Math.min(a.cx, a.left + INSET);
+    x2 = right ? Math.min(b.cx, b.left + INSET) : Math.max(b.cx, b.right - INSET);
+    y1 = a.top;
+    y2 = b.top;
+    const top = Math.min(y1, y2) - LIFT;
+    c1 = [x1, top];
+    c2 = [x2, top];
+  } else if (across >= 0 && across >= down) {
     const right = b.cx >= a.cx;
     x1 = right ? a.right : a.left;
     x2 = right ? b.left : b.right;

@@ -677,13 +677,23 @@ export class Structure {
     };
     popup.append(lists.team.box, lists.kind.box);
     popup.addEventListener('focusout', (e) => { if (this.menu?.popup === popup && !popup.contains(e.relatedTarget)) this.closeMenu(false); });
-    this.ui.append(popup);
+    // In the page's body, placed in the page's coordinates (an ancestor that is
+    // positioned, such as the sticky tool bar, would move it).
+    document.body.append(popup);
     const r = card.getBoundingClientRect();
     // Under what shows of the card: a card taller than the grid's window (a long text)
-    // ends out of sight, and a popup there would be far down the page.
+    // ends out of sight, and a popup there would be far down the page. It stays inside
+    // the window: above the card when there is no room under it, and left of the window's
+    // right edge.
     const bottom = Math.min(r.bottom, card.closest('.board-scroll')?.getBoundingClientRect().bottom ?? r.bottom);
-    popup.style.left = `${Math.max(0, r.left + window.scrollX)}px`;
-    popup.style.top = `${bottom + window.scrollY + 4}px`;
+    const size = popup.getBoundingClientRect();
+    const vw = document.documentElement.clientWidth;
+    const vh = document.documentElement.clientHeight;
+    let top = bottom + 4;
+    if (top + size.height > vh - 4) top = Math.max(4, Math.min(r.top, vh) - size.height - 4);
+    const left = Math.max(4, Math.min(r.left, vw - size.width - 4));
+    popup.style.left = `${left + window.scrollX}px`;
+    popup.style.top = `${top + window.scrollY}px`;
     this.menu = { card, popup };
     lists[which].list.focus();
   }
