@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # screenshot.sh — build a sample service blueprint through the JSON API and take the
-# README's screenshots of it, in English and in French.
+# README's screenshots of it, in English and in French, light and dark.
 #
-#   scripts/screenshot.sh [SERVER_URL]     (default http://localhost:8080)
+#   scripts/screenshot.sh [SERVER_URL [SET]]    (default http://localhost:8080 after)
 #
 # The server must already run (`make run`). The script imports two boards — the same
 # journey written in English and in French: a city portal for resident parking permits
 # that still ends with a paper validation at the town hall: six stages, the five blueprint
-# lanes and an emotion lane, four teams, handoffs and a dependency — and writes
-# docs/img/board-en.png and docs/img/board-fr.png with a headless Chromium
-# (from scripts/chromium.sh), once the page's scripts have drawn the links. It prints the
-# URLs of the two boards.
+# lanes and an emotion lane, four teams, handoffs and a dependency — and writes pictures
+# of 1366×768 under docs/img with a headless Chromium (from scripts/chromium.sh), driven
+# by scripts/screenshots once the page's scripts have drawn the links:
+# SET-board-{en,fr}-{light,dark}.png and, for the set "after", the large mode for
+# projectors, the home page and the sign-in page. The set "before" is taken from a server
+# built from an older checkout (its pages, this script's boards and pictures), for the
+# README's before/after comparison. PNGs are made smaller with pngquant when it is
+# installed. The script prints the URLs of the two boards.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -19,13 +23,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 base=${1:-http://localhost:8080}
 base=${base%/}
+set=${2:-after}
+[[ $set =~ ^[a-z0-9-]+$ ]] || die "SET must be a word such as 'before' or 'after', got '$set'"
 
 command -v curl >/dev/null 2>&1 || die "curl is needed"
+command -v go >/dev/null 2>&1 || die "go is needed"
 curl -fsS -o /dev/null "$base/livez" || die "no lastmile answers at $base; start one with 'make run'"
 chromium=$("$root/scripts/chromium.sh")
-
-profile=$(mktemp -d)
-trap 'rm -rf "$profile"' EXIT
 
 # create_board posts the lastmile JSON read from stdin to POST /api/boards and prints
 # the new board's id.
@@ -37,18 +41,6 @@ create_board() {
 	id=$(sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p' <<<"$answer")
 	[[ -n $id ]] || die "no board id in the answer: $answer"
 	echo "$id"
-}
-
-# shoot writes a PNG of the page at url to out (a path under the repository).
-shoot() {
-	local url=$1 out=$2
-	mkdir -p "$root/$(dirname "$out")"
-	(cd "$root" && "$chromium" --headless --no-sandbox --disable-gpu --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--hide-scrollbars --user-data-dir="$profile" --window-size=1600,1300 --virtual-time-budget=3000 \
-		--screenshot="$out" "$url" >/dev/null 2>&1) || die "Chromium could not take $out"
-	[[ -s $root/$out ]] || die "Chromium wrote no $out"
-	log "wrote $out ($(($(stat -c %s "$root/$out") / 1024)) KiB) from $url"
 }
 
 en=$(create_board <<'JSON'
@@ -183,7 +175,29 @@ fr=$(create_board <<'JSON'
 JSON
 )
 
-shoot "$base/boards/$en?lang=en" docs/img/board-en.png
-shoot "$base/boards/$fr?lang=fr" docs/img/board-fr.png
+shots=(
+	"$set-board-en-light=/boards/$en?lang=en,board"
+	"$set-board-fr-light=/boards/$fr?lang=fr,board"
+	"$set-board-en-dark=/boards/$en?lang=en,board,dark"
+	"$set-board-fr-dark=/boards/$fr?lang=fr,board,dark"
+)
+if [[ $set == after ]]; then
+	shots+=(
+		"$set-board-en-large=/boards/$en?lang=en,board,large"
+		"$set-board-fr-large-dark=/boards/$fr?lang=fr,board,large,dark"
+		"$set-home-fr-light=/?lang=fr"
+		"$set-signin-en-dark=/signin?lang=en,dark"
+	)
+fi
+(cd "$root" && go run ./scripts/screenshots -chromium "$chromium" -base "$base" -out docs/img "${shots[@]}") ||
+	die "the screenshots could not be taken"
+for s in "${shots[@]}"; do
+	out=$root/docs/img/${s%%=*}.png
+	if command -v pngquant >/dev/null 2>&1; then
+		pngquant --force --skip-if-larger --strip --quality 70-95 --speed 1 --output "$out" -- "$out" ||
+			log "pngquant left $out as it was"
+	fi
+	log "wrote ${out#"$root"/} ($(($(stat -c %s "$out") / 1024)) KiB)"
+done
 echo "$base/boards/$en"
 echo "$base/boards/$fr"

@@ -1,0 +1,169 @@
+// Command screenshots takes the README's pictures of a running lastmile: pages at
+// 1366×768 in a headless Chromium, in a light or dark colour scheme and, where asked, in
+// the large mode for projectors. scripts/screenshot.sh imports the sample boards and runs
+// it; it is a development tool, not part of the server.
+//
+//	go run ./scripts/screenshots -chromium PATH -base URL -out DIR SHOT...
+//
+// Each SHOT is NAME=PATH[,dark][,large][,board][,print]: the page at base+PATH is written
+// to DIR/NAME.png. dark emulates prefers-color-scheme: dark; large turns on the large mode
+// as its switch remembers it (localStorage "lastmile.large"); board waits until the
+// board's page is live and its arrows are drawn; print lays the page out for paper.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// Width and height of the pictures: the screen of a common laptop and projector.
+const (
+	width  = 1366
+	height = 768
+)
+
+type shot struct {
+	name, path                string
+	dark, large, board, print bool
+}
+
+func parseShot(s string) (shot, error) {
+	name, rest, ok := strings.Cut(s, "=")
+	if !ok || name == "" || strings.ContainsAny(name, "/\\") {
+		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print]", s)
+	}
+	parts := strings.Split(rest, ",")
+	sh := shot{name: name, path: parts[0]}
+	for _, p := range parts[1:] {
+		switch p {
+		case "dark":
+			sh.dark = true
+		case "large":
+			sh.large = true
+		case "board":
+			sh.board = true
+		case "print":
+			sh.print = true
+		default:
+			return shot{}, fmt.Errorf("bad shot %q: unknown option %q", s, p)
+		}
+	}
+	return sh, nil
+}
+
+func main() {
+	chromium := flag.String("chromium", os.Getenv("LASTMILE_CHROMIUM"), "Chromium binary")
+	base := flag.String("base", "http://localhost:8080", "URL of the running server")
+	out := flag.String("out", "docs/img", "directory the pictures are written to")
+	flag.Parse()
+	log.SetFlags(0)
+	if *chromium == "" {
+		log.Fatal("screenshots: no Chromium: pass -chromium or set LASTMILE_CHROMIUM")
+	}
+	var shots []shot
+	for _, a := range flag.Args() {
+		sh, err := parseShot(a)
+		if err != nil {
+			log.Fatalf("screenshots: %v", err)
+		}
+		shots = append(shots, sh)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatalf("screenshots: %v", err)
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(*chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-dev-shm-usage", true))
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	if err := chromedp.Do(bctx, chromedp.Evaluate[chromedp.Void]("1")); err != nil {
+		log.Fatalf("screenshots: starting %s: %v", *chromium, err)
+	}
+	for _, sh := range shots {
+		file := filepath.Join(*out, sh.name+".png")
+		if err := take(bctx, strings.TrimRight(*base, "/"), sh, file); err != nil {
+			log.Fatalf("screenshots: %s: %v", file, err)
+		}
+		log.Printf("screenshots: wrote %s from %s", file, sh.path)
+	}
+}
+
+// take writes the picture of one shot, in a browser context of its own (no cookies or
+// storage left by another shot).
+func take(bctx context.Context, base string, sh shot, file string) error {
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	ctx, tcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer tcancel()
+	scheme := "light"
+	if sh.dark {
+		scheme = "dark"
+	}
+	large := "0"
+	if sh.large {
+		large = "1"
+	}
+	url := base + sh.path
+	media := ""
+	if sh.print {
+		media = "print"
+	}
+	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Media:    media,
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	})
+	if err != nil {
+		return err
+	}
+	err = chromedp.Do(ctx,
+		chromedp.EmulateViewport(width, height),
+		// The large mode is remembered per browser: set it on the site's origin, then load.
+		chromedp.Navigate(base+"/livez"),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem("lastmile.large", %q)`, large)),
+		chromedp.Navigate(url),
+	)
+	if err != nil {
+		return err
+	}
+	if sh.board {
+		// Live, and the arrows drawn over the grid (when the board has links).
+		err = chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('[data-live-status]')?.dataset.state === 'connected'`)),
+			discard(chromedp.Poll[bool](`!document.querySelector('tr[data-link-id]') || !!document.querySelector('.link-layer path')`)),
+		)
+		if err != nil {
+			return fmt.Errorf("waiting for the live board: %w", err)
+		}
+	}
+	// Let the last frame settle (fonts, a resize drawn again).
+	time.Sleep(400 * time.Millisecond)
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return err
+	}
+	if len(png) == 0 {
+		return errors.New("empty picture")
+	}
+	return os.WriteFile(file, png, 0o644)
+}
+
+// discard makes an action whose value does not matter fit among steps.
+func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
