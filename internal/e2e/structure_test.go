@@ -288,7 +288,10 @@ func TestStructureLanes(t *testing.T) {
 	waitLanes(t, tabB, "Physical evidence", "Counter staff", "Customer actions", "Backstage", "Partners")
 	waitFor(t, tabB, "the new lane's role", `[...document.querySelectorAll("tr.lane")].at(-1).dataset.role === "custom"`)
 
-	// A click on a header opens its editor too; Escape leaves it as it was.
+	// A click on a header opens its editor too; Escape leaves it as it was. (The header is
+	// brought to the middle of the grid first: the new lane's header, focused, scrolled the
+	// grid, and the sticky stage headings may cover the first lane.)
+	eval[chromedp.Void](t, tabA, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "center"})`, laneSel("lane-1")))
 	run(t, tabA, "clicking a lane header", waitLive, chromedp.Click(chromedp.CSS(laneSel("lane-1"))))
 	waitFor(t, tabA, "the lane label input", `document.activeElement?.dataset.testid === "lane-name-input"`)
 	keys(t, tabA, "typing", "x")

@@ -27,6 +27,7 @@ func find(t *testing.T, r response, css string) *goquery.Selection {
 	if err != nil {
 		t.Fatal(err)
 	}
+	doc.Find("template").Remove() // not part of the page, as a browser's selectors see it
 	return doc.Find(css)
 }
 

@@ -79,6 +79,7 @@ func mustDoc(t *testing.T, r response) *goquery.Document {
 	if err != nil {
 		t.Fatal(err)
 	}
+	doc.Find("template").Remove() // not part of the page, as a browser's selectors see it
 	return doc
 }
 

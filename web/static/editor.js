@@ -1,12 +1,13 @@
 // editor.js — edits the cards of a live board in place: add, edit the text, move (drag or
 // Alt+arrow), delete, keyboard navigation of the grid, undo and redo of one's own edits.
-// Every change is an op sent through the page's LiveBoard (live.js), shown at once in the
-// grid, and kept shown over the fetched board until the server confirms or refuses it.
-// Texts come from the data attributes of the page's editor element (rendered by the
-// server, in the page's language); the markup of a new card is a copy of the template the
-// server renders.
+// Every change is an op sent through the page's LiveBoard (live.js): the op is pending in
+// the LiveBoard's view at once, and the renderer (render.js) draws the view, so the grid
+// shows it before the server confirms or refuses it. What the editor needs to know of the
+// board (texts, order keys) it reads from the view, never from the grid. Texts come from
+// the data attributes of the page's editor element (rendered by the server, in the page's
+// language); a new card, while its text is typed, is drawn by the renderer too.
 
-import { compareStrings, fill, keyBetween, newID } from './live-core.js';
+import { compareStrings, entityOf, fill, keyBetween, newID } from './live-core.js';
 import { describe, planStep, undoOf } from './undo.js';
 import { Selection } from './select.js';
 
@@ -17,34 +18,32 @@ const NOTE_FOR = 5000; // ms a note (not an error) stays in the announcement lin
 /**
  * startEditor makes the board of article editable.
  * @param {object} o
- * @param {HTMLElement} o.article the article.board, whose content board.js swaps
+ * @param {HTMLElement} o.article the article.board
  * @param {import('./live.js').LiveBoard} o.live
- * @param {{force: () => void}} o.refresher fetches the board again
+ * @param {import('./render.js').Renderer} o.renderer draws the board
  * @returns {Editor|null}
  */
-export function startEditor({ article, live, refresher }) {
+export function startEditor({ article, live, renderer }) {
   const ui = document.querySelector('[data-editor-ui]');
   if (!ui) return null;
-  return new Editor(article, live, refresher, ui);
+  return new Editor(article, live, renderer, ui);
 }
 
 export class Editor {
-  constructor(article, live, refresher, ui) {
+  constructor(article, live, renderer, ui) {
     this.article = article;
     this.live = live;
-    this.refresher = refresher;
+    this.renderer = renderer;
     this.ui = ui;
     this.texts = ui.dataset;
     this.undoTexts = ui.querySelector('[data-undo-texts]')?.dataset ?? {};
     this.announcer = ui.querySelector('[data-editor-announce]');
     this.help = ui.querySelector('[data-editor-help]');
-    this.template = ui.querySelector('template[data-card-template]');
     this.undoStack = [];
     this.redoStack = [];
     this.editing = null; // {id, isNew, card, textarea, stage, lane}
     this.current = null; // {card} or {stage, lane}: the grid's roving tab stop
     this.dragged = '';
-    this.swapping = false;
     this.locks = new Map(); // card id → name of the other person editing it
 
     article.addEventListener('keydown', (e) => this.onKey(e));
@@ -63,6 +62,7 @@ export class Editor {
     live.addEventListener('nack', (e) => this.onNack(e.detail));
     live.addEventListener('lock', (e) => this.onLock(e.detail));
     live.addEventListener('peers', (e) => this.onPeers(e.detail.peers));
+    article.addEventListener('board:render', (e) => this.onRender(e.detail));
     this.onPeers([...live.peers.values()]); // those who came before this module loaded
     this.selection = new Selection(this); // several cards at once
     this.prepare();
@@ -83,21 +83,63 @@ export class Editor {
   cardsOf(cell) { return [...cell.querySelectorAll(':scope > .card')]; }
 
   // prepare makes the grid's cells and cards focusable (one tab stop, the current one)
-  // and the cards draggable; it runs on the page's grid and after every swap.
+  // and the cards draggable, when the editor starts.
   prepare() {
     const grid = this.article.querySelector('table.blueprint');
     if (grid) grid.setAttribute('aria-keyshortcuts', 'n Enter Delete Alt+ArrowRight Shift+Space Control+Z ?');
     for (const cell of this.cells()) cell.tabIndex = -1;
-    for (const card of this.article.querySelectorAll('td.cell > .card')) {
-      card.tabIndex = -1;
-      card.draggable = !card.classList.contains('editing');
-    }
+    for (const card of this.article.querySelectorAll('td.cell > .card')) this.prepareCard(card);
+    this.keepStop();
+    this.showLocks();
+  }
+
+  prepareCard(card) {
+    if (card.hasAttribute('tabindex')) return;
+    card.tabIndex = -1;
+    card.draggable = !card.classList.contains('editing');
+  }
+
+  // keepStop makes sure the grid has its one tab stop: the current cell or card, or the
+  // first cell when that one is gone.
+  keepStop() {
     let stop = null;
     if (this.current?.card) stop = this.card(this.current.card);
     else if (this.current) stop = this.cell(this.current.stage, this.current.lane);
-    stop ??= this.cells()[0];
-    if (stop) stop.tabIndex = 0;
-    this.showLocks();
+    stop ??= this.article.querySelector('td.cell');
+    if (stop && stop.tabIndex !== 0) this.setCurrent(stop);
+  }
+
+  // onRender prepares what the renderer drew anew: the cards it drew, the cells of new
+  // stages and lanes. An open text editor whose card is gone (someone deleted it, or the
+  // stage or lane of a new card) closes, and the person is told what was not saved.
+  onRender(ch) {
+    for (const id of ch.card) {
+      const card = this.card(id);
+      if (card) this.prepareCard(card);
+    }
+    if (ch.stage.size || ch.lane.size) for (const cell of this.article.querySelectorAll('td.cell:not([tabindex])')) cell.tabIndex = -1;
+    const ed = this.editing;
+    if (ed && !ed.isNew && !this.live.view()?.cards.has(ed.id)) this.lost(ed, 'card', ed.id, this.texts.editingDeleted);
+    else if (ed?.isNew && !this.cell(ed.stage, ed.lane)) {
+      const view = this.live.view();
+      const gone = !view?.stages.has(ed.stage) ? ['stage', ed.stage] : ['lane', ed.lane];
+      this.lost(ed, ...gone, this.texts.writingGone);
+    }
+    this.keepStop();
+    if (this.locks.size && ch.card.size) this.showLocks();
+  }
+
+  // lost closes the editor ed, whose card, or the place of the new card, is gone: type
+  // and id name what went, text says so.
+  lost(ed, type, id, text) {
+    const typed = ed.textarea.value;
+    this.editing = null;
+    clearInterval(ed.keepalive);
+    ed.textarea.remove();
+    if (ed.isNew) ed.card.remove();
+    else this.live.setPresence({ editing: '' });
+    const name = this.live.replica.origins.deleted(type, id) ?? this.texts.someone ?? '';
+    this.announce(fill(text ?? '', { name, text: typed }), true);
   }
 
   setCurrent(el) {
@@ -295,32 +337,26 @@ export class Editor {
 
   // --- edits --------------------------------------------------------------------------
 
-  // state returns what is known of a card: from the LiveBoard's view when it holds the
-  // board, else from the page.
+  // state returns a copy of a card as the LiveBoard's view holds it, or null.
   state(id) {
     const c = this.live.view()?.cards.get(id);
-    if (c) return { ...c };
-    const el = this.card(id);
-    if (!el) return null;
-    const cell = el.closest('td.cell');
-    const kind = [...el.classList].find((k) => k.startsWith('kind-'))?.slice(5) || 'note';
-    return {
-      id, stage: cell?.dataset.stageId ?? '', lane: cell?.dataset.laneId ?? '', order: el.dataset.order ?? '',
-      text: el.querySelector('.card-text')?.textContent ?? '', team: el.dataset.team ?? '', kind,
-      detail: el.querySelector('.card-detail')?.textContent ?? '',
-    };
+    return c ? { ...c } : null;
+  }
+
+  // orders returns the order keys of the cards of a cell, top to bottom, as the view holds
+  // them, without the card skip.
+  orders(stage, lane, skip = '') {
+    const view = this.live.view();
+    if (!view) return [];
+    return [...view.cards.values()].filter((c) => c.stage === stage && c.lane === lane && c.id !== skip)
+      .sort((a, b) => compareStrings(a.order, b.order) || compareStrings(a.id, b.id)).map((c) => c.order);
   }
 
   // inverse returns what undoes op (guarded ops, undo.js), from the state before it: the
-  // LiveBoard's view, or, before its snapshot arrives, what the page shows of a card.
+  // LiveBoard's view.
   inverse(op) {
     const view = this.live.view();
-    if (view) return undoOf(view, op, this.live.replica.origins);
-    if (op.type !== 'card') return [];
-    const before = op.op === 'create' ? null : this.state(op.id);
-    if (op.op !== 'create' && !before) return [];
-    const s = { cards: new Map(before ? [[op.id, before]] : []), links: new Map() };
-    return undoOf(s, op);
+    return view ? undoOf(view, op, this.live.replica.origins) : [];
   }
 
   // apply sends op, shows it, and keeps its inverse on the undo stack (or, for an undo,
@@ -344,7 +380,6 @@ export class Editor {
       }
       if (by[i]) this.live.replica.origins.restores(keys.at(-1), by[i]);
       back.unshift(...inv);
-      this.show(op);
     }
     if (keys.length === 0) return false;
     if (back.length) {
@@ -395,16 +430,19 @@ export class Editor {
   // newCard opens the editor on a new card at the end of cell. key is the key that asked
   // for it, when one did: its character must not land in the new editor.
   newCard(cell, key = '') {
-    if (!this.template || this.editing) return;
-    const last = this.cardsOf(cell).at(-1);
+    if (this.editing || !this.live.view()) return;
+    const { stageId: stage, laneId: lane } = cell.dataset;
     let order;
     try {
-      order = keyBetween(last?.dataset.order ?? '', '');
+      order = keyBetween(this.orders(stage, lane).at(-1) ?? '', '');
     } catch {
       return;
     }
     const id = newID('c');
-    const card = this.make({ id, order, text: '', kind: 'note', team: '' });
+    // Until its text is saved, the new card is the page's alone: drawn like any card, but
+    // not part of the board the renderer draws.
+    const card = this.renderer.buildCard(entityOf('card', id, { stage, lane, order, kind: 'note' }), this.live.view());
+    card.tabIndex = -1;
     cell.append(card);
     this.setCurrent(cell);
     this.open(card, { isNew: true, stage: cell.dataset.stageId, lane: cell.dataset.laneId });
@@ -439,7 +477,7 @@ export class Editor {
     card.draggable = false;
     card.classList.add('editing');
     this.editing = { id: card.dataset.cardId, isNew, card, textarea, stage, lane };
-    textarea.addEventListener('blur', () => { if (!this.swapping && this.editing?.textarea === textarea) this.commit(false); });
+    textarea.addEventListener('blur', () => { if (this.editing?.textarea === textarea) this.commit(false); });
     textarea.focus();
     textarea.setSelectionRange(textarea.value.length, textarea.value.length);
   }
@@ -457,7 +495,7 @@ export class Editor {
         return;
       }
       const order = ed.card.dataset.order;
-      ed.card.remove(); // show() puts it back, from the op
+      ed.card.remove(); // the renderer draws it, from the op
       this.apply({ op: 'create', type: 'card', id: ed.id, fields: { stage: ed.stage, lane: ed.lane, order, text, kind: 'note' } });
       if (refocus) this.focus(this.card(ed.id));
     } else if (text !== (this.state(ed.id)?.text ?? '')) {
@@ -510,9 +548,9 @@ export class Editor {
 
   // moveTo moves card to position i among the other cards of cell.
   moveTo(card, cell, i) {
-    const others = this.cardsOf(cell).filter((c) => c !== card);
-    const before = others[i - 1]?.dataset.order ?? '';
-    const after = others[i]?.dataset.order ?? '';
+    const others = this.orders(cell.dataset.stageId, cell.dataset.laneId, card.dataset.cardId);
+    const before = others[i - 1] ?? '';
+    const after = others[i] ?? '';
     let order;
     try {
       order = after && before >= after ? keyBetween(before, '') : keyBetween(before, after);
@@ -522,110 +560,6 @@ export class Editor {
     const id = card.dataset.cardId;
     const fields = { stage: cell.dataset.stageId, lane: cell.dataset.laneId, order };
     if (this.apply({ op: 'update', type: 'card', id, fields })) this.focus(this.card(id));
-  }
-
-  // --- showing ops --------------------------------------------------------------------
-
-  // make copies the server's card markup for a new card.
-  make(c) {
-    const card = this.template.content.querySelector('.card').cloneNode(true);
-    card.id = `card-${c.id}`;
-    card.dataset.cardId = c.id;
-    card.dataset.order = c.order;
-    card.dataset.team = c.team ?? '';
-    card.tabIndex = -1;
-    card.draggable = true;
-    card.querySelector('.card-text').textContent = c.text ?? '';
-    const form = card.querySelector('form.card-delete');
-    if (form) form.setAttribute('action', form.getAttribute('action').replace('/__new__/', `/${encodeURIComponent(c.id)}/`));
-    return card;
-  }
-
-  // show changes the grid as op will change the board, before the server confirms it.
-  show(op) {
-    if (op.type !== 'card') return;
-    let card = this.card(op.id);
-    if (op.op === 'delete') {
-      card?.remove();
-      return;
-    }
-    const f = op.fields ?? {};
-    if (op.op === 'create') {
-      if (card) return; // the fetched board has it already
-      card = this.make({ id: op.id, ...f });
-    }
-    if (!card) return;
-    if (f.text !== undefined) {
-      const text = card.querySelector('.card-text');
-      if (text) text.textContent = f.text;
-    }
-    if (f.order !== undefined) card.dataset.order = f.order;
-    const from = card.closest('td.cell');
-    const stage = f.stage ?? from?.dataset.stageId;
-    const lane = f.lane ?? from?.dataset.laneId;
-    if (op.op === 'create' || f.stage !== undefined || f.lane !== undefined || f.order !== undefined) {
-      const cell = this.cell(stage, lane);
-      if (!cell) return;
-      const order = card.dataset.order;
-      const next = this.cardsOf(cell).find((c) => c !== card
-        && (compareStrings(c.dataset.order, order) > 0 || (c.dataset.order === order && compareStrings(c.dataset.cardId, op.id) > 0)));
-      const hadFocus = card.contains(document.activeElement);
-      cell.insertBefore(card, next ?? null);
-      if (hadFocus) card.focus();
-    }
-  }
-
-  // beforeSwap and afterSwap keep the editor across a swap of the board by board.js: the
-  // open text editor (with what is typed), the pending edits and the keyboard focus.
-  beforeSwap() {
-    this.swapping = true;
-    const ed = this.editing;
-    const active = document.activeElement;
-    return {
-      start: ed?.textarea.selectionStart ?? 0,
-      end: ed?.textarea.selectionEnd ?? 0,
-      focused: !!ed && active === ed.textarea,
-      inGrid: !!active?.matches?.('td.cell, td.cell > .card') && this.article.contains(active),
-    };
-  }
-
-  // newer are the committed ops that the swapped-in board does not hold yet (it was
-  // fetched before them): they are shown over it, then the pending ops.
-  afterSwap(saved, newer = []) {
-    for (const op of newer) this.show(op);
-    for (const op of this.live.replica.pending) this.show(op);
-    const ed = this.editing;
-    if (ed) {
-      if (ed.isNew) {
-        const cell = this.cell(ed.stage, ed.lane);
-        if (cell) cell.append(ed.card);
-        else this.editing = null;
-      } else {
-        const card = this.card(ed.id);
-        if (card) {
-          card.querySelector('.card-text')?.setAttribute('hidden', '');
-          const text = card.querySelector('.card-text');
-          text ? text.after(ed.textarea) : card.prepend(ed.textarea);
-          card.classList.add('editing');
-          ed.card = card;
-        } else {
-          this.editing = null; // deleted meanwhile
-          clearInterval(ed.keepalive);
-          this.live.setPresence({ editing: '' });
-        }
-      }
-      if (this.editing && saved.focused) {
-        ed.textarea.focus({ preventScroll: true });
-        ed.textarea.setSelectionRange(saved.start, saved.end);
-      }
-    }
-    this.prepare();
-    const lost = document.activeElement === document.body || !document.activeElement;
-    if (!this.editing && saved?.inGrid && lost && this.current) {
-      const el = this.current.card ? this.card(this.current.card) : this.cell(this.current.stage, this.current.lane);
-      el?.focus({ preventScroll: true });
-    }
-    this.swapping = false;
   }
 
   // --- others -------------------------------------------------------------------------
@@ -664,11 +598,11 @@ export class Editor {
   }
 
   onNack({ key, message }) {
-    // What was refused never happened: there is nothing to undo of it.
+    // What was refused never happened: there is nothing to undo of it. The view has
+    // dropped it already, and the renderer has taken it off the grid.
     this.undoStack = this.undoStack.filter((s) => !s.keys.includes(key));
     this.redoStack = this.redoStack.filter((s) => !s.keys.includes(key));
     this.announce(message, true);
-    this.refresher.force();
   }
 
   // announce says text in the page's aria-live line: an error stays until the next
@@ -697,7 +631,7 @@ function arrowOf(key) {
 // swallowKey keeps what the key press that opened an editor would type (the n of "new",
 // the line break of Enter) out of it. Browsers drop it when the keydown was cancelled;
 // synthetic input, as the browser tests send, delivers it anyway.
-function swallowKey(textarea) {
+export function swallowKey(textarea) {
   const guard = (e) => {
     if (e.type === 'beforeinput') e.preventDefault();
     textarea.removeEventListener('beforeinput', guard);

@@ -1,14 +1,14 @@
 // filter.js — highlights the cards of one team. The legend's entries are buttons
 // (aria-pressed); pressing one dims the cards of every other team, and says so to
 // assistive technology; pressing it again shows all cards alike. The filter belongs to
-// the reader alone (no op is sent), works on read-only pages, and is applied again after
-// board.js swaps in a newer board. Texts come from the legend's data attributes.
+// the reader alone (no op is sent), works on read-only pages, and marks the cards and
+// teams the renderer draws anew. Texts come from the legend's data attributes.
 
 import { fill } from './live-core.js';
 
 /**
  * startFilter makes the legend of article's board filter its cards.
- * @param {HTMLElement} article the article.board, whose content board.js swaps
+ * @param {HTMLElement} article the article.board
  * @param {EventTarget} [live] the page's LiveBoard: when presence changes, the editor
  *   rewrites the cards' descriptions, and the filter adds its note again after it
  * @returns {TeamFilter}
@@ -25,7 +25,10 @@ export class TeamFilter {
       const button = e.target.closest?.('button[data-team-filter]');
       if (button && article.contains(button)) this.toggle(button.dataset.teamFilter);
     });
-    article.addEventListener('board:swap', () => this.apply(false));
+    article.addEventListener('board:render', (e) => {
+      const ch = e.detail;
+      if (this.team && (ch.team.size || ch.card.size)) this.apply(false, ch.team.size ? null : ch.card);
+    });
     live?.addEventListener('peers', () => setTimeout(() => { if (this.team) this.apply(false); }, 0));
   }
 
@@ -35,9 +38,9 @@ export class TeamFilter {
     this.apply(true);
   }
 
-  // apply marks the legend's buttons and the cards for the current team. A team that
-  // is gone (deleted meanwhile) clears the filter.
-  apply(announce) {
+  // apply marks the legend's buttons and the cards for the current team: every card, or
+  // the cards of the ids only. A team that is gone (deleted meanwhile) clears the filter.
+  apply(announce, ids = null) {
     const legend = this.article.querySelector('[data-legend]');
     const buttons = [...this.article.querySelectorAll('button[data-team-filter]')];
     if (this.team && !buttons.some((b) => b.dataset.teamFilter === this.team)) {
@@ -48,7 +51,9 @@ export class TeamFilter {
     if (this.team) this.article.dataset.teamFilter = this.team;
     else delete this.article.dataset.teamFilter;
     const other = legend?.dataset.otherTeam ?? '';
-    for (const card of this.article.querySelectorAll('.card[data-card-id]')) {
+    const cards = ids ? [...ids].map((id) => this.article.querySelector(`.card[data-card-id="${CSS.escape(id)}"]`)).filter(Boolean)
+      : this.article.querySelectorAll('.card[data-card-id]');
+    for (const card of cards) {
       const dim = this.team !== '' && card.dataset.team !== this.team;
       card.classList.toggle('dimmed', dim);
       if (dim) card.dataset.filterNote = other;

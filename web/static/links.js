@@ -2,15 +2,15 @@
 // lets those who may edit make and change links, and set emotion scores.
 //
 // The arrows are an SVG layer inside the grid's scroll container. They are drawn again
-// whenever the board changes under them (a fetched board swapped in, a card shown moved,
-// a zoom), when the grid changes size and when the window does. Positions are taken from
+// whenever the board changes under them (the renderer drew something, a card's editor
+// opened, a zoom), when the grid changes size and when the window does. Positions are taken from
 // the cards' boxes and brought into the layer's own coordinates through its screen
 // matrix, so that a transform on the grid or on its container (a zoom) is accounted for.
 // The layer is drawing only, hidden from screen readers: the links table under the grid
 // is the list of links, and the way to edit them with the keyboard.
 //
-// Links come from the LiveBoard's view when the page holds the whole board (an editable
-// page: pending edits show at once), else from the links table's data attributes.
+// Links, and the texts of the cards they join, come from the LiveBoard's view, which every
+// live page holds: pending edits show at once.
 
 import { fill, newID } from './live-core.js';
 
@@ -25,7 +25,7 @@ const QUOTED = 80; // characters of a card's text that a sentence quotes, at mos
 /**
  * startLinks draws the links of the board of article and keeps them drawn.
  * @param {object} o
- * @param {HTMLElement} o.article the article.board, whose content board.js swaps
+ * @param {HTMLElement} o.article the article.board
  * @param {import('./live.js').LiveBoard} o.live
  * @returns {LinkLayer}
  */
@@ -48,18 +48,14 @@ export class LinkLayer extends EventTarget {
       // Changes to the layer itself and to others' pointers (which move many times a
       // second) move no card.
       if (!records.some((r) => !this.svg?.contains(r.target) && !overlay(r.target))) return;
-      // A board swapped in has no layer: draw at once, before the page is painted without
-      // arrows.
-      if (this.svg && this.svg.parentElement !== article.querySelector('.board-scroll')) this.draw();
-      else this.schedule();
+      this.schedule();
     });
     mo.observe(article, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['style', 'class', 'hidden'] });
     this.resize = new ResizeObserver(() => this.schedule());
     this.resize.observe(article);
     globalThis.addEventListener('resize', () => this.schedule());
     // Scrolling needs no drawing: the layer scrolls with the grid it covers.
-    live.addEventListener('change', () => this.schedule());
-    live.addEventListener('local', () => this.schedule());
+    article.addEventListener('board:render', () => this.schedule());
     this.schedule();
   }
 
@@ -74,19 +70,11 @@ export class LinkLayer extends EventTarget {
 
   // links returns the links to draw: {id, kind, from, to, critical, status, owner}.
   links() {
-    const view = this.live.view();
-    if (view) return [...view.links.values()];
-    return [...this.article.querySelectorAll('tr[data-link-id]')].map((tr) => ({
-      id: tr.dataset.linkId, kind: tr.dataset.kind, from: tr.dataset.from, to: tr.dataset.to,
-      critical: tr.dataset.critical === 'true', status: tr.dataset.status, owner: tr.dataset.owner ?? '',
-    }));
+    return [...(this.live.view()?.links.values() ?? [])];
   }
 
   teamName(id) {
-    if (!id) return '';
-    const team = this.live.view()?.teams.get(id);
-    if (team) return team.name;
-    return this.article.querySelector(`.team-chip[data-team="${CSS.escape(id)}"]`)?.textContent ?? '';
+    return (id && this.live.view()?.teams.get(id)?.name) || '';
   }
 
   card(id) {
@@ -97,17 +85,16 @@ export class LinkLayer extends EventTarget {
   // arrows' tooltips, the dialog): its start when it is long, which is enough to know the
   // card and keeps the sentence on a line or two.
   cardText(id) {
-    return quoted(this.card(id)?.querySelector('.card-text')?.textContent ?? '');
+    return quoted(this.live.view()?.cards.get(id)?.text ?? '');
   }
 
-  // layer returns the SVG layer, putting it in the grid's scroll container when the
-  // swapped board has none.
+  // layer returns the SVG layer, putting it in the grid's scroll container the first time.
   layer() {
     const scroll = this.article.querySelector('.board-scroll');
     if (!scroll) return null;
     if (this.svg?.parentElement === scroll) return this.svg;
     if (this.svg) {
-      scroll.append(this.svg); // the layer of the board before the swap, arrows and all
+      scroll.append(this.svg);
       return this.svg;
     }
     const svg = document.createElementNS(SVG, 'svg');
@@ -388,8 +375,8 @@ export class LinkEditor {
   }
 
   // prepare makes the arrows clickable and keeps the dialog up to date; it runs after
-  // every drawing, so after every swap of the board. (The server makes the rows of the
-  // links table focusable for those who may edit.)
+  // every drawing of the arrows, so after every change of the board. (The server makes
+  // the rows of the links table focusable for those who may edit.)
   prepare() {
     this.layer.svg?.classList.add('editable');
     const grid = this.article.querySelector('table.blueprint');
@@ -495,7 +482,7 @@ export class LinkEditor {
 
   onMouseDown(e) {
     // The card pressed on is the one chosen, even if the page moves under the pointer
-    // before the button is released (an announcement that goes, a board swapped in).
+    // before the button is released (an announcement that goes, a card drawn above).
     this.pressed = this.linking && !e.shiftKey ? cardAt(e) : null;
     if (!e.shiftKey || e.button !== 0 || this.editor.editing) return;
     const card = e.target.closest?.('td.cell > .card');
@@ -565,7 +552,7 @@ export class LinkEditor {
   // bump raises or lowers the emotion score of a card by one, within -2 and +2.
   bump(card, delta) {
     const id = card.dataset.cardId;
-    const now = this.live.view()?.cards.get(id)?.emotion ?? emotionOf(card);
+    const now = this.live.view()?.cards.get(id)?.emotion ?? 0;
     const next = Math.max(-2, Math.min(2, now + delta));
     if (next === now) {
       this.announce(fill(this.texts.emotionLimit ?? '', { score: signed(now) }));
@@ -579,9 +566,7 @@ export class LinkEditor {
   // --- the dialog ---------------------------------------------------------------------
 
   link(id) {
-    const view = this.live.view();
-    if (view) return view.links.get(id) ?? null;
-    return this.layer.links().find((l) => l.id === id) ?? null;
+    return this.live.view()?.links.get(id) ?? null;
   }
 
   openDialog(id, row) {
@@ -613,9 +598,7 @@ export class LinkEditor {
 
   // teams returns the board's teams by name: {id, name}.
   teams() {
-    const view = this.live.view();
-    const list = view ? [...view.teams.values()]
-      : [...this.article.querySelectorAll('.team-chip[data-team]')].map((el) => ({ id: el.dataset.team, name: el.textContent }));
+    const list = [...(this.live.view()?.teams.values() ?? [])];
     return list.map((t) => ({ id: t.id, name: t.name })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   }
 
@@ -645,7 +628,7 @@ export class LinkEditor {
   }
 
   // onClose gives the focus back to where it was when the dialog opened, found again in
-  // the board as it is now (it may have been swapped meanwhile).
+  // the board as it is now (the row or card may be gone meanwhile).
   onClose() {
     const back = this.editing?.back;
     this.editing = null;
@@ -659,7 +642,7 @@ export class LinkEditor {
 }
 
 // cardAt returns the card under the pointer of a mouse event: its target's, or else the
-// one under an arrow drawn over it (or in place of a card swapped during the click).
+// one under an arrow drawn over it.
 function cardAt(e) {
   const sel = 'td.cell > .card';
   const hit = e.target.closest?.(sel);
@@ -669,12 +652,6 @@ function cardAt(e) {
     if (card) return card;
   }
   return null;
-}
-
-// emotionOf reads a card's score from its markup, when the page does not hold the board.
-function emotionOf(card) {
-  const m = /([+-]?\d)\s*$/.exec(card.querySelector('.card-emotion')?.textContent ?? '');
-  return m ? Number(m[1]) : 0;
 }
 
 function signed(n) { return n > 0 ? `+${n}` : String(n); }

@@ -434,6 +434,33 @@ const remove = {
   },
 };
 
+/**
+ * changesOf returns what op will change in state s: ["type:id", field names] for what it
+ * creates or sets, ["type:id", null] for what it deletes, cascades included. It is read
+ * before the op applies, when the cascade is still there; for an op that will not apply it
+ * names what the op would have changed.
+ */
+export function changesOf(s, op) {
+  const at = (type, id) => `${type}:${id}`;
+  if (op.op === 'create') return [[at(op.type, op.id), ALLOWED_FIELDS[op.type]]];
+  if (op.op === 'update') {
+    return [[at(op.type, op.id), Object.keys(op.fields ?? {}).filter((k) => op.fields[k] != null)]];
+  }
+  const out = [[at(op.type, op.id), null]];
+  const cards = op.type === 'card' ? [op.id]
+    : op.type === 'stage' || op.type === 'lane' ? [...s.cards.values()].filter((c) => c[op.type] === op.id).map((c) => c.id) : [];
+  for (const id of cards) if (id !== op.id) out.push([at('card', id), null]);
+  if (cards.length) {
+    const gone = new Set(cards);
+    for (const l of s.links.values()) if (gone.has(l.from) || gone.has(l.to)) out.push([at('link', l.id), null]);
+  }
+  if (op.type === 'team') {
+    for (const c of s.cards.values()) if (c.team === op.id) out.push([at('card', c.id), ['team']]);
+    for (const l of s.links.values()) if (l.owner === op.id) out.push([at('link', l.id), ['owner']]);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------
 // Origins: who made what the confirmed state holds.
 
@@ -468,24 +495,7 @@ export class Origins {
    * cascades included. It is read before the op applies, when the cascade is still there.
    */
   changes(s, op) {
-    const at = (type, id) => `${type}:${id}`;
-    if (op.op === 'create') return [[at(op.type, op.id), ALLOWED_FIELDS[op.type]]];
-    if (op.op === 'update') {
-      return [[at(op.type, op.id), Object.keys(op.fields ?? {}).filter((k) => op.fields[k] != null)]];
-    }
-    const out = [[at(op.type, op.id), null]];
-    const cards = op.type === 'card' ? [op.id]
-      : op.type === 'stage' || op.type === 'lane' ? [...s.cards.values()].filter((c) => c[op.type] === op.id).map((c) => c.id) : [];
-    for (const id of cards) if (id !== op.id) out.push([at('card', id), null]);
-    if (cards.length) {
-      const gone = new Set(cards);
-      for (const l of s.links.values()) if (gone.has(l.from) || gone.has(l.to)) out.push([at('link', l.id), null]);
-    }
-    if (op.type === 'team') {
-      for (const c of s.cards.values()) if (c.team === op.id) out.push([at('card', c.id), ['team']]);
-      for (const l of s.links.values()) if (l.owner === op.id) out.push([at('link', l.id), ['owner']]);
-    }
-    return out;
+    return changesOf(s, op);
   }
 
   /**
@@ -532,6 +542,9 @@ export class Origins {
  * It may hold a sequence without a state: a server-rendered page knows which seq its
  * HTML shows but has no export; it then tracks sequences and confirmations only, and
  * view() is null until a snapshot arrives.
+ *
+ * It also says what changed in the view since it was last asked (takeChanges): the page's
+ * renderer (render.js) draws those entities again, and nothing else.
  */
 export class Replica {
   /** @param {{board?: object|null, seq?: number}} [opts] an export, or a seq alone */
@@ -540,7 +553,11 @@ export class Replica {
     this.seq = board ? (board.seq ?? 0) : seq;
     this.pending = [];
     this.cache = null; // view(), until something changes
+    this.cacheTouched = []; // what the pending ops change in the cached view ("type:id")
     this.origins = new Origins(); // who made the confirmed state, for per-person undo
+    this.touched = new Set(); // what committed ops changed since takeChanges ("type:id")
+    this.everything = false; // the whole state changed since takeChanges (a snapshot)
+    this.shownPending = []; // what the pending ops changed in the view takeChanges last saw
   }
 
   /** snapshot replaces the confirmed state with an export from the server. */
@@ -549,6 +566,7 @@ export class Replica {
     this.seq = board.seq ?? 0;
     this.cache = null;
     this.origins = new Origins();
+    this.everything = true;
   }
 
   /** forget drops the confirmed state, so that the next connection asks for a snapshot. */
@@ -557,6 +575,7 @@ export class Replica {
     this.seq = -1;
     this.cache = null;
     this.origins = new Origins();
+    this.everything = true;
   }
 
   /** add keeps a local op (with its key) as pending. */
@@ -592,6 +611,7 @@ export class Replica {
           break;
         }
         this.origins.record(changes, c.author, c.op.key);
+        for (const [at] of changes) this.touched.add(at);
         this.confirmed.seq = c.seq;
       }
       this.seq = c.seq;
@@ -629,11 +649,36 @@ export class Replica {
   view() {
     if (!this.confirmed) return null;
     if (!this.cache) {
-      const v = cloneState(this.confirmed);
-      for (const op of this.pending) applyOp(v, op);
+      // Without pending ops the view is the confirmed state itself: no copy to make.
+      const v = this.pending.length > 0 ? cloneState(this.confirmed) : this.confirmed;
+      const touched = [];
+      for (const op of this.pending) {
+        for (const [at] of changesOf(v, op)) touched.push(at);
+        applyOp(v, op);
+      }
       this.cache = v;
+      this.cacheTouched = touched;
     }
     return this.cache;
+  }
+
+  /**
+   * takeChanges returns what may have changed in the view since the last call, and starts
+   * over: {all, keys}, all when the whole state changed (a snapshot, or forget), else
+   * keys, a Set of "type:id" (type board, stage, lane, card, team or link) naming every
+   * entity that committed ops changed (cascades included) or that pending ops change, in
+   * the view seen last time or in this one. An entity not named holds what it held.
+   */
+  takeChanges() {
+    const view = this.view();
+    const keys = this.touched;
+    for (const at of this.shownPending) keys.add(at);
+    this.shownPending = view ? this.cacheTouched : [];
+    for (const at of this.shownPending) keys.add(at);
+    const out = { all: this.everything, keys };
+    this.touched = new Set();
+    this.everything = false;
+    return out;
   }
 }
 
@@ -678,6 +723,14 @@ const PARAGRAPH_ENDS = /[\n\r\u001c-\u001e\u0085\u2029]/g;
 export function isolate(text) {
   const t = balanced(text.replace(PARAGRAPH_ENDS, ' '));
   return oneIsolate(t) ? t : `\u2068${t}\u2069`;
+}
+
+/**
+ * bdiText returns text as it goes into a bdi element of a sentence, which isolates it
+ * already: its isolates balanced, its line breaks spaces (web/bidi.go's sentenceMarkup).
+ */
+export function bdiText(text) {
+  return balanced(text.replace(PARAGRAPH_ENDS, ' '));
 }
 
 const OPEN_ISOLATES = ['\u2066', '\u2067', '\u2068']; // LRI, RLI, FSI; U+2069 (PDI) closes them

@@ -37,6 +37,9 @@ const PRESENCE_EVERY = 50; // ms between presence frames, at most
 
 /**
  * LiveBoard is one live connection to a board. Events (an EventTarget):
+ *   'view'    detail {changes}: the view (confirmed state and pending ops) may have
+ *             changed; changes is what Replica.takeChanges says changed. It comes first,
+ *             before the events below that the same frame or op causes.
  *   'change'  detail {ops, snapshot, seq}: committed ops were applied, or a snapshot taken
  *   'local'   detail {op}: a local op was made (the view changed before any confirmation)
  *   'nack'    detail {key, id, code, message, op}: the server refused a pending op
@@ -116,6 +119,7 @@ export class LiveBoard extends EventTarget {
     validateOp(op);
     const keyed = { ...op, key: this.keys.next() };
     this.replica.add(keyed);
+    this.showView();
     if (this.conn?.welcomed) this.sendOps([keyed]);
     this.emit('local', { op: keyed });
     return keyed.key;
@@ -252,13 +256,18 @@ export class LiveBoard extends EventTarget {
         break;
       case 'snapshot':
         this.replica.snapshot(f.board);
+        this.showView();
         this.emit('change', { ops: [], snapshot: true, seq: this.replica.seq });
         break;
       case 'ops': {
         const res = this.replica.receive(f.ops ?? []);
-        if (res.applied.length > 0) this.emit('change', { ops: res.applied, snapshot: false, seq: this.replica.seq });
+        if (res.applied.length > 0) {
+          this.showView();
+          this.emit('change', { ops: res.applied, snapshot: false, seq: this.replica.seq });
+        }
         if (res.error) {
-          // Our state has drifted from the server's: start again from a snapshot.
+          // Our state has drifted from the server's: start again from a snapshot, which
+          // the page draws whole. Until then it shows what it showed.
           this.replica.forget();
           this.abandon(conn, CLOSE_CLIENT_GAP, 'resync');
         } else if (res.gap) {
@@ -267,11 +276,12 @@ export class LiveBoard extends EventTarget {
         break;
       }
       case 'ack':
-        this.replica.ack(f.key);
+        if (this.replica.ack(f.key)) this.showView();
         break;
       case 'nack':
         if (f.key) {
           const op = this.replica.nack(f.key);
+          if (op) this.showView();
           this.emit('nack', { key: f.key, id: f.id ?? '', code: f.code, message: f.message, op });
         } else {
           if (this.presence?.editing === f.id) this.presence.editing = '';
@@ -335,6 +345,11 @@ export class LiveBoard extends EventTarget {
   send(ws, frame) {
     if (ws.readyState !== 1) return; // not open: what matters is resent on reconnect
     ws.send(JSON.stringify(frame));
+  }
+
+  // showView tells the page that the view may have changed, and what.
+  showView() {
+    this.emit('view', { changes: this.replica.takeChanges() });
   }
 
   setState(state) {

@@ -11,7 +11,7 @@ const OFF = { x: -1, y: -1 }; // the pointer is not over the board (negative: no
 
 export class Presence {
   /**
-   * @param {HTMLElement} article the article.board, whose content board.js swaps
+   * @param {HTMLElement} article the article.board
    * @param {HTMLElement} tools the board's tool bar (BoardTools)
    * @param {import('./live.js').LiveBoard} live
    */
@@ -34,7 +34,7 @@ export class Presence {
     live.addEventListener('state', () => this.update());
     article.addEventListener('pointermove', (e) => this.onPointer(e));
     article.addEventListener('pointerleave', () => this.send(OFF));
-    article.addEventListener('board:swap', () => this.drawCursors());
+    article.addEventListener('board:render', () => this.drawCursors()); // the grid may have grown
     article.addEventListener('board:zoom', () => this.drawCursors());
     window.addEventListener('resize', () => this.drawCursors());
     this.update();

@@ -22,7 +22,9 @@ export class Selection {
     this.article.addEventListener('click', (e) => this.onClick(e), true);
     this.article.addEventListener('keydown', (e) => this.onKey(e), true);
     this.article.addEventListener('drop', (e) => this.onDrop(e), true);
-    this.article.addEventListener('board:swap', () => this.mark());
+    // The renderer draws a card anew only when it comes back (an undone delete): marked
+    // again, as its id is still selected.
+    this.article.addEventListener('board:render', (e) => { if (this.ids.size && e.detail.card.size) this.mark(); });
     this.grid()?.setAttribute('aria-multiselectable', 'true');
   }
 
@@ -132,7 +134,8 @@ export class Selection {
       return e.clientY < r.top + r.height / 2;
     });
     const at = i < 0 ? others.length : i;
-    const ops = this.placeOps(moving, cell, others[at - 1]?.dataset.order ?? '', others[at]?.dataset.order ?? '');
+    const order = (el) => (el ? this.editor.state(el.dataset.cardId)?.order ?? '' : '');
+    const ops = this.placeOps(moving, cell, order(others[at - 1]), order(others[at]));
     this.editor.onDragEnd();
     if (ops) this.apply(ops, dragged.dataset.cardId);
   }
@@ -153,8 +156,9 @@ export class Selection {
     }
     const ops = [];
     for (const [cell, cards] of targets) {
-      const staying = this.editor.cardsOf(cell).filter((c) => !moving.includes(c));
-      const part = this.placeOps(cards, cell, staying.at(-1)?.dataset.order ?? '', '');
+      const ids = new Set(moving.map((c) => c.dataset.cardId));
+      const staying = this.editor.cardsOf(cell).filter((c) => !ids.has(c.dataset.cardId));
+      const part = this.placeOps(cards, cell, this.editor.state(staying.at(-1)?.dataset.cardId ?? '')?.order ?? '', '');
       if (!part) return;
       ops.push(...part);
     }

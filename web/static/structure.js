@@ -7,11 +7,12 @@
 // copies come from the StructureUI element the server renders in the page's language.
 
 import { compareStrings, fill, isolate, keyBetween, newID } from './live-core.js';
+import { swallowKey } from './editor.js';
 
 /**
  * startStructure makes the stages, lanes and teams of article's board editable.
  * @param {object} o
- * @param {HTMLElement} o.article the article.board, whose content board.js swaps
+ * @param {HTMLElement} o.article the article.board
  * @param {import('./live.js').LiveBoard} o.live
  * @param {import('./editor.js').Editor} o.editor
  * @returns {Structure|null}
@@ -37,11 +38,9 @@ export class Structure {
     this.texts = ui.dataset;
     this.dialog = ui.querySelector('dialog[data-confirm]');
     this.renaming = null; // {kind, id, box, input, select, name, role}
-    this.pendingRename = null; // {kind, id}: open the rename of a new stage or lane when it shows
     this.current = { stage: '', lane: '' }; // the headers' roving tab stops
     this.dragged = null; // {kind, id}
     this.menu = null; // {card, popup}
-    this.swapState = null;
 
     ui.hidden = false;
     article.dataset.structure = '';
@@ -52,10 +51,7 @@ export class Structure {
     article.addEventListener('dragover', (e) => this.onDragOver(e));
     article.addEventListener('drop', (e) => this.onDrop(e));
     article.addEventListener('dragend', () => this.onDragEnd());
-    article.addEventListener('board:beforeswap', () => this.beforeSwap());
-    article.addEventListener('board:swap', () => this.afterSwap());
-    live.addEventListener('change', () => this.syncPanels());
-    live.addEventListener('local', () => this.syncPanels());
+    article.addEventListener('board:render', (e) => this.onRender(e.detail));
 
     ui.querySelector('[data-add-stage]')?.addEventListener('click', () => this.add('stage', '', 1));
     ui.querySelector('[data-add-lane]')?.addEventListener('click', () => this.add('lane', '', 1));
@@ -93,7 +89,8 @@ export class Structure {
   }
 
   // prepare makes the headers focusable (one tab stop for the stages, one for the lanes),
-  // draggable and described; it runs on the page's board and after every swap.
+  // draggable and described; it runs when the editor starts and when stages or lanes
+  // were drawn again.
   prepare() {
     const grid = this.article.querySelector('table.blueprint');
     const shortcuts = grid?.getAttribute('aria-keyshortcuts') ?? '';
@@ -213,7 +210,7 @@ export class Structure {
       case 'n':
       case 'N':
         e.preventDefault();
-        this.add(kind, id, e.shiftKey ? -1 : 1);
+        this.add(kind, id, e.shiftKey ? -1 : 1, e.key);
         break;
       default:
     }
@@ -237,8 +234,9 @@ export class Structure {
   // --- adding, renaming, moving, deleting ----------------------------------------------
 
   // add creates a stage or lane next to the one whose id is given (after it when dir is
-  // 1, before it when -1; at the end without id), then opens its rename.
-  add(kind, id, dir) {
+  // 1, before it when -1; at the end without id), then opens its rename. key is the key
+  // that asked for it, when one did: its character must not land in the name.
+  add(kind, id, dir, key = '') {
     const all = this.sorted(kind);
     if (!all) return;
     const i = id ? all.findIndex((x) => x.id === id) : all.length - 1;
@@ -253,8 +251,13 @@ export class Structure {
       ? { name: this.texts.newStage ?? '', order }
       : { role: 'custom', label: this.texts.newLane ?? '', order };
     if (this.editor.apply({ op: 'create', type: kind, id: created, fields })) {
-      this.current[kind] = created;
-      this.pendingRename = { kind, id: created };
+      // The renderer has drawn it already.
+      const h = this.header(kind, created);
+      if (h) {
+        this.focusHeader(kind, h);
+        this.rename(kind, h);
+        if (key && this.renaming) swallowKey(this.renaming.input);
+      }
     }
   }
 
@@ -264,7 +267,8 @@ export class Structure {
     if (this.renaming || this.editor.editing) return;
     const id = this.idOf(kind, h);
     const state = this.live.view()?.[KINDS[kind].coll].get(id);
-    const name = state?.[KINDS[kind].name] ?? (kind === 'stage' ? h.textContent : h.querySelector('.lane-name')?.textContent ?? '');
+    if (!state) return;
+    const name = state[KINDS[kind].name];
     const box = document.createElement('div');
     box.className = 'header-editor';
     const input = document.createElement('input');
@@ -277,13 +281,13 @@ export class Structure {
     let select = null;
     if (kind === 'lane') {
       select = this.ui.querySelector('template[data-role-select]').content.firstElementChild.cloneNode(true);
-      select.value = state?.role ?? h.closest('tr.lane')?.dataset.role ?? 'custom';
+      select.value = state.role;
       select.setAttribute('aria-label', this.texts.roleLabel ?? '');
       select.dataset.testid = 'lane-role-select';
       box.append(select);
     }
     box.addEventListener('focusout', (e) => {
-      if (!this.swapState && this.renaming?.box === box && !box.contains(e.relatedTarget)) this.commitRename(false);
+      if (this.renaming?.box === box && !box.contains(e.relatedTarget)) this.commitRename(false);
     });
     this.renaming = { kind, id, box, input, select, name, role: select?.value ?? '' };
     this.mount(h);
@@ -291,17 +295,14 @@ export class Structure {
     input.select();
   }
 
-  // mount puts the open header editor into header h (again, after a swap).
+  // mount puts the open header editor into header h, beside the name it hides: the
+  // renderer keeps drawing the name, which shows again when the editor closes.
   mount(h) {
     const r = this.renaming;
     h.draggable = false;
     h.classList.add('renaming');
-    if (r.kind === 'stage') {
-      h.replaceChildren(r.box);
-    } else {
-      for (const span of h.querySelectorAll('span')) span.hidden = true;
-      h.append(r.box);
-    }
+    for (const span of h.querySelectorAll(':scope > span')) span.hidden = true;
+    h.append(r.box);
   }
 
   onRenameKey(e) {
@@ -320,7 +321,7 @@ export class Structure {
     if (!r) return;
     const name = r.input.value.trim();
     const role = r.select?.value ?? '';
-    this.closeRename(refocus, name || r.name);
+    this.closeRename(refocus);
     const fields = {};
     if (!name) this.editor.announce(this.texts.nameRequired, true);
     if (name && name !== r.name) fields[KINDS[r.kind].name] = name;
@@ -328,9 +329,9 @@ export class Structure {
     if (Object.keys(fields).length) this.editor.apply({ op: 'update', type: r.kind, id: r.id, fields });
   }
 
-  // closeRename takes the header editor away and shows the header as it was; the
-  // fetched board shows it renamed.
-  closeRename(refocus, shown = this.renaming?.name) {
+  // closeRename takes the header editor away and shows the header's name again, which
+  // the renderer draws (renamed as soon as the rename is sent).
+  closeRename(refocus) {
     const r = this.renaming;
     if (!r) return;
     this.renaming = null;
@@ -340,13 +341,7 @@ export class Structure {
     if (h) {
       h.classList.remove('renaming');
       h.draggable = true;
-      if (r.kind === 'stage') {
-        h.textContent = shown;
-      } else {
-        for (const span of h.querySelectorAll('span')) span.hidden = false;
-        const label = h.querySelector('.lane-name');
-        if (label) label.textContent = shown;
-      }
+      for (const span of h.querySelectorAll(':scope > span')) span.hidden = false;
       if (refocus || hadFocus) this.focusHeader(r.kind, h);
     }
   }
@@ -472,54 +467,24 @@ export class Structure {
     this.dragged = null;
   }
 
-  // --- swaps ---------------------------------------------------------------------------
+  // --- drawing ---------------------------------------------------------------------------
 
-  beforeSwap() {
+  // onRender keeps the structure editor in step with what the renderer drew: new headers
+  // are made focusable; a header being renamed whose stage or lane is gone (deleted, or a
+  // lane hidden, by someone else) closes its editor and says so; the card menu of a card
+  // gone closes; the panels show the lanes and teams as they are.
+  onRender(ch) {
+    if (ch.stage.size || ch.lane.size) this.prepare();
     const r = this.renaming;
-    const active = document.activeElement;
-    const kind = this.kindOf(active);
-    this.swapState = {
-      header: kind ? { kind, id: this.idOf(kind, active) } : null,
-      focused: r && r.box.contains(active) ? active : null,
-      start: active?.selectionStart ?? 0,
-      end: active?.selectionEnd ?? 0,
-    };
-  }
-
-  afterSwap() {
-    const saved = this.swapState ?? {};
-    this.swapState = null;
-    const r = this.renaming;
-    if (r) {
-      const h = this.header(r.kind, r.id);
-      if (h) {
-        this.mount(h);
-        if (saved.focused) {
-          saved.focused.focus({ preventScroll: true });
-          if (saved.focused === r.input) r.input.setSelectionRange(saved.start, saved.end);
-        }
-      } else {
-        this.renaming = null; // deleted meanwhile
-      }
+    if (r && !this.header(r.kind, r.id)) {
+      this.renaming = null;
+      r.box.remove();
+      const name = this.live.replica.origins.deleted(r.kind, r.id) ?? this.texts.someone ?? '';
+      const text = r.kind === 'stage' ? this.texts.renamingStageDeleted : this.texts.renamingLaneDeleted;
+      this.editor.announce(fill(text ?? '', { name }), true);
     }
-    this.prepare();
-    // The new headers were not focusable when board.js gave the focus back.
-    const lost = !document.activeElement || document.activeElement === document.body;
-    if (saved.header && lost) this.header(saved.header.kind, saved.header.id)?.focus({ preventScroll: true });
-    const p = this.pendingRename;
-    if (p) {
-      const h = this.header(p.kind, p.id);
-      if (h) {
-        this.pendingRename = null;
-        this.focusHeader(p.kind, h);
-        this.rename(p.kind, h);
-      }
-    }
-    if (this.menu && !this.menu.card.isConnected) {
-      const card = this.article.querySelector(`.card[data-card-id="${CSS.escape(this.menu.card.dataset.cardId)}"]`);
-      if (card) this.menu.card = card;
-      else this.closeMenu(false);
-    }
+    if (this.menu && !this.menu.card.isConnected) this.closeMenu(false);
+    if (ch.lane.size || ch.team.size) this.syncPanels();
   }
 
   // --- panels --------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 // zoom.js — zoom and pan of the board's grid, for everyone on the page (it does not need
 // the editor). The scale is the CSS zoom of the grid, kept as a custom property on the
-// article: board.js swaps the article's content, never the article, so a fetched grid
-// comes in at the same scale. Panning scrolls the .board-scroll container: with the
-// scroll bars or the wheel, by dragging with the space bar held, or with the middle button.
+// article, which the renderer never replaces. Panning scrolls the .board-scroll container:
+// with the scroll bars or the wheel, by dragging with the space bar held, or with the
+// middle button.
 //
 // Keys, when the focus is not in a text field: "+" zooms in, "-" out, "0" back to 100 %,
 // "f" fits the whole grid to the screen. Ctrl + wheel zooms around the pointer.
@@ -14,7 +14,7 @@ const MARGIN = 8; // px kept free around a fitted grid
 
 export class Zoom {
   /**
-   * @param {HTMLElement} article the article.board, whose content board.js swaps
+   * @param {HTMLElement} article the article.board
    * @param {HTMLElement} tools the board's tool bar (BoardTools), holding the buttons
    */
   constructor(article, tools) {
@@ -152,8 +152,8 @@ export class Zoom {
 
   // onFocus brings a cell or card that the keyboard focused wholly into view, clear of
   // the sticky stage headings and lane labels, at any scale. The browser's own scrolling
-  // on focus stops at a partly visible cell. A focus given back after a swap, without a
-  // key pressed, leaves the view where the person put it.
+  // on focus stops at a partly visible cell. A focus given without a key pressed leaves
+  // the view where the person put it.
   onFocus(e) {
     const el = e.target;
     const scroller = this.scroller();
