@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -45,7 +47,7 @@ type benchConfig struct {
 	drain    time.Duration
 	profile  string  // file for a CPU profile of the bench process itself
 	pointers float64 // pointer moves per second per editor (presence frames)
-	pages    int     // participants that fetch the rendered board after ops, as a page does
+	pages    int     // participants that follow the board as an open board page does
 }
 
 // runBench runs `lastmile bench`: a load of editors and viewers on one board, against a
@@ -58,7 +60,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.board, "board", "", "id of an existing board; empty: create one from the service-blueprint template")
 	fs.IntVar(&cfg.editors, "editors", 50, "participants that edit")
 	fs.IntVar(&cfg.viewers, "viewers", 0, "participants that only watch")
-	fs.IntVar(&cfg.pages, "pages", 0, "participants that watch as an open board page does: after ops arrive they fetch the rendered board (/boards/{id}/fragment), once per 75 ms at most and one fetch at a time")
+	fs.IntVar(&cfg.pages, "pages", 0, "participants that follow the board as an open board page does: each loads the page (GET /boards/{id}) once, takes the board's state it embeds and joins from its sequence; then it only reads its websocket")
 	fs.Float64Var(&cfg.rate, "rate", 4, "edits per second per editor (0: editors stay idle)")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "length of the measured run")
 	fs.BoolVar(&cfg.push, "push", false, "editors send as fast as their pending window allows (measures the most committed edits/s)")
@@ -248,20 +250,20 @@ type benchRun struct {
 	drops    atomic.Int64 // connections that ended while the run went on
 }
 
-// benchPage is a viewer that also fetches the rendered board after ops arrive, as the
-// board page does (web/static/board.js): one fetch at a time, at most one per 75 ms.
+// benchPage is a viewer that joins as the board page does (web/static/board.js,
+// docs/page.md): it loads the page once, holds the board's state the page embeds, and
+// joins from its sequence. It fetches nothing after: the page draws the ops it receives.
 type benchPage struct {
 	*benchParticipant
-	wake     chan struct{} // capacity 1: ops arrived since the last fetch began
-	fetch    benchHist     // durations of the fetches
-	bytes    int64
-	failures int64
+	load  time.Duration // the page's load, as sent
+	bytes int64
 }
 
 // benchParticipant is one connected client with its own latency histogram.
 type benchParticipant struct {
-	c    *wsclient.Client
-	hist benchHist
+	c         *wsclient.Client
+	hist      benchHist
+	snapshots atomic.Int64 // snapshot frames received
 }
 
 type benchEditor struct {
@@ -438,6 +440,8 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 	}
 	p.c.OnFrame = func(f *protocol.ServerFrame) {
 		switch f.T {
+		case protocol.TypeSnapshot:
+			p.snapshots.Add(1)
 		case protocol.TypeAck:
 			own(time.Since(r.base))
 		case protocol.TypeNack:
@@ -450,6 +454,26 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 		}
 	}
 	return p
+}
+
+// loadPages loads the board page for every page participant, cfg.parallel at a time.
+func (r *benchRun) loadPages(ctx context.Context) error {
+	sem := make(chan struct{}, r.cfg.parallel)
+	errc := make(chan error, len(r.pages))
+	var wg sync.WaitGroup
+	for _, pg := range r.pages {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := r.loadPage(ctx, pg); err != nil {
+				errc <- fmt.Errorf("bench: loading the page of %s: %w", pg.c.ID(), err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
 }
 
 // connect opens every participant's connection, cfg.parallel at a time, and watches for
@@ -558,53 +582,52 @@ func (r *benchRun) edit(ctx context.Context, e *benchEditor, seed uint64) {
 	}
 }
 
-// pageDebounce is how long board.js waits after ops arrive before it fetches the board.
-const pageDebounce = 75 * time.Millisecond
+// boardState finds the board's state a board page embeds (web/render.templ).
+var boardState = regexp.MustCompile(`<script id="board-state" type="application/json">([^<]*)</script>`)
 
-// browse fetches the rendered board for pg after ops arrive, until ctx ends.
-func (r *benchRun) browse(ctx context.Context, pg *benchPage) {
-	url := r.cfg.url + "/boards/" + r.boardID + "/fragment"
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-pg.wake:
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(pageDebounce):
-		}
-		start := time.Now()
-		n, err := r.fetchPage(ctx, url)
-		switch {
-		case err == nil:
-			pg.bytes += n
-			pg.fetch.add(time.Since(start))
-		case ctx.Err() == nil: // a fetch cut by the end of the run is no failure
-			pg.failures++
-		}
-	}
-}
-
-// fetchPage GETs url as a browser does, gzip accepted, and returns the bytes as sent.
-func (r *benchRun) fetchPage(ctx context.Context, url string) (int64, error) {
+// loadPage loads the board page for pg as a browser does, gzip accepted, and gives the
+// board's state it embeds to pg's client, which then joins from its sequence.
+func (r *benchRun) loadPage(ctx context.Context, pg *benchPage) error {
+	url := r.cfg.url + "/boards/" + r.boardID
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	req.Header.Set("Accept", "text/html")
 	req.Header.Set("Accept-Encoding", "gzip") // set here, so the client leaves the body zipped
+	start := time.Now()
 	res, err := r.http.Do(req)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer res.Body.Close()
-	n, err := io.Copy(io.Discard, res.Body)
-	if err == nil && res.StatusCode != http.StatusOK {
-		err = fmt.Errorf("GET %s: %s", url, res.Status)
+	sent, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
 	}
-	return n, err
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, res.Status)
+	}
+	pg.load, pg.bytes = time.Since(start), int64(len(sent))
+	html := sent
+	if res.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(sent))
+		if err != nil {
+			return err
+		}
+		if html, err = io.ReadAll(zr); err != nil {
+			return err
+		}
+	}
+	m := boardState.FindSubmatch(html)
+	if m == nil {
+		return fmt.Errorf("GET %s: the page holds no board state", url)
+	}
+	e, err := blueprint.DecodeExport(bytes.TrimSpace(m[1]))
+	if err != nil {
+		return fmt.Errorf("GET %s: the board state: %w", url, err)
+	}
+	return pg.c.Hold(e)
 }
 
 // point moves e's pointer cfg.pointers times a second, with jitter, until ctx ends.
@@ -647,16 +670,7 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 		r.viewers = append(r.viewers, p)
 		all = append(all, p)
 		if i >= cfg.viewers {
-			pg := &benchPage{benchParticipant: p, wake: make(chan struct{}, 1)}
-			onOps := p.c.OnOps
-			p.c.OnOps = func(ops []protocol.Committed, received time.Time) {
-				onOps(ops, received)
-				select {
-				case pg.wake <- struct{}{}:
-				default:
-				}
-			}
-			r.pages = append(r.pages, pg)
+			r.pages = append(r.pages, &benchPage{benchParticipant: p})
 		}
 	}
 	defer func() {
@@ -670,6 +684,9 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 	}()
 
 	t0 := time.Now()
+	if err := r.loadPages(ctx); err != nil {
+		return err
+	}
 	if err := r.connect(ctx, all); err != nil {
 		return err
 	}
@@ -696,10 +713,6 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 			editing.Add(1)
 			go func() { defer editing.Done(); r.point(runCtx, e, uint64(i)+1) }()
 		}
-	}
-	for _, pg := range r.pages {
-		editing.Add(1)
-		go func() { defer editing.Done(); r.browse(runCtx, pg) }()
 	}
 	select {
 	case <-time.After(cfg.duration):
@@ -772,16 +785,15 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 			benchMS(hist.quantile(0.999)), benchMS(hist.max))
 	}
 	if len(r.pages) > 0 {
-		var fetch benchHist
-		var bytes, failures int64
+		var load benchHist
+		var bytes, snapshots int64
 		for _, pg := range r.pages {
-			fetch.merge(&pg.fetch)
+			load.add(pg.load)
 			bytes += pg.bytes
-			failures += pg.failures
+			snapshots += pg.snapshots.Load()
 		}
-		fmt.Fprintf(w, "pages                 %d fetches of the rendered board (%.0f/s, %.1f MB/s as sent), %d failed; fetch p50 %s  p90 %s  p99 %s\n",
-			fetch.n, float64(fetch.n)/secs, float64(bytes)/secs/1e6, failures,
-			benchMS(fetch.quantile(0.50)), benchMS(fetch.quantile(0.90)), benchMS(fetch.quantile(0.99)))
+		fmt.Fprintf(w, "pages                 %d loaded the board page once (%.0f kB as sent; p50 %s  p99 %s), then fetched nothing: 0 fetches/s; snapshots received %d\n",
+			len(r.pages), float64(bytes)/float64(len(r.pages))/1e3, benchMS(load.quantile(0.50)), benchMS(load.quantile(0.99)), snapshots)
 	}
 	if self.n > 0 {
 		fmt.Fprintf(w, "latency, edit → seen by its author:        p50 %s  p90 %s  p99 %s\n",

@@ -228,7 +228,7 @@ type navTiming struct {
 
 // BenchmarkOpen300 measures the large board: its server render, its load in Chromium
 // (navigation timing and first contentful paint), a move of a card by Alt+ArrowRight until
-// the grid shows it (locally, after the server's fragment is swapped in, and in another
+// the grid shows it (locally, once the server's confirmation is drawn, and in another
 // tab), and the frame times while the pointer drags across the board. Run it with
 //
 //	go test -run x -bench Open300 ./internal/e2e/
@@ -300,7 +300,7 @@ func BenchmarkOpen300(b *testing.B) {
 		const at = td?.dataset.stageId ?? "";
 		if (at !== window.__at) { window.__at = at; window.__seen.push([at, performance.timeOrigin + performance.now()]); }
 	}).observe(document.querySelector("article.board"), {subtree: true, childList: true})`)
-	var local, swapped, remote []float64
+	var local, confirmed, remote []float64
 	for i := range 20 {
 		key := "ArrowRight"
 		if i%2 == 1 {
@@ -313,10 +313,10 @@ func BenchmarkOpen300(b *testing.B) {
 			let painted = -1, t0 = 0;
 			const check = () => {
 				if (painted < 0 || cellNow() === from || Number(article.dataset.seq) <= seq0) return;
-				article.removeEventListener("board:swap", check);
+				article.removeEventListener("board:render", check);
 				resolve([painted, performance.now() - t0, performance.timeOrigin + t0]);
 			};
-			article.addEventListener("board:swap", check);
+			article.addEventListener("board:render", check);
 			card.focus();
 			t0 = performance.now();
 			card.dispatchEvent(new KeyboardEvent("keydown", {key: %q, altKey: true, bubbles: true, cancelable: true}));
@@ -328,7 +328,7 @@ func BenchmarkOpen300(b *testing.B) {
 			b.Fatalf("move %d: the card did not move at once", i)
 		}
 		local = append(local, r[0])
-		swapped = append(swapped, r[1])
+		confirmed = append(confirmed, r[1])
 		want := "s01"
 		if i%2 == 1 {
 			want = "s00"
@@ -373,8 +373,8 @@ func BenchmarkOpen300(b *testing.B) {
 	b.Logf("browser (%d loads): TTFB %s; first contentful paint %s; DOMContentLoaded %s; load %s; editable and live %s",
 		len(nav), stats(col(nav, func(t navTiming) float64 { return t.TTFB })), stats(col(nav, func(t navTiming) float64 { return t.FCP })),
 		stats(col(nav, func(t navTiming) float64 { return t.DCL })), stats(col(nav, func(t navTiming) float64 { return t.Load })), stats(ready))
-	b.Logf("Alt+arrow move (%d): shown and painted %s; server's board swapped in %s; seen in another tab %s",
-		len(local), stats(local), stats(swapped), stats(remote))
+	b.Logf("Alt+arrow move (%d): shown and painted %s; the server's confirmation drawn %s; seen in another tab %s",
+		len(local), stats(local), stats(confirmed), stats(remote))
 	b.Logf("middle-drag across the board, 120 moves in %.0f ms, scrolled %.0f px: frame times %s (%d frames over 50 ms); in the tab drawing the pointer %s",
 		dragTime, scrolled, stats(frames), over(frames, 50), stats(otherFrames))
 }

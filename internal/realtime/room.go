@@ -44,6 +44,11 @@ type lock struct {
 // again, when someone joins and no other process has announced a commit.
 const logRecheck = time.Second
 
+// recentOps is how many of the last ops broadcast a room keeps, for joiners a little
+// behind: a board page joins from the sequence it was rendered at, and a busy board moves
+// on while it loads. Joiners further behind read the log.
+const recentOps = 256
+
 // room is one board in this process. Every field below is owned by the room's goroutine,
 // except remoteSeq and the channels.
 type room struct {
@@ -55,9 +60,10 @@ type room struct {
 	joining *conn            // the connection being admitted, not yet in conns
 	locks   map[string]*lock // card id → lock
 
-	logChecked  time.Time // when the room last knew it was current with the log
-	snapshot    []byte    // the last snapshot frame sent, encoded, for the next joiners
-	snapshotSeq int64     // its sequence
+	logChecked  time.Time            // when the room last knew it was current with the log
+	snapshot    []byte               // the last snapshot frame sent, encoded, for the next joiners
+	snapshotSeq int64                // its sequence
+	recent      []protocol.Committed // the last ops broadcast, at most recentOps, ending at seq
 
 	// Presence changes wait for the next peers frame, so that a crowd joining or moving
 	// pointers costs one frame per connection per PresenceEvery, not one per change.
@@ -314,6 +320,25 @@ func (r *room) broadcastOps(ops []protocol.Committed) {
 	}
 	r.hub.metrics.deliveries.Add(float64(len(r.conns) * len(ops)))
 	r.seq = last
+	for _, o := range ops {
+		o.Conn = "" // as the log has it: a replay names no connection
+		r.recent = append(r.recent, o)
+	}
+	if len(r.recent) > 2*recentOps { // trimmed now and then, not at each broadcast
+		r.recent = append([]protocol.Committed(nil), r.recent[len(r.recent)-recentOps:]...)
+	}
+}
+
+// since returns the ops after seq up to the room's, from those kept in memory, and whether
+// they reach back that far.
+func (r *room) since(seq int64) ([]protocol.Committed, bool) {
+	if seq == r.seq {
+		return nil, true
+	}
+	if len(r.recent) == 0 || r.recent[0].Seq > seq+1 || r.recent[len(r.recent)-1].Seq != r.seq {
+		return nil, false
+	}
+	return r.recent[seq+1-r.recent[0].Seq:], true
 }
 
 func after(ops []protocol.Committed, seq int64) []protocol.Committed {
@@ -392,7 +417,13 @@ func (r *room) admit(c *conn) {
 	held := c.resume
 	welcome := protocol.Welcome{T: protocol.TypeWelcome, V: protocol.Version, Board: r.id, Conn: c.id, Role: c.p.Role, Peers: r.peers()}
 	if held >= 0 && held <= r.seq && r.seq-held <= r.hub.opts.Horizon {
-		ops, err := r.readLog(held, int(r.seq-held))
+		// A joiner current or a little behind (a board page joins from the sequence it
+		// was rendered at) is caught up from memory; one further behind, from the log.
+		ops, ok := r.since(held)
+		var err error
+		if !ok {
+			ops, err = r.readLog(held, int(r.seq-held))
+		}
 		if err == nil && (len(ops) == 0 || ops[len(ops)-1].Seq == r.seq) {
 			welcome.Seq = r.seq
 			c.enqueue(outMsg{data: protocol.Encode(welcome)})

@@ -117,7 +117,6 @@ type Server struct {
 	// revokeUser closes a member's live connections.
 	revokeUser func(boardID, userID string, changedAt time.Time)
 	closeBoard func(boardID string, gone bool)
-	fragments  fragmentCache
 
 	readiness readiness   // what /readyz last said, to log changes only
 	methods   methodIndex // which methods each path has routes for
@@ -195,7 +194,6 @@ func New(cfg Config) *Server {
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.Use(s.authorize)
 		r.With(view, s.loadBoard).Get("/", s.handleBoardPage)
-		r.With(view, s.loadBoard).Get("/fragment", s.handleBoardFragment)
 		if cfg.Live != nil {
 			r.With(view).Get("/ws", s.handleWebsocket)
 		}
@@ -243,8 +241,7 @@ func New(cfg Config) *Server {
 var compressible = []string{"text/html", "text/css", "text/javascript", "application/javascript",
 	"application/json", "image/svg+xml", "text/plain"}
 
-// compress gzips textual responses for clients that accept it, except websocket upgrades
-// and responses that set their own Content-Encoding (the board fragment, kept gzipped).
+// compress gzips textual responses for clients that accept it, except websocket upgrades.
 func compress(next http.Handler) http.Handler {
 	gz := middleware.Compress(5, compressible...)(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -62,6 +62,24 @@ func New(base, boardID, clientID, name string) *Client {
 // ID returns the client id.
 func (c *Client) ID() string { return c.id }
 
+// Hold makes the client hold board e, an export at its sequence (as a board page embeds
+// it), before its first Connect: the hello then says that sequence, and the server sends
+// the ops since rather than a snapshot. A Light client keeps the sequence only.
+func (c *Client) Hold(e *blueprint.Export) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Light {
+		c.seq = e.Seq
+		return nil
+	}
+	b, err := e.Board()
+	if err != nil {
+		return err
+	}
+	c.confirmed, c.seq = b, e.Seq
+	return nil
+}
+
 // Connect dials, says hello with the last sequence held, waits for the welcome and the
 // catch-up that follows it, then sends every pending op again with its key. It returns
 // once the client is current, and reads in the background until the connection ends.
