@@ -119,14 +119,24 @@ export class Editor {
     }
     if (ch.stage.size || ch.lane.size) for (const cell of this.article.querySelectorAll('td.cell:not([tabindex])')) cell.tabIndex = -1;
     const ed = this.editing;
-    if (ed && !ed.isNew && !this.live.view()?.cards.has(ed.id)) this.lost(ed, 'card', ed.id, this.texts.editingDeleted);
-    else if (ed?.isNew && !this.cell(ed.stage, ed.lane)) {
+    if (ed && !ed.isNew && !this.stillThere(ed)) this.lost(ed, 'card', ed.id, this.texts.editingDeleted);
+    else if (ed?.isNew && !this.stillThere(ed)) {
       const view = this.live.view();
       const gone = !view?.stages.has(ed.stage) ? ['stage', ed.stage] : ['lane', ed.lane];
       this.lost(ed, ...gone, this.texts.writingGone);
     }
     this.keepStop();
     if (this.locks.size && ch.card.size) this.showLocks();
+  }
+
+  // stillThere reports whether what the editor ed edits is still on the board: its card,
+  // or for a new card the stage and the shown lane it goes in.
+  stillThere(ed) {
+    const view = this.live.view();
+    if (!view) return true;
+    if (!ed.isNew) return view.cards.has(ed.id);
+    const lane = view.lanes.get(ed.lane);
+    return view.stages.has(ed.stage) && !!lane && !lane.hidden;
   }
 
   // lost closes the editor ed, whose card, or the place of the new card, is gone: type
@@ -477,7 +487,12 @@ export class Editor {
     card.draggable = false;
     card.classList.add('editing');
     this.editing = { id: card.dataset.cardId, isNew, card, textarea, stage, lane };
-    textarea.addEventListener('blur', () => { if (this.editing?.textarea === textarea) this.commit(false); });
+    // Leaving the textarea saves, unless the card (or the new card's place) is gone: the
+    // renderer took it away, and onRender says what was not saved. A blur while the
+    // renderer moves the card (a browser without moveBefore) is no leaving.
+    textarea.addEventListener('blur', () => {
+      if (this.editing?.textarea === textarea && !this.renderer.moving && this.stillThere(this.editing)) this.commit(false);
+    });
     textarea.focus();
     textarea.setSelectionRange(textarea.value.length, textarea.value.length);
   }

@@ -389,11 +389,18 @@ export class LinkEditor {
     if (this.editing && this.dialog.open) {
       const link = this.link(this.editing.id);
       if (link) this.fillForm(link, false);
-      else this.dialog.close(); // deleted meanwhile
+      else this.gone(this.editing.id); // deleted meanwhile
     }
   }
 
   announce(text, error = false) { this.editor.announce(text, error); }
+
+  // gone closes the dialog of a link someone else deleted, and says so.
+  gone(id) {
+    this.dialog.close();
+    const name = this.live.replica.origins.deleted('link', id) ?? this.texts.someone ?? '';
+    this.announce(fill(this.texts.linkGone ?? '', { name }), true);
+  }
 
   cardText(id) { return this.layer.cardText(id); }
 

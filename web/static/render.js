@@ -152,9 +152,26 @@ export class Renderer {
 
   /**
    * draw redraws what changes names ({all, keys}, from Replica.takeChanges) from the view,
-   * then fires 'board:render'.
+   * then fires 'board:render'. A change that comes while it draws (taking away a node that
+   * holds the focus fires blur, whose handler may make an op) is drawn right after.
    */
   draw(changes) {
+    if (this.drawing) {
+      this.queued = { all: !!(this.queued?.all || changes.all), keys: new Set([...(this.queued?.keys ?? []), ...(changes.keys ?? [])]) };
+      return;
+    }
+    this.drawing = true;
+    try {
+      this.drawNow(changes);
+    } finally {
+      this.drawing = false;
+    }
+    const next = this.queued;
+    this.queued = null;
+    if (next) this.draw(next);
+  }
+
+  drawNow(changes) {
     const view = this.live.view();
     if (!view) return; // forgotten until a snapshot comes: the board stays as it was
     const ch = this.expand(changes, view);
@@ -721,7 +738,12 @@ export class Renderer {
     const next = node.nextSibling;
     const ref = prev ? this.pageOf.get(prev).nextSibling : next ? this.pageOf.get(next) : into.firstChild;
     if (ref === page) return;
-    put(into, page, ref, fresh);
+    this.moving = true; // blur handlers can tell a move from a person leaving a field
+    try {
+      put(into, page, ref, fresh);
+    } finally {
+      this.moving = false;
+    }
   }
 
   // arrange puts nodes, in this order, into parent after after (null: from the start),
@@ -851,7 +873,8 @@ function keyOf(n) {
 
 // put puts the page's node into parent before ref. A node that moves keeps its focus and
 // what is typed in it: moveBefore moves it in one step, where the browser has it; else the
-// focus is given back after the move.
+// focus (and a text field's selection) is given back after the move, and the blur between
+// comes while the renderer's moving is set.
 function put(parent, node, ref, fresh) {
   if (!fresh && node.isConnected && parent.isConnected && typeof parent.moveBefore === 'function') {
     try {

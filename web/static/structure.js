@@ -286,8 +286,12 @@ export class Structure {
       select.dataset.testid = 'lane-role-select';
       box.append(select);
     }
+    // Leaving the editor saves, unless its stage or lane is gone: the renderer took the
+    // header away, and onRender says so.
     box.addEventListener('focusout', (e) => {
-      if (this.renaming?.box === box && !box.contains(e.relatedTarget)) this.commitRename(false);
+      if (this.renaming?.box === box && !box.contains(e.relatedTarget) && !this.editor.renderer.moving && this.stillThere(this.renaming)) {
+        this.commitRename(false);
+      }
     });
     this.renaming = { kind, id, box, input, select, name, role: select?.value ?? '' };
     this.mount(h);
@@ -469,6 +473,13 @@ export class Structure {
 
   // --- drawing ---------------------------------------------------------------------------
 
+  // stillThere reports whether the stage or lane of the rename r is still shown.
+  stillThere(r) {
+    const view = this.live.view();
+    const x = view?.[KINDS[r.kind].coll].get(r.id);
+    return !view || (!!x && !x.hidden);
+  }
+
   // onRender keeps the structure editor in step with what the renderer drew: new headers
   // are made focusable; a header being renamed whose stage or lane is gone (deleted, or a
   // lane hidden, by someone else) closes its editor and says so; the card menu of a card
@@ -476,14 +487,19 @@ export class Structure {
   onRender(ch) {
     if (ch.stage.size || ch.lane.size) this.prepare();
     const r = this.renaming;
-    if (r && !this.header(r.kind, r.id)) {
+    if (r && (!this.stillThere(r) || !this.header(r.kind, r.id))) {
       this.renaming = null;
       r.box.remove();
       const name = this.live.replica.origins.deleted(r.kind, r.id) ?? this.texts.someone ?? '';
       const text = r.kind === 'stage' ? this.texts.renamingStageDeleted : this.texts.renamingLaneDeleted;
       this.editor.announce(fill(text ?? '', { name }), true);
     }
-    if (this.menu && !this.menu.card.isConnected) this.closeMenu(false);
+    if (this.menu && !this.menu.card.isConnected) {
+      const id = this.menu.card.dataset.cardId;
+      this.closeMenu(false);
+      const name = this.live.replica.origins.deleted('card', id) ?? this.texts.someone ?? '';
+      this.editor.announce(fill(this.texts.menuCardDeleted ?? '', { name }), true);
+    }
     if (ch.lane.size || ch.team.size) this.syncPanels();
   }
 
