@@ -338,6 +338,39 @@ func BenchmarkOpen300(b *testing.B) {
 		remote = append(remote, seen-r[2])
 	}
 
+	// The renderer's work in the other tab for others' ops of each kind, and for a whole
+	// redraw (as after a snapshot): the time of its draw calls.
+	eval[chromedp.Void](b, other, `import("/static/board.js").then(({ page }) => {
+		const r = page.renderer, draw = r.draw.bind(r);
+		window.__draws = [];
+		r.draw = (ch) => { const t = performance.now(); draw(ch); window.__draws.push(performance.now() - t); };
+	})`, chromedp.EvalAwaitPromise)
+	drawn := func(what string, ops ...blueprint.Op) float64 {
+		eval[chromedp.Void](b, other, `window.__draws = []`)
+		postOps(b, n, board.ID, ops...)
+		seq := mustFind(b, n, board.ID).Seq
+		waitFor(b, other, what, fmt.Sprintf(`document.querySelector("article.board").dataset.seq === "%d"`, seq))
+		return eval[float64](b, other, `window.__draws.reduce((a, x) => a + x, 0)`)
+	}
+	upd := func(typ, id string, f blueprint.Fields) blueprint.Op {
+		return blueprint.Op{Action: blueprint.ActionUpdate, Type: typ, ID: id, Fields: f}
+	}
+	draws := map[string][]float64{}
+	kinds := []string{"card text", "card move", "team rename (its ~50 cards)", "stage added", "stage moved", "lane added", "lane hidden or shown", "whole redraw"}
+	for i := range 6 {
+		draws[kinds[0]] = append(draws[kinds[0]], drawn("a text", upd("card", "c001", blueprint.Fields{Text: str(fmt.Sprintf("text %d", i))})))
+		draws[kinds[1]] = append(draws[kinds[1]], drawn("a move", upd("card", "c002", blueprint.Fields{Stage: str(fmt.Sprintf("s%02d", 2*i+1)), Lane: str("l3")})))
+		draws[kinds[2]] = append(draws[kinds[2]], drawn("a team", upd("team", "t1", blueprint.Fields{Name: str(fmt.Sprintf("Team %d", i))})))
+		draws[kinds[3]] = append(draws[kinds[3]], drawn("a stage", blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeStage,
+			ID: fmt.Sprintf("sx%d", i), Fields: blueprint.Fields{Name: str("New"), Order: str(fmt.Sprintf("%sV", mustFind(b, n, board.ID).Stages["s09"].Order))}}))
+		draws[kinds[4]] = append(draws[kinds[4]], drawn("a stage moved", upd("stage", fmt.Sprintf("sx%d", i), blueprint.Fields{Order: str("0V")})))
+		draws[kinds[5]] = append(draws[kinds[5]], drawn("a lane", blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeLane,
+			ID: fmt.Sprintf("lx%d", i), Fields: blueprint.Fields{Role: str("custom"), Label: str("New"), Order: str(fmt.Sprintf("%sV", mustFind(b, n, board.ID).Lanes["l3"].Order))}}))
+		draws[kinds[6]] = append(draws[kinds[6]], drawn("a lane hidden", upd("lane", "l2", blueprint.Fields{Hidden: ptrBool(i%2 == 0)})))
+		draws[kinds[7]] = append(draws[kinds[7]], eval[float64](b, other, `import("/static/board.js").then(({ page }) => {
+			const t = performance.now(); page.renderer.draw({ all: true, keys: new Set() }); return performance.now() - t; })`, chromedp.EvalAwaitPromise))
+	}
+
 	// Frames while the pointer drags across the board (the middle button pans it) and the
 	// other tab draws the pointer.
 	eval[chromedp.Void](b, tab, `document.querySelector(".board-scroll").scrollIntoView()`)
@@ -375,6 +408,11 @@ func BenchmarkOpen300(b *testing.B) {
 		stats(col(nav, func(t navTiming) float64 { return t.DCL })), stats(col(nav, func(t navTiming) float64 { return t.Load })), stats(ready))
 	b.Logf("Alt+arrow move (%d): shown and painted %s; the server's confirmation drawn %s; seen in another tab %s",
 		len(local), stats(local), stats(confirmed), stats(remote))
+	var drawLines []string
+	for _, k := range kinds {
+		drawLines = append(drawLines, fmt.Sprintf("%s: %s", k, stats(draws[k])))
+	}
+	b.Logf("the renderer's work in another tab for others' ops: %s", strings.Join(drawLines, "; "))
 	b.Logf("middle-drag across the board, 120 moves in %.0f ms, scrolled %.0f px: frame times %s (%d frames over 50 ms); in the tab drawing the pointer %s",
 		dragTime, scrolled, stats(frames), over(frames, 50), stats(otherFrames))
 }
@@ -426,3 +464,5 @@ func over(xs []float64, limit float64) int {
 func stats(xs []float64) string {
 	return fmt.Sprintf("median %.1f ms, p95 %.1f ms, max %.1f ms", median(xs), quantile(xs, 0.95), slices.Max(xs))
 }
+
+func ptrBool(v bool) *bool { return &v }

@@ -44,7 +44,7 @@ func openStructure(t *testing.T, tab context.Context, url string) {
 }
 
 // mustFind reads the board from the store, as the server has it.
-func mustFind(t *testing.T, n *node, id string) *blueprint.Board {
+func mustFind(t testing.TB, n *node, id string) *blueprint.Board {
 	t.Helper()
 	b, err := n.store.FindBoard(context.Background(), id)
 	if err != nil {

@@ -34,7 +34,10 @@ export class Presence {
     live.addEventListener('state', () => this.update());
     article.addEventListener('pointermove', (e) => this.onPointer(e));
     article.addEventListener('pointerleave', () => this.send(OFF));
-    article.addEventListener('board:render', () => this.drawCursors()); // the grid may have grown
+    // The renderer drew something: the pointers drawn are placed again at the next frame,
+    // when the browser lays the board out anyway (not at once, which would make it lay the
+    // board out for every drawing).
+    article.addEventListener('board:render', () => this.scheduleCursors());
     article.addEventListener('board:zoom', () => this.drawCursors());
     window.addEventListener('resize', () => this.drawCursors());
     this.update();
@@ -147,6 +150,14 @@ export class Presence {
       scroller.append(layer);
     }
     return layer;
+  }
+
+  scheduleCursors() {
+    if (this.cursorFrame || !this.article.querySelector('.board-scroll > .cursors > *')) return;
+    this.cursorFrame = requestAnimationFrame(() => {
+      this.cursorFrame = 0;
+      this.drawCursors();
+    });
   }
 
   // drawCursors puts a labelled marker where each other person's pointer is, unless it is
