@@ -592,6 +592,55 @@ test('a snapshot replaces the state and keeps pending ops', (input) => {
   eq([r.seq, r.view().title, r.view().cards.get('mine')?.text], [90, 'Renamed', 'pending'], 'state, seq and pending');
 });
 
+// --- what changed: Replica.takeChanges, which the page's renderer draws ---------------
+
+const changed = (r) => {
+  const ch = r.takeChanges();
+  return { all: ch.all, keys: [...ch.keys].sort() };
+};
+
+test('takeChanges: committed ops, their cascades, and nothing else', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  eq(changed(r), { all: false, keys: [] }, 'nothing at first');
+  r.receive([committed(41, newCard('c1', 'a')), committed(42, { op: 'create', type: 'card', id: 'c2', fields: { stage: 'stage-2', lane: 'lane-1', order: 'V' } }),
+    committed(43, { op: 'create', type: 'link', id: 'k1', fields: { from: 'c1', to: 'c2' } }),
+    committed(44, { op: 'create', type: 'team', id: 't1', fields: { name: 'T' } }),
+    committed(45, { op: 'update', type: 'card', id: 'c2', fields: { team: 't1' } })]);
+  eq(changed(r).keys, ['card:c1', 'card:c2', 'link:k1', 'team:t1'], 'what the ops made');
+  eq(changed(r), { all: false, keys: [] }, 'asked again: nothing');
+  r.receive([committed(46, { op: 'delete', type: 'team', id: 't1' })]);
+  eq(changed(r).keys, ['card:c2', 'team:t1'], 'a team deleted: the cards it owned');
+  r.receive([committed(47, { op: 'delete', type: 'stage', id: 'stage-1' })]);
+  eq(changed(r).keys, ['card:c1', 'link:k1', 'stage:stage-1'], 'a stage deleted: its cards and their links');
+  r.receive([committed(48, { op: 'update', type: 'board', id: input.start.id, fields: { title: 'New' } })]);
+  eq(changed(r).keys, [`board:${input.start.id}`], 'the title');
+  check(r.view() === r.confirmed, 'without pending ops the view is the confirmed state, not a copy');
+});
+
+test('takeChanges: pending ops as they were shown and as they are', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  r.add(newCard('mine', 'x', 'me:1'));
+  eq(changed(r).keys, ['card:mine'], 'a pending op shows at once');
+  r.add({ key: 'me:2', op: 'update', type: 'card', id: 'mine', fields: { team: 'later' } });
+  eq(changed(r).keys, ['card:mine'], 'a pending op that does not apply yet');
+  check(!r.view().cards.get('mine').team, 'and is left out of the view');
+  r.receive([committed(41, { op: 'create', type: 'team', id: 'later', fields: { name: 'L' } })]);
+  eq(changed(r).keys, ['card:mine', 'team:later'], 'another\'s op makes it apply: the card changes too');
+  eq(r.view().cards.get('mine').team, 'later', 'it shows');
+  r.receive([committed(42, { op: 'delete', type: 'stage', id: 'stage-1' })]);
+  eq(changed(r).keys, ['card:mine', 'stage:stage-1'], 'another\'s delete takes the pending card away');
+  check(!r.view().cards.has('mine'), 'gone from the view');
+  r.nack('me:1');
+  r.nack('me:2');
+  eq(changed(r).keys, ['card:mine'], 'refused: what they changed, once');
+  eq(changed(r).keys, [], 'then nothing');
+  r.add(cardText('ghost', 'x', 'me:3'));
+  r.snapshot(clone(input.start));
+  eq(changed(r).all, true, 'a snapshot: everything');
+  r.forget();
+  eq(changed(r).all, true, 'forgotten: everything');
+});
+
 test('client keys: unique, kept over a reload, not shared with a duplicated tab', () => {
   const storage = memStorage();
   const a = new ClientKeys(storage);
