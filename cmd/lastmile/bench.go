@@ -687,6 +687,10 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 	if err := r.loadPages(ctx); err != nil {
 		return err
 	}
+	if len(r.pages) > 0 {
+		fmt.Fprintf(out, "loaded %d pages in %s\n", len(r.pages), time.Since(t0).Round(time.Millisecond))
+		t0 = time.Now()
+	}
 	if err := r.connect(ctx, all); err != nil {
 		return err
 	}
