@@ -41,7 +41,7 @@ export class Editor {
     this.help = ui.querySelector('[data-editor-help]');
     this.undoStack = [];
     this.redoStack = [];
-    this.editing = null; // {id, isNew, card, textarea, stage, lane}
+    this.editing = null; // {id, isNew, card, textarea, stage, lane, order}
     this.current = null; // {card} or {stage, lane}: the grid's roving tab stop
     this.dragged = '';
     this.locks = new Map(); // card id → name of the other person editing it
@@ -306,7 +306,7 @@ export class Editor {
     this.dragged = card.dataset.cardId;
     card.classList.add('dragging');
     e.dataTransfer.effectAllowed = 'move';
-    e.dataTransfer.setData('text/plain', card.querySelector('.card-text')?.textContent ?? '');
+    e.dataTransfer.setData('text/plain', this.state(this.dragged)?.text ?? '');
   }
 
   onDragOver(e) {
@@ -455,7 +455,7 @@ export class Editor {
     card.tabIndex = -1;
     cell.append(card);
     this.setCurrent(cell);
-    this.open(card, { isNew: true, stage: cell.dataset.stageId, lane: cell.dataset.laneId });
+    this.open(card, { isNew: true, stage, lane, order });
     if (key) swallowKey(this.editing.textarea);
   }
 
@@ -473,7 +473,7 @@ export class Editor {
     this.editing.keepalive = setInterval(() => this.live.setPresence({ editing: id }), LOCK_REFRESH);
   }
 
-  open(card, { isNew, stage, lane }) {
+  open(card, { isNew, stage, lane, order }) {
     const textarea = document.createElement('textarea');
     textarea.className = 'card-editor';
     textarea.maxLength = 4000;
@@ -481,12 +481,12 @@ export class Editor {
     textarea.setAttribute('aria-label', this.texts.cardEditorLabel ?? '');
     textarea.dataset.testid = 'card-editor';
     const text = card.querySelector('.card-text');
-    textarea.value = isNew ? '' : (this.state(card.dataset.cardId)?.text ?? text?.textContent ?? '');
+    textarea.value = isNew ? '' : (this.state(card.dataset.cardId)?.text ?? '');
     if (text) text.hidden = true;
     text ? text.after(textarea) : card.prepend(textarea);
     card.draggable = false;
     card.classList.add('editing');
-    this.editing = { id: card.dataset.cardId, isNew, card, textarea, stage, lane };
+    this.editing = { id: card.dataset.cardId, isNew, card, textarea, stage, lane, order };
     // Leaving the textarea saves, unless the card (or the new card's place) is gone: the
     // renderer took it away, and onRender says what was not saved. A blur while the
     // renderer moves the card (a browser without moveBefore) is no leaving.
@@ -509,9 +509,8 @@ export class Editor {
         if (refocus) this.focus(this.cell(ed.stage, ed.lane));
         return;
       }
-      const order = ed.card.dataset.order;
       ed.card.remove(); // the renderer draws it, from the op
-      this.apply({ op: 'create', type: 'card', id: ed.id, fields: { stage: ed.stage, lane: ed.lane, order, text, kind: 'note' } });
+      this.apply({ op: 'create', type: 'card', id: ed.id, fields: { stage: ed.stage, lane: ed.lane, order: ed.order, text, kind: 'note' } });
       if (refocus) this.focus(this.card(ed.id));
     } else if (text !== (this.state(ed.id)?.text ?? '')) {
       this.apply({ op: 'update', type: 'card', id: ed.id, fields: { text } });

@@ -20,6 +20,7 @@ export function startFilter(article, live) {
 export class TeamFilter {
   constructor(article, live) {
     this.article = article;
+    this.live = live;
     this.team = ''; // the highlighted team's id, or ''
     article.addEventListener('click', (e) => {
       const button = e.target.closest?.('button[data-team-filter]');
@@ -65,7 +66,7 @@ export class TeamFilter {
     }
     const status = legend?.querySelector('[data-filter-status]');
     if (!announce || !status) return;
-    const name = buttons.find((b) => b.dataset.teamFilter === this.team)?.textContent.trim() ?? '';
+    const name = this.live?.view()?.teams.get(this.team)?.name ?? '';
     status.textContent = this.team ? fill(legend.dataset.showing ?? '', { name }) : (legend.dataset.cleared ?? '');
   }
 }

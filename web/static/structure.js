@@ -432,7 +432,7 @@ export class Structure {
     this.dragged = { kind, id: this.idOf(kind, h) };
     h.classList.add('dragging');
     e.dataTransfer.effectAllowed = 'move';
-    e.dataTransfer.setData('text/plain', h.textContent.trim());
+    e.dataTransfer.setData('text/plain', this.live.view()?.[KINDS[kind].coll].get(this.dragged.id)?.[KINDS[kind].name] ?? '');
   }
 
   dropTarget(e) {
