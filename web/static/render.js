@@ -471,7 +471,7 @@ export class Renderer {
     });
     const fresh = this.buildSummary(lane, curve);
     const sec = this.summaries.get(laneID);
-    if (sec && sec.querySelector('ul') && fresh.querySelector('ul')) {
+    if (sec && !sec.querySelector('ul') === !fresh.querySelector('ul')) { // of the same shape
       this.patch(sec, fresh);
     } else {
       if (sec) this.remove(sec);
