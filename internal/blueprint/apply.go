@@ -2,21 +2,42 @@ package blueprint
 
 import "slices"
 
-// Apply validates op against the board and applies it. It either changes the board and
-// returns nil, or returns a coded error and changes nothing: every check runs before the
-// first write. Apply is deterministic, so replaying a board's log from an empty board
-// gives its current state.
+// Apply validates op against the board and applies it, as made by nobody known: see
+// ApplyAs. It is for board ops, whose effect does not depend on who made them.
+func (b *Board) Apply(op Op) error { return b.ApplyAs(op, Origin{}) }
+
+// Commit applies op as sent by the author of o at its commit: Permit, then ApplyAs. It is
+// what the commit path does with an op someone sent; a replay of the log applies each op
+// with ApplyAs, as it was committed.
+func (b *Board) Commit(op Op, o Origin) error {
+	if err := op.Validate(); err != nil {
+		return err
+	}
+	if err := b.Permit(op, o); err != nil {
+		return err
+	}
+	return b.ApplyAs(op, o)
+}
+
+// ApplyAs validates op against the board and applies it, as made by the author of o at its
+// commit. It either changes the board and returns nil, or returns a coded error and
+// changes nothing: every check runs before the first write. ApplyAs is deterministic, so
+// replaying a board's log (each op with its logged origin) from an empty board gives its
+// current state. Board ops change the document and ignore o; annotation ops change
+// b.Annotations and record o in what they make. ApplyAs checks no permission: Commit does.
 //
 // Conflict rules: an update or delete of an entity that does not exist (never created,
 // or deleted earlier in server order) is ENOTFOUND, so deletes win over later updates; a
 // create whose id exists is ECONFLICT; a create that refers to a missing stage, lane,
 // card or team is ENOTFOUND. Deleting a stage or lane deletes its cards; deleting a card
 // deletes its links; deleting a team clears it from cards and links.
-func (b *Board) Apply(op Op) error {
+func (b *Board) ApplyAs(op Op, o Origin) error {
 	if err := op.Validate(); err != nil {
 		return err
 	}
 	switch op.Type {
+	case TypeComment, TypeMarker, TypePlusOne:
+		return b.applyAnnotation(op, o)
 	case TypeBoard:
 		return b.applyBoard(op)
 	case TypeStage:

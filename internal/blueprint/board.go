@@ -138,6 +138,10 @@ type Board struct {
 	Cards  map[string]*Card
 	Teams  map[string]*Team
 	Links  map[string]*Link
+
+	// Annotations are the board's comments and markers, apart from the document: board
+	// ops, their cascades and undo never touch them (annotation.go).
+	Annotations Annotations
 }
 
 // Clone returns a deep copy of b: changing one never changes the other.
@@ -145,6 +149,7 @@ func (b *Board) Clone() *Board {
 	c := *b
 	c.Stages, c.Lanes, c.Cards = cloneAll(b.Stages), cloneAll(b.Lanes), cloneAll(b.Cards)
 	c.Teams, c.Links = cloneAll(b.Teams), cloneAll(b.Links)
+	c.Annotations = b.Annotations.clone()
 	return &c
 }
 
@@ -163,7 +168,7 @@ func NewBoard(id, title, template string) *Board {
 	return &Board{
 		ID: id, Title: title, Template: template,
 		Stages: map[string]*Stage{}, Lanes: map[string]*Lane{}, Cards: map[string]*Card{},
-		Teams: map[string]*Team{}, Links: map[string]*Link{},
+		Teams: map[string]*Team{}, Links: map[string]*Link{}, Annotations: newAnnotations(),
 	}
 }
 

@@ -1,6 +1,7 @@
 package blueprint
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"unicode/utf8"
@@ -16,7 +17,9 @@ const (
 // Export is a whole board as lastmile JSON: the format of GET /api/boards/{id}, of
 // POST /api/boards with a board to import, and of the state stored beside the op log.
 // Lists are sorted (stages and lanes by order, cards by order then id, teams by name,
-// links by id) so that equal boards export byte-for-byte equal.
+// links by id, comments and markers in the order they were made) so that equal boards
+// export byte-for-byte equal. Comments and markers, the board's annotations, are absent
+// when there are none.
 type Export struct {
 	Format   string   `json:"format"`
 	Version  int      `json:"version"`
@@ -29,6 +32,9 @@ type Export struct {
 	Cards    []*Card  `json:"cards"`
 	Teams    []*Team  `json:"teams"`
 	Links    []*Link  `json:"links"`
+
+	Comments []*Comment `json:"comments,omitempty"`
+	Markers  []*Marker  `json:"markers,omitempty"`
 }
 
 // Export returns the board as lastmile JSON.
@@ -38,6 +44,7 @@ func (b *Board) Export() *Export {
 		ID: b.ID, Title: b.Title, Template: b.Template, Seq: b.Seq,
 		Stages: b.SortedStages(), Lanes: b.SortedLanes(), Cards: b.SortedCards(),
 		Teams: b.SortedTeams(), Links: b.SortedLinks(),
+		Comments: b.SortedComments(), Markers: b.SortedMarkers(),
 	}
 }
 
@@ -74,7 +81,8 @@ func (e *Export) check() error {
 	}{
 		{"stages", slices.Index(e.Stages, nil)}, {"lanes", slices.Index(e.Lanes, nil)},
 		{"cards", slices.Index(e.Cards, nil)}, {"teams", slices.Index(e.Teams, nil)},
-		{"links", slices.Index(e.Links, nil)},
+		{"links", slices.Index(e.Links, nil)}, {"comments", slices.Index(e.Comments, nil)},
+		{"markers", slices.Index(e.Markers, nil)},
 	} {
 		if list.at >= 0 {
 			return Errorf(EINVALID, "item %d of %s is null, not an object", list.at+1, list.name)
@@ -83,8 +91,10 @@ func (e *Export) check() error {
 	return checkText("title", e.Title, MaxNameLen)
 }
 
-// Ops returns the ops that rebuild the export's content on an empty board: teams, stages,
-// lanes, cards, then links, so that every reference exists when it is used.
+// Ops returns the ops that rebuild the export's board document on an empty board: teams,
+// stages, lanes, cards, then links, so that every reference exists when it is used. The
+// annotations are not among them: their authors are people of the board they were made
+// on, whom an export cannot vouch for (Board restores them, for the server's own state).
 func (e *Export) Ops() []Op {
 	var ops []Op
 	add := func(typ, id string, f Fields) {
@@ -136,7 +146,8 @@ func (e *Export) Ops() []Op {
 }
 
 // Board rebuilds a board from the export by applying its ops, so an export is held to
-// every rule an edit is. The board's Seq is the export's.
+// every rule an edit is, and restores its annotations as they are, each checked as an
+// op that makes it would be. The board's Seq is the export's.
 func (e *Export) Board() (*Board, error) {
 	if err := e.check(); err != nil {
 		return nil, err
@@ -147,8 +158,90 @@ func (e *Export) Board() (*Board, error) {
 			return nil, Errorf(ErrorCode(err), "item %d of the export (%s %s): %s", i+1, Term(op.Type), op.ID, err)
 		}
 	}
+	if err := e.restoreAnnotations(b); err != nil {
+		return nil, err
+	}
 	b.Seq = e.Seq
 	return b, nil
+}
+
+// restoreAnnotations puts the export's comments and markers in b, refusing what an op
+// could not have made: a repeated id, a bad anchor, text or value, a reply whose thread
+// is not there. Anchors may be gone from the board: annotations outlive their cards.
+func (e *Export) restoreAnnotations(b *Board) error {
+	bad := func(what string, id string, err error) error {
+		return Errorf(ErrorCode(err), "%s %q of the export: %s", Term(what), truncate(id, 80), err)
+	}
+	// In the order the export is written in, whatever the order of the document: a reply
+	// comes after the first comment of its thread.
+	comments := slices.Clone(e.Comments)
+	slices.SortStableFunc(comments, func(a, b *Comment) int { return cmp.Or(cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.ID, b.ID)) })
+	for _, c := range comments {
+		op := Op{Action: ActionCreate, Type: TypeComment, ID: c.ID, Fields: Fields{Anchor: &c.Anchor, Text: &c.Text}}
+		if c.Mentions != nil {
+			op.Fields.Mentions = &c.Mentions
+		}
+		if c.Deleted {
+			op.Fields.Text = ptr("-") // a deleted comment has no text
+		}
+		if err := op.Validate(); err != nil {
+			return bad(TypeComment, c.ID, err)
+		}
+		if b.Annotations.Comments[c.ID] != nil {
+			return bad(TypeComment, c.ID, Errorf(ECONFLICT, "a %s with id %q already exists", Term(TypeComment), c.ID))
+		}
+		if !ValidPerson(c.By) {
+			return bad(TypeComment, c.ID, Errorf(EINVALID, "a comment names its author"))
+		}
+		if c.Deleted && c.Text != "" {
+			return bad(TypeComment, c.ID, Errorf(EINVALID, "a deleted comment has no text"))
+		}
+		if c.Parent != "" {
+			if root := b.Annotations.Comments[c.Parent]; root == nil || root.Parent != "" || root.Anchor != c.Anchor {
+				return bad(TypeComment, c.ID, Errorf(EINVALID, "a reply comes after the first comment of its thread, on its anchor"))
+			}
+			if c.Resolved {
+				return bad(TypeComment, c.ID, Errorf(EINVALID, "a thread is resolved or reopened by its first comment"))
+			}
+		}
+		x := *c
+		x.Mentions = slices.Clone(c.Mentions)
+		b.Annotations.Comments[c.ID] = &x
+	}
+	for _, m := range e.Markers {
+		op := Op{Action: ActionCreate, Type: TypeMarker, ID: m.ID, Fields: Fields{Anchor: &m.Anchor, Severity: &m.Severity,
+			Kind: &m.Kind, Text: &m.Text, Evidence: &m.Evidence}}
+		if err := op.Validate(); err != nil {
+			return bad(TypeMarker, m.ID, err)
+		}
+		if b.Annotations.Markers[m.ID] != nil {
+			return bad(TypeMarker, m.ID, Errorf(ECONFLICT, "a %s with id %q already exists", Term(TypeMarker), m.ID))
+		}
+		if !ValidPerson(m.By) || slices.ContainsFunc(m.PlusOnes, func(p PlusOne) bool { return !ValidPerson(p.By) }) {
+			return bad(TypeMarker, m.ID, Errorf(EINVALID, "a marker and its +1s name their authors"))
+		}
+		if m.Resolved != (m.Resolution != "") {
+			return bad(TypeMarker, m.ID, Errorf(EINVALID, "a resolved marker says how it was resolved, and only a resolved one"))
+		}
+		if err := checkText("resolution", m.Resolution, MaxResolutionLen); err != nil {
+			return bad(TypeMarker, m.ID, err)
+		}
+		if len(m.PlusOnes) > MaxPlusOnes {
+			return bad(TypeMarker, m.ID, Errorf(ETOOLARGE, "a marker holds at most %d +1s", MaxPlusOnes))
+		}
+		for i, p := range m.PlusOnes {
+			if p.By == m.By || slices.ContainsFunc(m.PlusOnes[:i], func(q PlusOne) bool { return q.By == p.By }) {
+				return bad(TypeMarker, m.ID, Errorf(EINVALID, "a marker has one +1 of each person but its author"))
+			}
+		}
+		x := *m
+		x.PlusOnes = slices.Clone(m.PlusOnes)
+		b.Annotations.Markers[m.ID] = &x
+	}
+	if len(b.Annotations.Comments) > MaxComments || len(b.Annotations.Markers) > MaxMarkers {
+		return Errorf(ETOOLARGE, "the export holds more comments or markers than a board may")
+	}
+	return nil
 }
 
 // MarshalBoard encodes the board's state as lastmile JSON.

@@ -51,6 +51,15 @@ func FuzzDecodeOps(f *testing.F) {
 		`{"op":"create"}`,
 		`[] []`,
 		"[\"\xff\"]",
+		// Annotations: comments, replies, markers and +1s, made as several people (see
+		// fuzzPeople), and what is refused of them.
+		`[{"op":"create","type":"comment","id":"m9","fields":{"anchor":{"card":"c1"},"text":"Qui signe ? @Bo","mentions":["u:bo"]}},{"op":"create","type":"comment","id":"m8","fields":{"parent":"m9","text":"Moi"}}]`,
+		`[{"op":"create","type":"comment","id":"m9","fields":{"anchor":{"stage":"stage-1","lane":"lane-2"},"text":"x"}},{"op":"update","type":"comment","id":"m1","fields":{"resolved":true}},{"op":"update","type":"comment","id":"m1","fields":{"text":"edit","mentions":[]}},{"op":"delete","type":"comment","id":"m1"}]`,
+		`[{"op":"create","type":"comment","id":"m9","fields":{"anchor":{"link":"k1"},"text":"x"}},{"op":"create","type":"comment","id":"m8","fields":{"anchor":{"stage":"stage-2"},"text":"y"}}]`,
+		`[{"op":"create","type":"marker","id":"f9","fields":{"anchor":{"card":"c2"},"severity":"blocking","kind":"manual","text":"Formulaire papier","evidence":"https://example.org/scan.pdf"}},{"op":"create","type":"plusone","id":"f9"},{"op":"create","type":"plusone","id":"f1"},{"op":"delete","type":"plusone","id":"f1"}]`,
+		`[{"op":"update","type":"marker","id":"f1","fields":{"resolved":true,"resolution":"En ligne"}},{"op":"update","type":"marker","id":"f1","fields":{"resolved":false}},{"op":"update","type":"marker","id":"f1","fields":{"severity":"low","kind":"waiting","text":"x","evidence":"photo"}},{"op":"delete","type":"marker","id":"f1"}]`,
+		`[{"op":"create","type":"comment","id":"m9","fields":{"anchor":{"card":"c1","lane":"lane-1"},"text":"x"}},{"op":"create","type":"comment","id":"m9","fields":{"text":"x"}},{"op":"create","type":"marker","id":"f9","fields":{"anchor":{"link":"k1"},"severity":"low","kind":"manual","text":"x"}}]`,
+		`[{"op":"create","type":"marker","id":"f9","fields":{"anchor":{"card":"c1"},"severity":"low","kind":"manual","text":"x","evidence":"javascript:alert(1)"}},{"op":"update","type":"plusone","id":"f1","fields":{"text":"x"}},{"op":"create","type":"comment","id":"m9","by":"u:ana","fields":{"anchor":{"card":"c1"},"text":"x"}}]`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -67,6 +76,9 @@ func FuzzDecodeOps(f *testing.F) {
 			b := start.Clone()
 			for i, op := range ops {
 				applyChecked(t, b, i, op)
+			}
+			if err := annotationInvariants(b); err != nil {
+				t.Fatal(err)
 			}
 		}
 	})
@@ -86,14 +98,56 @@ func templateBoard(tb testing.TB) *blueprint.Board {
 		create(blueprint.TypeCard, "c3", blueprint.Fields{Stage: str("stage-2"), Lane: str("lane-3"), Order: str("G"), Team: str("team-success")}),
 		create(blueprint.TypeLink, "k1", blueprint.Fields{From: str("c1"), To: str("c2"), Owner: str("team-sales")}),
 		create(blueprint.TypeLink, "k2", blueprint.Fields{From: str("c2"), To: str("c3"), Kind: str("dependency")}),
+		create(blueprint.TypeComment, "m1", blueprint.Fields{Anchor: &blueprint.Anchor{Card: "c1"}, Text: str("Qui valide ?")}),
+		create(blueprint.TypeComment, "m2", blueprint.Fields{Parent: str("m1"), Text: str("Le responsable")}),
+		create(blueprint.TypeMarker, "f1", blueprint.Fields{Anchor: &blueprint.Anchor{Card: "c2"}, Severity: str("high"), Kind: str("manual"), Text: str("Papier")}),
 	)
 	b := blueprint.NewBoard("b1", title, blueprint.TemplateSalesCycle)
 	for i, op := range ops {
-		if err := b.Apply(op); err != nil {
+		if err := b.Commit(op, fuzzPeople[i%len(fuzzPeople)]); err != nil {
 			tb.Fatalf("op %d (%s %s %s): %v", i, op.Action, op.Type, op.ID, err)
 		}
 	}
 	return b
+}
+
+// fuzzPeople are who the fuzzed ops are made as, in turn: two people and a facilitator.
+var fuzzPeople = []blueprint.Origin{{By: "u:ana", Name: "Ana", At: 1}, {By: "u:bo", Name: "Bo", At: 2}, {By: "g:fa", Name: "Fa", At: 3, Moderator: true}}
+
+// annotationInvariants returns an error naming the first rule of annotations that b
+// breaks: every reply is in the thread of an existing first comment, with its anchor;
+// anchors are well formed and a marker's is a card or a cell; texts, values and +1s
+// within their limits, one +1 per person.
+func annotationInvariants(b *blueprint.Board) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for k, c := range b.Annotations.Comments {
+		if k != c.ID || c.Anchor.Kind() == "" || (c.Deleted && c.Text != "") || (!c.Deleted && strings.TrimSpace(c.Text) == "") ||
+			utf8.RuneCountInString(c.Text) > blueprint.MaxTextLen || len(c.Mentions) > blueprint.MaxMentions {
+			bad("comment %s: %+v", k, c)
+		}
+		if c.Parent != "" {
+			root := b.Annotations.Comments[c.Parent]
+			if root == nil || root.Parent != "" || root.Anchor != c.Anchor || c.Resolved {
+				bad("reply %s is not in a thread: %+v", k, c)
+			}
+		}
+	}
+	for k, m := range b.Annotations.Markers {
+		if k != m.ID || (m.Anchor.Kind() != blueprint.AnchorCard && m.Anchor.Kind() != blueprint.AnchorCell) ||
+			!slices.Contains(blueprint.Severities, m.Severity) || !slices.Contains(blueprint.FrictionKinds, m.Kind) ||
+			utf8.RuneCountInString(m.Text) > blueprint.MaxMarkerTextLen || (m.Resolved != (m.Resolution != "")) {
+			bad("marker %s: %+v", k, m)
+		}
+		seen := map[string]bool{}
+		for _, p := range m.PlusOnes {
+			if seen[p.By] || p.By == m.By {
+				bad("marker %s: a second +1 of %s, or its author's", k, p.By)
+			}
+			seen[p.By] = true
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // applyChecked applies op (item i of a batch) to b and fails the test if a refusal is not
@@ -101,7 +155,7 @@ func templateBoard(tb testing.TB) *blueprint.Board {
 func applyChecked(t *testing.T, b *blueprint.Board, i int, op blueprint.Op) {
 	t.Helper()
 	before := marshalBoard(t, b)
-	if err := b.Apply(op); err != nil {
+	if err := b.Commit(op, fuzzPeople[i%len(fuzzPeople)]); err != nil {
 		wantRefused(t, err, fmt.Sprintf("op %d %+v", i, op))
 		if after := marshalBoard(t, b); !bytes.Equal(before, after) {
 			t.Fatalf("op %d %+v was refused (%v) but changed the board (-before +after):\n%s", i, op, err, cmp.Diff(string(before), string(after)))
@@ -123,7 +177,8 @@ func marshalBoard(t testing.TB, b *blueprint.Board) []byte {
 }
 
 // wantRefused fails unless err is a coded error that blames the input: invalid, not
-// found, conflict or too large, with a message to show.
+// found, conflict or too large, or forbidden (someone else's comment or marker), with a
+// message to show.
 func wantRefused(t *testing.T, err error, what string) {
 	t.Helper()
 	var e *blueprint.Error
@@ -131,7 +186,7 @@ func wantRefused(t *testing.T, err error, what string) {
 		t.Fatalf("%s: uncoded error %v (%T)", what, err, err)
 	}
 	switch e.Code {
-	case blueprint.EINVALID, blueprint.ENOTFOUND, blueprint.ECONFLICT, blueprint.ETOOLARGE:
+	case blueprint.EINVALID, blueprint.ENOTFOUND, blueprint.ECONFLICT, blueprint.ETOOLARGE, blueprint.EFORBIDDEN:
 	default:
 		t.Fatalf("%s: error code %q (%v), want one that blames the input", what, e.Code, err)
 	}
@@ -263,6 +318,13 @@ func FuzzDecodeExport(f *testing.F) {
 		`{"format":"lastmile","version":1,"title":"a\u0000"}`,
 		`{"format":"lastmile","version":1,"title":"","seq":-1,"stages":[{}],"lanes":[{}],"cards":[{}],"teams":[{}],"links":[{}]}`,
 		`[]`,
+		`{"format":"lastmile","version":1,"title":"","seq":9,"stages":[{"id":"s1","order":"V"}],"lanes":[],"cards":[],"teams":[],"links":[],` +
+			`"comments":[{"id":"m2","anchor":{"card":"c1"},"parent":"m1","text":"Oui","seq":3,"by":"g:bo","author":"Bo","at":3},` +
+			`{"id":"m1","anchor":{"card":"c1"},"text":"Qui ?","mentions":["g:bo"],"seq":2,"by":"u:ana","author":"Ana","at":2,"resolved":true,"resolved_by":"g:bo","resolver":"Bo","resolved_at":4},` +
+			`{"id":"m3","anchor":{"stage":"s1"},"text":"","seq":5,"by":"u:ana","author":"Ana","at":5,"deleted":true}],` +
+			`"markers":[{"id":"f1","anchor":{"stage":"s1","lane":"l9"},"severity":"blocking","kind":"handoff_gap","text":"x","evidence":"https://example.org","seq":6,"by":"u:ana","author":"Ana","at":6,` +
+			`"plus_ones":[{"by":"g:bo","author":"Bo","at":7}],"resolved":true,"resolution":"ok","resolved_by":"g:bo","resolver":"Bo","resolved_at":8}]}`,
+		`{"format":"lastmile","version":1,"title":"","seq":0,"comments":[{"id":"m1","anchor":{"card":"c1"},"parent":"m1","text":"x","seq":1}],"markers":[{"id":"f1","anchor":{"link":"k1"}}]}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -278,7 +340,7 @@ func FuzzDecodeExport(f *testing.F) {
 			wantRefused(t, err, "Export.Board")
 			return
 		}
-		if err := boardInvariants(b); err != nil {
+		if err := errors.Join(boardInvariants(b), annotationInvariants(b)); err != nil {
 			t.Fatalf("an accepted export makes a broken board: %v", err)
 		}
 		if diff := cmp.Diff(exportContent(e), exportContent(b.Export())); diff != "" {
@@ -311,16 +373,20 @@ type content struct {
 	Cards                       map[string]blueprint.Card
 	Teams                       map[string]blueprint.Team
 	Links                       map[string]blueprint.Link
+	Comments                    map[string]blueprint.Comment
+	Markers                     map[string]blueprint.Marker
 }
 
 func exportContent(e *blueprint.Export) content {
 	return content{
 		Format: e.Format, ID: e.ID, Title: e.Title, Template: e.Template, Version: e.Version, Seq: e.Seq,
-		Stages: byID(e.Stages, func(s *blueprint.Stage) string { return s.ID }),
-		Lanes:  byID(e.Lanes, func(l *blueprint.Lane) string { return l.ID }),
-		Cards:  byID(e.Cards, func(c *blueprint.Card) string { return c.ID }),
-		Teams:  byID(e.Teams, func(t *blueprint.Team) string { return t.ID }),
-		Links:  byID(e.Links, func(l *blueprint.Link) string { return l.ID }),
+		Stages:   byID(e.Stages, func(s *blueprint.Stage) string { return s.ID }),
+		Lanes:    byID(e.Lanes, func(l *blueprint.Lane) string { return l.ID }),
+		Cards:    byID(e.Cards, func(c *blueprint.Card) string { return c.ID }),
+		Comments: byID(e.Comments, func(c *blueprint.Comment) string { return c.ID }),
+		Markers:  byID(e.Markers, func(m *blueprint.Marker) string { return m.ID }),
+		Teams:    byID(e.Teams, func(t *blueprint.Team) string { return t.ID }),
+		Links:    byID(e.Links, func(l *blueprint.Link) string { return l.ID }),
 	}
 }
 

@@ -31,6 +31,10 @@ const (
 	TypeLink  = "link"
 )
 
+// BoardTypes are the types of the board document, which undo and the cascades know;
+// AnnotationTypes (annotation.go) are the others.
+var BoardTypes = []string{TypeBoard, TypeStage, TypeLane, TypeCard, TypeTeam, TypeLink}
+
 // Limits on what one op and one board may hold. They are part of the documented
 // protocol (docs/protocol.md).
 const (
@@ -87,6 +91,16 @@ type Fields struct {
 	Critical      *bool   `json:"critical,omitempty"`
 	Status        *string `json:"status,omitempty"`
 	Owner         *string `json:"owner,omitempty"`
+
+	// The fields of annotations (comments, markers; annotation.go). Kind and Text above
+	// are theirs too: a marker's kind of friction, a comment's or a marker's text.
+	Anchor     *Anchor   `json:"anchor,omitempty"`
+	Parent     *string   `json:"parent,omitempty"`
+	Mentions   *[]string `json:"mentions,omitempty"`
+	Severity   *string   `json:"severity,omitempty"`
+	Evidence   *string   `json:"evidence,omitempty"`
+	Resolved   *bool     `json:"resolved,omitempty"`
+	Resolution *string   `json:"resolution,omitempty"`
 }
 
 // names lists the JSON names of the fields that are set.
@@ -118,6 +132,13 @@ func (f Fields) names() []string {
 	add(f.Critical != nil, "critical")
 	add(f.Status != nil, "status")
 	add(f.Owner != nil, "owner")
+	add(f.Anchor != nil, "anchor")
+	add(f.Parent != nil, "parent")
+	add(f.Mentions != nil, "mentions")
+	add(f.Severity != nil, "severity")
+	add(f.Evidence != nil, "evidence")
+	add(f.Resolved != nil, "resolved")
+	add(f.Resolution != nil, "resolution")
 	return n
 }
 
@@ -129,18 +150,30 @@ var allowedFields = map[string][]string{
 	TypeCard:  {"stage", "lane", "order", "text", "team", "kind", "active_minutes", "wait_minutes", "detail", "emotion"},
 	TypeTeam:  {"name", "color"},
 	TypeLink:  {"kind", "from", "to", "critical", "status", "owner"},
+
+	TypeComment: {"anchor", "parent", "text", "mentions", "resolved"},
+	TypeMarker:  {"anchor", "severity", "kind", "text", "evidence", "resolved", "resolution"},
+	TypePlusOne: {},
 }
 
 // AllowedFields returns the names of the fields an op on an entity of type typ may
 // carry, in the order of docs/protocol.md, or nil for a type that is not one.
 func AllowedFields(typ string) []string { return slices.Clone(allowedFields[typ]) }
 
-// Committed is an op as stored in a board's log.
+// Committed is an op as stored in a board's log. Author is its author's display name, By
+// their identity (see Origin; empty in ops logged before identities were kept).
 type Committed struct {
 	Seq    int64     `json:"seq"`
 	Author string    `json:"author"`
+	By     string    `json:"by,omitempty"`
 	At     time.Time `json:"at"`
 	Op     Op        `json:"op"`
+}
+
+// Origin returns who made the op and when, as its log says: what ApplyAs needs to apply
+// it again.
+func (c *Committed) Origin() Origin {
+	return Origin{Seq: c.Seq, By: c.By, Name: c.Author, At: c.At.UnixMilli()}
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -249,7 +282,7 @@ func (op *Op) Validate() error {
 		if op.Type == "" {
 			return Errorf(EINVALID, `the op is missing "type"`)
 		}
-		return Errorf(EINVALID, "unknown type %q: expected board, stage, lane, card, team or link", op.Type)
+		return Errorf(EINVALID, "unknown type %q: expected board, stage, lane, card, team, link, comment, marker or plusone", op.Type)
 	}
 	if len(op.Key) > MaxKeyLen {
 		return Errorf(EINVALID, "the key is longer than %d bytes", MaxKeyLen)
@@ -281,7 +314,10 @@ func (op *Op) Validate() error {
 	if op.Action == ActionUpdate && op.Type == TypeLink && (op.Fields.From != nil || op.Fields.To != nil) {
 		return Errorf(EINVALID, "a link's ends cannot change: delete it and draw a new one")
 	}
-	return op.Fields.validate()
+	if err := op.Fields.validate(); err != nil {
+		return err
+	}
+	return op.validateAnnotation()
 }
 
 func (f *Fields) validate() error {
@@ -292,6 +328,7 @@ func (f *Fields) validate() error {
 	}{
 		{"title", f.Title, MaxNameLen}, {"name", f.Name, MaxNameLen}, {"label", f.Label, MaxNameLen},
 		{"text", f.Text, MaxTextLen}, {"detail", f.Detail, MaxDetailLen},
+		{"evidence", f.Evidence, MaxEvidenceLen}, {"resolution", f.Resolution, MaxResolutionLen},
 	} {
 		if s.v == nil {
 			continue
@@ -318,7 +355,7 @@ func (f *Fields) validate() error {
 			return Errorf(EINVALID, "invalid %s id %q", r.name, truncate(*r.v, 80))
 		}
 	}
-	if f.Kind != nil && !slices.Contains(CardKinds, *f.Kind) && !slices.Contains(LinkKinds, *f.Kind) {
+	if f.Kind != nil && !slices.Contains(CardKinds, *f.Kind) && !slices.Contains(LinkKinds, *f.Kind) && !slices.Contains(FrictionKinds, *f.Kind) {
 		return Errorf(EINVALID, "unknown kind %q", truncate(*f.Kind, 40))
 	}
 	for _, m := range []struct {

@@ -6,6 +6,7 @@ package blueprinttest
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"lastmile/internal/blueprint"
 )
@@ -125,3 +126,82 @@ func RandomOp(r *rand.Rand, board string) blueprint.Op {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// People are the identities RandomAnnotation makes ops as: two accounts and a guest.
+var People = []string{"u:ana", "u:bo", "g:cy"}
+
+// RandomAnnotation returns an annotation op on the id space of RandomOp (comments m0–m23,
+// markers f0–f5, on cards c0–c5, links k0–k3, stages s0–s3 and cells of lanes l0–l3) and
+// the origin of its author, one of People, now and then a facilitator. Many will be
+// refused: a missing anchor, someone else's text, a +1 twice or on one's own marker, a
+// text too long, a bad severity or link.
+func RandomAnnotation(r *rand.Rand) (blueprint.Op, blueprint.Origin) {
+	pick := func(s ...string) string { return s[r.IntN(len(s))] }
+	id := func(prefix string, n int) string { return fmt.Sprintf("%s%d", prefix, r.IntN(n)) }
+	maybe := func(p float64) bool { return r.Float64() < p }
+	who := People[r.IntN(len(People))]
+	o := blueprint.Origin{By: who, Name: map[string]string{"u:ana": "Ana", "u:bo": "Bo", "g:cy": "Cy"}[who], Moderator: maybe(0.1)}
+	anchor := func(marker bool) *blueprint.Anchor {
+		switch r.IntN(map[bool]int{false: 5, true: 3}[marker]) {
+		case 0, 1:
+			return &blueprint.Anchor{Card: id("c", 6)}
+		case 2:
+			return &blueprint.Anchor{Stage: id("s", 4), Lane: id("l", 4)}
+		case 3:
+			return &blueprint.Anchor{Link: id("k", 4)}
+		}
+		return &blueprint.Anchor{Stage: id("s", 4)}
+	}
+	text := func(long int) *string {
+		return ptr(pick("Qui valide ?", "@Bo regarde", "<b>gras</b>", "{text}", "ligne\nsuivante", "  ", strings.Repeat("é", long+1)))
+	}
+	action := pick(blueprint.ActionCreate, blueprint.ActionCreate, blueprint.ActionUpdate, blueprint.ActionUpdate, blueprint.ActionDelete)
+	var op blueprint.Op
+	switch r.IntN(5) {
+	case 0, 1:
+		op = blueprint.Op{Action: action, Type: blueprint.TypeComment, ID: id("m", 24)}
+		f := &op.Fields
+		switch action {
+		case blueprint.ActionCreate:
+			if maybe(0.35) {
+				f.Parent = ptr(id("m", 24))
+			} else {
+				f.Anchor = anchor(false)
+			}
+			f.Text = text(blueprint.MaxTextLen)
+			if maybe(0.3) {
+				f.Mentions = &[]string{pick(People...)}
+			}
+		case blueprint.ActionUpdate:
+			if maybe(0.5) {
+				f.Resolved = ptr(maybe(0.6))
+			} else {
+				f.Text = text(blueprint.MaxTextLen)
+			}
+		}
+	case 2, 3:
+		op = blueprint.Op{Action: action, Type: blueprint.TypeMarker, ID: id("f", 6)}
+		f := &op.Fields
+		switch action {
+		case blueprint.ActionCreate:
+			f.Anchor, f.Text = anchor(true), text(blueprint.MaxMarkerTextLen)
+			f.Severity = ptr(pick("low", "medium", "high", "blocking", "urgent"))
+			f.Kind = ptr(pick(blueprint.FrictionKinds...))
+			if maybe(0.3) {
+				f.Evidence = ptr(pick("Photo du formulaire", "https://example.org/scan.pdf", "javascript:alert(1)"))
+			}
+		case blueprint.ActionUpdate:
+			if maybe(0.5) {
+				f.Resolved = ptr(maybe(0.6))
+				if *f.Resolved {
+					f.Resolution = ptr(pick("Formulaire en ligne", ""))
+				}
+			} else {
+				f.Severity = ptr(pick(blueprint.Severities...))
+			}
+		}
+	default:
+		op = blueprint.Op{Action: pick(blueprint.ActionCreate, blueprint.ActionCreate, blueprint.ActionDelete), Type: blueprint.TypePlusOne, ID: id("f", 6)}
+	}
+	return op, o
+}
