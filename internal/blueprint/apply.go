@@ -95,10 +95,26 @@ func (b *Board) applyBoard(op Op) error {
 	if op.ID != b.ID {
 		return Errorf(ENOTFOUND, "board %q is not this board", op.ID)
 	}
-	if op.Fields.Title != nil {
-		b.Title = *op.Fields.Title
-	}
+	b.writeBoard(op.Fields)
 	return nil
+}
+
+// writeBoard sets the board's fields that f names.
+func (b *Board) writeBoard(f Fields) {
+	b.Title = or(f.Title, b.Title)
+	fr := &b.Framing
+	fr.LaunchCandidate = or(f.LaunchCandidate, fr.LaunchCandidate)
+	fr.LaunchDate = or(f.LaunchDate, fr.LaunchDate)
+	fr.Problem = or(f.Problem, fr.Problem)
+	if f.DailyUsers != nil {
+		fr.DailyUsers = slices.Clone(*f.DailyUsers)
+		if len(fr.DailyUsers) == 0 {
+			fr.DailyUsers = nil
+		}
+	}
+	fr.MinimumUseful = or(f.MinimumUseful, fr.MinimumUseful)
+	fr.Deadline = or(f.Deadline, fr.Deadline)
+	fr.CheckIn = or(f.CheckIn, fr.CheckIn)
 }
 
 func need[T any](p *T, typ, field string) (T, error) {
@@ -123,14 +139,20 @@ func (b *Board) newStage(op Op) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stage{ID: op.ID, Name: or(op.Fields.Name, ""), Order: order}, nil
+	s := &Stage{ID: op.ID, Order: order}
+	writeStage(s, op.Fields)
+	return s, nil
 }
 
 func (b *Board) updateStage(s *Stage, f Fields) (func(), error) {
-	return func() {
-		s.Name = or(f.Name, s.Name)
-		s.Order = or(f.Order, s.Order)
-	}, nil
+	return func() { writeStage(s, f) }, nil
+}
+
+func writeStage(s *Stage, f Fields) {
+	s.Name = or(f.Name, s.Name)
+	s.Order = or(f.Order, s.Order)
+	s.Entered = or(f.Entered, s.Entered)
+	s.Completed = or(f.Completed, s.Completed)
 }
 
 func (b *Board) deleteStage(id string) {
@@ -231,6 +253,11 @@ func (b *Board) writeCard(c *Card, f Fields) {
 	c.WaitMinutes = or(f.WaitMinutes, c.WaitMinutes)
 	c.Detail = or(f.Detail, c.Detail)
 	c.Emotion = or(f.Emotion, c.Emotion)
+	c.ActiveMax = or(f.ActiveMax, c.ActiveMax)
+	c.WaitMax = or(f.WaitMax, c.WaitMax)
+	c.Evidence = or(f.Evidence, c.Evidence)
+	c.Manual = or(f.Manual, c.Manual)
+	c.Milestone = or(f.Milestone, c.Milestone)
 }
 
 func (b *Board) deleteCard(id string) {
@@ -306,20 +333,27 @@ func (b *Board) newLink(op Op) (*Link, error) {
 	if err := b.checkLinkFields(f); err != nil {
 		return nil, err
 	}
-	return &Link{ID: op.ID, Kind: or(f.Kind, LinkHandoff), From: from, To: to,
-		Critical: or(f.Critical, false), Status: or(f.Status, StatusOpen), Owner: or(f.Owner, "")}, nil
+	l := &Link{ID: op.ID, Kind: LinkHandoff, From: from, To: to, Status: StatusOpen}
+	writeLink(l, f)
+	return l, nil
 }
 
 func (b *Board) updateLink(l *Link, f Fields) (func(), error) {
 	if err := b.checkLinkFields(f); err != nil {
 		return nil, err
 	}
-	return func() {
-		l.Kind = or(f.Kind, l.Kind)
-		l.Critical = or(f.Critical, l.Critical)
-		l.Status = or(f.Status, l.Status)
-		l.Owner = or(f.Owner, l.Owner)
-	}, nil
+	return func() { writeLink(l, f) }, nil
+}
+
+func writeLink(l *Link, f Fields) {
+	l.Kind = or(f.Kind, l.Kind)
+	l.Critical = or(f.Critical, l.Critical)
+	l.Status = or(f.Status, l.Status)
+	l.Owner = or(f.Owner, l.Owner)
+	l.Holder = or(f.Holder, l.Holder)
+	l.Risk = or(f.Risk, l.Risk)
+	l.AckFrom = or(f.AckFrom, l.AckFrom)
+	l.AckTo = or(f.AckTo, l.AckTo)
 }
 
 func (b *Board) deleteLink(id string) { delete(b.Links, id) }

@@ -72,11 +72,15 @@ var (
 	LinkStatuses = []string{StatusOpen, StatusAgreed, StatusResolved}
 )
 
-// Stage is a column of the board: a step of the journey over time.
+// Stage is a column of the board: a step of the journey over time. Entered and Completed
+// are how many people entered the stage and got through it, for the funnel; 0 when not
+// measured.
 type Stage struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Order string `json:"order"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Order     string `json:"order"`
+	Entered   int    `json:"entered,omitempty"`
+	Completed int    `json:"completed,omitempty"`
 }
 
 // Lane is a row of the board. Role says what the lane means; Label is what people call it.
@@ -88,8 +92,12 @@ type Lane struct {
 	Hidden bool     `json:"hidden,omitempty"`
 }
 
-// Card sits in one cell (stage × lane). Minutes are zero when unknown; Emotion is a score
-// from -2 to +2 used on the emotion lane.
+// Card sits in one cell (stage × lane). Minutes are zero when unknown; a time may be a
+// range, from ActiveMinutes to ActiveMax (WaitMinutes to WaitMax), a top of 0 meaning no
+// range. Emotion is a score from -2 to +2 used on the emotion lane. Evidence says how the
+// team knows the card (EvidenceLevels, or "" when it does not say), Manual that it is a
+// manual or paper step, Milestone whether the journey's first contact or value moment is
+// here (launch.go).
 type Card struct {
 	ID            string `json:"id"`
 	Stage         string `json:"stage"`
@@ -102,6 +110,11 @@ type Card struct {
 	WaitMinutes   int    `json:"wait_minutes,omitempty"`
 	Detail        string `json:"detail,omitempty"`
 	Emotion       int    `json:"emotion,omitempty"`
+	ActiveMax     int    `json:"active_minutes_max,omitempty"`
+	WaitMax       int    `json:"wait_minutes_max,omitempty"`
+	Evidence      string `json:"evidence,omitempty"`
+	Manual        bool   `json:"manual,omitempty"`
+	Milestone     string `json:"milestone,omitempty"`
 }
 
 // Team owns cards; its colour is a CSS hex colour (#rrggbb).
@@ -112,15 +125,21 @@ type Team struct {
 }
 
 // Link joins two cards: a handoff (From passes to To) or a dependency (both ways).
-// Owner is the id of the team that owns the link, or empty when nobody does.
+// Owner is the id of the team that owns the link, or empty when nobody does; Holder the
+// person who holds it for them. Risk is a risk accepted instead of resolving it; AckFrom
+// and AckTo are the acknowledgements of the teams of the From and To cards.
 type Link struct {
-	ID       string `json:"id"`
-	Kind     string `json:"kind"`
-	From     string `json:"from"`
-	To       string `json:"to"`
-	Critical bool   `json:"critical,omitempty"`
-	Status   string `json:"status"`
-	Owner    string `json:"owner,omitempty"`
+	ID       string     `json:"id"`
+	Kind     string     `json:"kind"`
+	From     string     `json:"from"`
+	To       string     `json:"to"`
+	Critical bool       `json:"critical,omitempty"`
+	Status   string     `json:"status"`
+	Owner    string     `json:"owner,omitempty"`
+	Holder   string     `json:"holder,omitempty"`
+	Risk     Acceptance `json:"risk,omitzero"`
+	AckFrom  Ack        `json:"ack_from,omitzero"`
+	AckTo    Ack        `json:"ack_to,omitzero"`
 }
 
 // Board is the current state of one board: the result of applying its op log, in
@@ -139,6 +158,9 @@ type Board struct {
 	Teams  map[string]*Team
 	Links  map[string]*Link
 
+	// Framing is the board's one-page framing and launch (launch.go).
+	Framing Framing
+
 	// Annotations are the board's comments and markers, apart from the document: board
 	// ops, their cascades and undo never touch them (annotation.go).
 	Annotations Annotations
@@ -149,6 +171,7 @@ func (b *Board) Clone() *Board {
 	c := *b
 	c.Stages, c.Lanes, c.Cards = cloneAll(b.Stages), cloneAll(b.Lanes), cloneAll(b.Cards)
 	c.Teams, c.Links = cloneAll(b.Teams), cloneAll(b.Links)
+	c.Framing = b.Framing.clone()
 	c.Annotations = b.Annotations.clone()
 	return &c
 }

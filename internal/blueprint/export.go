@@ -32,6 +32,9 @@ type Export struct {
 	Cards    []*Card  `json:"cards"`
 	Teams    []*Team  `json:"teams"`
 	Links    []*Link  `json:"links"`
+	// Framing is the board's framing and launch, absent when nothing of it is set (and
+	// in exports made before it existed).
+	Framing *Framing `json:"framing,omitempty"`
 
 	Comments []*Comment `json:"comments,omitempty"`
 	Markers  []*Marker  `json:"markers,omitempty"`
@@ -44,8 +47,43 @@ func (b *Board) Export() *Export {
 		ID: b.ID, Title: b.Title, Template: b.Template, Seq: b.Seq,
 		Stages: b.SortedStages(), Lanes: b.SortedLanes(), Cards: b.SortedCards(),
 		Teams: b.SortedTeams(), Links: b.SortedLinks(),
-		Comments: b.SortedComments(), Markers: b.SortedMarkers(),
+		Comments: b.SortedComments(), Markers: b.SortedMarkers(), Framing: framingOrNil(b.Framing),
 	}
+}
+
+func framingOrNil(f Framing) *Framing {
+	if f.IsZero() {
+		return nil
+	}
+	f = f.clone()
+	return &f
+}
+
+// FramingOp returns the board op that sets the export's framing on the board id, and
+// whether there is a framing to set. Ops leaves it out: a board op names its board, and
+// an import makes a board of another id.
+func (e *Export) FramingOp(id string) (Op, bool) {
+	if e.Framing == nil || e.Framing.IsZero() {
+		return Op{}, false
+	}
+	f, fr := Fields{}, e.Framing
+	set := func(p **string, v string) {
+		if v != "" {
+			*p = ptr(v)
+		}
+	}
+	if fr.LaunchCandidate {
+		f.LaunchCandidate = ptr(true)
+	}
+	set(&f.LaunchDate, fr.LaunchDate)
+	set(&f.Problem, fr.Problem)
+	if len(fr.DailyUsers) > 0 {
+		f.DailyUsers = ptr(slices.Clone(fr.DailyUsers))
+	}
+	set(&f.MinimumUseful, fr.MinimumUseful)
+	set(&f.Deadline, fr.Deadline)
+	set(&f.CheckIn, fr.CheckIn)
+	return Op{Action: ActionUpdate, Type: TypeBoard, ID: id, Fields: f}, true
 }
 
 // DecodeExport reads lastmile JSON strictly: unknown fields, another format or a newer
@@ -104,7 +142,9 @@ func (e *Export) Ops() []Op {
 		add(TypeTeam, t.ID, Fields{Name: ptr(t.Name), Color: ptr(t.Color)})
 	}
 	for _, s := range e.Stages {
-		add(TypeStage, s.ID, Fields{Name: ptr(s.Name), Order: ptr(s.Order)})
+		f := Fields{Name: ptr(s.Name), Order: ptr(s.Order)}
+		f.Entered, f.Completed = nonZero(s.Entered), nonZero(s.Completed)
+		add(TypeStage, s.ID, f)
 	}
 	for _, l := range e.Lanes {
 		f := Fields{Role: ptr(string(l.Role)), Label: ptr(l.Label), Order: ptr(l.Order)}
@@ -130,6 +170,11 @@ func (e *Export) Ops() []Op {
 		if c.Emotion != 0 {
 			f.Emotion = ptr(c.Emotion)
 		}
+		f.ActiveMax, f.WaitMax = nonZero(c.ActiveMax), nonZero(c.WaitMax)
+		f.Evidence, f.Milestone = nonZero(c.Evidence), nonZero(c.Milestone)
+		if c.Manual {
+			f.Manual = ptr(true)
+		}
 		add(TypeCard, c.ID, f)
 	}
 	for _, l := range e.Links {
@@ -140,6 +185,8 @@ func (e *Export) Ops() []Op {
 		if l.Owner != "" {
 			f.Owner = ptr(l.Owner)
 		}
+		f.Holder, f.Risk = nonZero(l.Holder), nonZero(l.Risk)
+		f.AckFrom, f.AckTo = nonZero(l.AckFrom), nonZero(l.AckTo)
 		add(TypeLink, l.ID, f)
 	}
 	return ops
@@ -157,6 +204,12 @@ func (e *Export) Board() (*Board, error) {
 		if err := b.Apply(op); err != nil {
 			return nil, Errorf(ErrorCode(err), "item %d of the export (%s %s): %s", i+1, Term(op.Type), op.ID, err)
 		}
+	}
+	if op, ok := e.FramingOp(cmp.Or(b.ID, TypeBoard)); ok { // the id only passes Validate
+		if err := op.Validate(); err != nil {
+			return nil, Errorf(ErrorCode(err), "the export's framing: %s", err)
+		}
+		b.writeBoard(op.Fields)
 	}
 	if err := e.restoreAnnotations(b); err != nil {
 		return nil, err
@@ -248,3 +301,13 @@ func (e *Export) restoreAnnotations(b *Board) error {
 func MarshalBoard(b *Board) ([]byte, error) { return json.Marshal(b.Export()) }
 
 func ptr[T any](v T) *T { return &v }
+
+// nonZero returns a pointer to v, or nil for the zero value: a field an export's op
+// leaves out.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}

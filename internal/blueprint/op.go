@@ -101,6 +101,27 @@ type Fields struct {
 	Evidence   *string   `json:"evidence,omitempty"`
 	Resolved   *bool     `json:"resolved,omitempty"`
 	Resolution *string   `json:"resolution,omitempty"`
+
+	// The facts the last-mile analysis reads (launch.go): the board's framing and launch,
+	// a stage's volumes, a card's range of times, milestone and manual flag (its evidence
+	// level is Evidence above), a link's holder, accepted risk and acknowledgements.
+	LaunchCandidate *bool       `json:"launch_candidate,omitempty"`
+	LaunchDate      *string     `json:"launch_date,omitempty"`
+	Problem         *string     `json:"problem,omitempty"`
+	DailyUsers      *[]string   `json:"daily_users,omitempty"`
+	MinimumUseful   *string     `json:"minimum_useful,omitempty"`
+	Deadline        *string     `json:"deadline,omitempty"`
+	CheckIn         *string     `json:"check_in,omitempty"`
+	Entered         *int        `json:"entered,omitempty"`
+	Completed       *int        `json:"completed,omitempty"`
+	ActiveMax       *int        `json:"active_minutes_max,omitempty"`
+	WaitMax         *int        `json:"wait_minutes_max,omitempty"`
+	Manual          *bool       `json:"manual,omitempty"`
+	Milestone       *string     `json:"milestone,omitempty"`
+	Holder          *string     `json:"holder,omitempty"`
+	Risk            *Acceptance `json:"risk,omitempty"`
+	AckFrom         *Ack        `json:"ack_from,omitempty"`
+	AckTo           *Ack        `json:"ack_to,omitempty"`
 }
 
 // names lists the JSON names of the fields that are set.
@@ -139,17 +160,35 @@ func (f Fields) names() []string {
 	add(f.Evidence != nil, "evidence")
 	add(f.Resolved != nil, "resolved")
 	add(f.Resolution != nil, "resolution")
+	add(f.LaunchCandidate != nil, "launch_candidate")
+	add(f.LaunchDate != nil, "launch_date")
+	add(f.Problem != nil, "problem")
+	add(f.DailyUsers != nil, "daily_users")
+	add(f.MinimumUseful != nil, "minimum_useful")
+	add(f.Deadline != nil, "deadline")
+	add(f.CheckIn != nil, "check_in")
+	add(f.Entered != nil, "entered")
+	add(f.Completed != nil, "completed")
+	add(f.ActiveMax != nil, "active_minutes_max")
+	add(f.WaitMax != nil, "wait_minutes_max")
+	add(f.Manual != nil, "manual")
+	add(f.Milestone != nil, "milestone")
+	add(f.Holder != nil, "holder")
+	add(f.Risk != nil, "risk")
+	add(f.AckFrom != nil, "ack_from")
+	add(f.AckTo != nil, "ack_to")
 	return n
 }
 
 // allowedFields says which fields each entity type accepts.
 var allowedFields = map[string][]string{
-	TypeBoard: {"title"},
-	TypeStage: {"name", "order"},
+	TypeBoard: {"title", "launch_candidate", "launch_date", "problem", "daily_users", "minimum_useful", "deadline", "check_in"},
+	TypeStage: {"name", "order", "entered", "completed"},
 	TypeLane:  {"role", "label", "hidden", "order"},
-	TypeCard:  {"stage", "lane", "order", "text", "team", "kind", "active_minutes", "wait_minutes", "detail", "emotion"},
-	TypeTeam:  {"name", "color"},
-	TypeLink:  {"kind", "from", "to", "critical", "status", "owner"},
+	TypeCard: {"stage", "lane", "order", "text", "team", "kind", "active_minutes", "wait_minutes", "detail", "emotion",
+		"active_minutes_max", "wait_minutes_max", "evidence", "manual", "milestone"},
+	TypeTeam: {"name", "color"},
+	TypeLink: {"kind", "from", "to", "critical", "status", "owner", "holder", "risk", "ack_from", "ack_to"},
 
 	TypeComment: {"anchor", "parent", "text", "mentions", "resolved"},
 	TypeMarker:  {"anchor", "severity", "kind", "text", "evidence", "resolved", "resolution"},
@@ -315,6 +354,9 @@ func (op *Op) Validate() error {
 		return Errorf(EINVALID, "a link's ends cannot change: delete it and draw a new one")
 	}
 	if err := op.Fields.validate(); err != nil {
+		return err
+	}
+	if err := op.validateAnalysis(); err != nil {
 		return err
 	}
 	return op.validateAnnotation()
