@@ -21,10 +21,13 @@ type Vocab struct {
 	CardKinds    []string            `json:"cardKinds"`
 	LinkKinds    []string            `json:"linkKinds"`
 	LinkStatuses []string            `json:"linkStatuses"`
-	OrderDigits  string              `json:"orderDigits"`
-	Codes        map[string]string   `json:"codes"`  // by name: NOT_FOUND for not_found
-	Close        map[string]int      `json:"close"`  // by name: POLICY for ClosePolicy
-	Reload       []int               `json:"reload"` // the close codes after which a client stops
+	// A card's evidence levels and milestones, for the last-mile analysis.
+	EvidenceLevels []string          `json:"evidenceLevels"`
+	Milestones     []string          `json:"milestones"`
+	OrderDigits    string            `json:"orderDigits"`
+	Codes          map[string]string `json:"codes"`  // by name: NOT_FOUND for not_found
+	Close          map[string]int    `json:"close"`  // by name: POLICY for ClosePolicy
+	Reload         []int             `json:"reload"` // the close codes after which a client stops
 }
 
 // Limits are the domain's limits on ops and boards.
@@ -44,6 +47,12 @@ type Limits struct {
 	Links       int `json:"links"`
 	OpsPerBatch int `json:"opsPerBatch"`
 	OrderLen    int `json:"orderLen"`
+	// The analysis fields' (blueprint/launch.go).
+	Volume     int `json:"volume"`
+	DailyUsers int `json:"dailyUsers"`
+	ProblemLen int `json:"problemLen"`
+	MinimumLen int `json:"minimumLen"`
+	ReasonLen  int `json:"reasonLen"`
 }
 
 // Vocabulary returns the vocabulary of the protocol, from the domain's definitions and
@@ -58,14 +67,18 @@ func Vocabulary() Vocab {
 			Stages: blueprint.MaxStages, Lanes: blueprint.MaxLanes, Cards: blueprint.MaxCards,
 			Teams: blueprint.MaxTeams, Links: blueprint.MaxLinks,
 			OpsPerBatch: blueprint.MaxOpsPerBatch, OrderLen: blueprint.MaxOrderLen,
+			Volume: blueprint.MaxVolume, DailyUsers: blueprint.MaxDailyUsers, ProblemLen: blueprint.MaxProblemLen,
+			MinimumLen: blueprint.MaxMinimumLen, ReasonLen: blueprint.MaxReasonLen,
 		},
-		Actions:      []string{blueprint.ActionCreate, blueprint.ActionUpdate, blueprint.ActionDelete},
-		Fields:       map[string][]string{},
-		CardKinds:    slices.Clone(blueprint.CardKinds),
-		LinkKinds:    slices.Clone(blueprint.LinkKinds),
-		LinkStatuses: slices.Clone(blueprint.LinkStatuses),
-		OrderDigits:  blueprint.OrderDigits,
-		Codes:        map[string]string{},
+		Actions:        []string{blueprint.ActionCreate, blueprint.ActionUpdate, blueprint.ActionDelete},
+		Fields:         map[string][]string{},
+		CardKinds:      slices.Clone(blueprint.CardKinds),
+		LinkKinds:      slices.Clone(blueprint.LinkKinds),
+		LinkStatuses:   slices.Clone(blueprint.LinkStatuses),
+		EvidenceLevels: slices.Clone(blueprint.EvidenceLevels),
+		Milestones:     slices.Clone(blueprint.Milestones),
+		OrderDigits:    blueprint.OrderDigits,
+		Codes:          map[string]string{},
 		Close: map[string]int{
 			"NORMAL": CloseNormal, "POLICY": ClosePolicy, "TOO_BIG": CloseTooBig, "INTERNAL": CloseInternal,
 			"RESTART": CloseRestart, "TRY_AGAIN_LATER": CloseTryAgainLater,

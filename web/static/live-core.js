@@ -44,6 +44,12 @@ export const Limits = Object.freeze({
   links: 5000,
   opsPerBatch: 500,
   orderLen: 128,
+  // The analysis fields' (internal/blueprint/launch.go).
+  volume: 1000000000,
+  dailyUsers: 3,
+  problemLen: 500,
+  minimumLen: 2000,
+  reasonLen: 500,
 });
 
 export const ACTIONS = ['create', 'update', 'delete'];
@@ -53,14 +59,17 @@ export const CARD_KINDS = ['note', 'touchpoint', 'action', 'process', 'system', 
   'metric', 'policy', 'emotion'];
 export const LINK_KINDS = ['handoff', 'dependency'];
 export const LINK_STATUSES = ['open', 'agreed', 'resolved'];
+export const EVIDENCE_LEVELS = ['observed', 'assumed', 'to_verify'];
+export const MILESTONES = ['first_contact', 'value_moment'];
 
 export const ALLOWED_FIELDS = {
-  board: ['title'],
-  stage: ['name', 'order'],
+  board: ['title', 'launch_candidate', 'launch_date', 'problem', 'daily_users', 'minimum_useful', 'deadline', 'check_in'],
+  stage: ['name', 'order', 'entered', 'completed'],
   lane: ['role', 'label', 'hidden', 'order'],
-  card: ['stage', 'lane', 'order', 'text', 'team', 'kind', 'active_minutes', 'wait_minutes', 'detail', 'emotion'],
+  card: ['stage', 'lane', 'order', 'text', 'team', 'kind', 'active_minutes', 'wait_minutes', 'detail', 'emotion',
+    'active_minutes_max', 'wait_minutes_max', 'evidence', 'manual', 'milestone'],
   team: ['name', 'color'],
-  link: ['kind', 'from', 'to', 'critical', 'status', 'owner'],
+  link: ['kind', 'from', 'to', 'critical', 'status', 'owner', 'holder', 'risk', 'ack_from', 'ack_to'],
 };
 // Collections of the state, by op type, with the most a board may hold.
 const COLLECTIONS = { stage: ['stages', Limits.stages], lane: ['lanes', Limits.lanes],
@@ -193,18 +202,53 @@ function byKeys(...keys) {
   };
 }
 
-const stageOf = (s) => ({ id: s.id, name: s.name ?? '', order: s.order });
+const stageOf = (s) => ({ id: s.id, name: s.name ?? '', order: s.order, entered: s.entered ?? 0, completed: s.completed ?? 0 });
 const laneOf = (l) => ({ id: l.id, role: l.role, label: l.label ?? '', order: l.order, hidden: !!l.hidden });
 const cardOf = (c) => ({
   id: c.id, stage: c.stage, lane: c.lane, order: c.order, text: c.text ?? '', team: c.team ?? '',
   kind: c.kind || 'note', active_minutes: c.active_minutes ?? 0, wait_minutes: c.wait_minutes ?? 0,
-  detail: c.detail ?? '', emotion: c.emotion ?? 0,
+  detail: c.detail ?? '', emotion: c.emotion ?? 0, active_minutes_max: c.active_minutes_max ?? 0,
+  wait_minutes_max: c.wait_minutes_max ?? 0, evidence: c.evidence ?? '', manual: !!c.manual, milestone: c.milestone ?? '',
 });
 const teamOf = (t) => ({ id: t.id, name: t.name, color: t.color ?? '#6b7280' });
 const linkOf = (l) => ({
   id: l.id, kind: l.kind || 'handoff', from: l.from, to: l.to, critical: !!l.critical,
-  status: l.status || 'open', owner: l.owner ?? '',
+  status: l.status || 'open', owner: l.owner ?? '', holder: l.holder ?? '',
+  risk: { by: l.risk?.by ?? '', reason: l.risk?.reason ?? '', on: l.risk?.on ?? '' },
+  ack_from: { by: l.ack_from?.by ?? '', on: l.ack_from?.on ?? '' },
+  ack_to: { by: l.ack_to?.by ?? '', on: l.ack_to?.on ?? '' },
 });
+// The board's framing and launch (Board.Framing): every field present.
+const framingOf = (f) => ({
+  launch_candidate: !!f?.launch_candidate, launch_date: f?.launch_date ?? '', problem: f?.problem ?? '',
+  daily_users: [...(f?.daily_users ?? [])], minimum_useful: f?.minimum_useful ?? '', deadline: f?.deadline ?? '',
+  check_in: f?.check_in ?? '',
+});
+export const FRAMING_FIELDS = ALLOWED_FIELDS.board.filter((k) => k !== 'title');
+
+/**
+ * same reports whether two values of fields are equal: strings, numbers and booleans as
+ * they are, lists item by item, objects (a link's risk and acknowledgements) key by key,
+ * a key absent as the empty string.
+ */
+export function same(a, b) {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => same(v, b[i]));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].every((k) => same(a[k] ?? '', b[k] ?? ''));
+  }
+  return false;
+}
+
+/** isZero reports whether a field's value is its zero: what an export leaves out. */
+export function isZero(v) {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.values(v).every(isZero);
+  return false;
+}
 
 function mapOf(list, make) {
   const m = new Map();
@@ -217,7 +261,7 @@ export function fromExport(e) {
   return {
     id: e.id ?? '', title: e.title ?? '', template: e.template ?? '', seq: e.seq ?? 0,
     stages: mapOf(e.stages, stageOf), lanes: mapOf(e.lanes, laneOf), cards: mapOf(e.cards, cardOf),
-    teams: mapOf(e.teams, teamOf), links: mapOf(e.links, linkOf),
+    teams: mapOf(e.teams, teamOf), links: mapOf(e.links, linkOf), framing: framingOf(e.framing),
   };
 }
 
@@ -234,6 +278,7 @@ export function toExport(s) {
     cards: list(s.cards, cardOf, byKeys('order', 'id')),
     teams: list(s.teams, teamOf, byKeys('name', 'id')),
     links: list(s.links, linkOf, byKeys('id')),
+    framing: framingOf(s.framing),
   };
 }
 
@@ -298,8 +343,88 @@ export function validateOp(op) {
   }
   if (str('color') && !COLOR_PATTERN.test(f.color)) bad(`invalid colour ${JSON.stringify(f.color)}: use #rrggbb`);
   if (str('status') && !LINK_STATUSES.includes(f.status)) bad(`unknown link status ${JSON.stringify(f.status)}`);
-  for (const name of ['hidden', 'critical']) {
+  for (const name of ['hidden', 'critical', 'launch_candidate', 'manual']) {
     if (str(name) && typeof f[name] !== 'boolean') bad(`field ${JSON.stringify(name)} must be true or false`);
+  }
+  validateAnalysis(op, f, str, bad);
+}
+
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+/** validDate reports whether s is a day written YYYY-MM-DD that exists. */
+export function validDate(s) {
+  if (typeof s !== 'string' || !DATE_PATTERN.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+// validateAnalysis checks the analysis fields, as launch.go's validateAnalysis.
+function validateAnalysis(op, f, str, bad) {
+  const text = (name, v, max) => {
+    if (typeof v !== 'string') bad(`field ${JSON.stringify(name)} must be a string`);
+    const n = runeCount(v);
+    if (n > max) bad(`${name} is ${n} characters long; the limit is ${max}`, Code.TOO_LARGE);
+    if (v.includes('\0')) bad(`${name} contains a NUL character`);
+  };
+  const person = (name, v) => {
+    text(name, v, Limits.nameLen);
+    if (/[\r\n]/.test(v)) bad(`${name} is a name on one line`);
+  };
+  const date = (name, v) => {
+    if (v !== '' && !validDate(v)) bad(`${name} must be a day written YYYY-MM-DD, not ${JSON.stringify(v)}`);
+  };
+  for (const [name, max] of [['problem', Limits.problemLen], ['minimum_useful', Limits.minimumLen]]) {
+    if (str(name)) text(name, f[name], max);
+  }
+  for (const name of ['launch_date', 'deadline', 'check_in']) {
+    if (str(name)) {
+      text(name, f[name], Limits.nameLen);
+      date(name, f[name]);
+    }
+  }
+  if (str('daily_users')) {
+    if (!Array.isArray(f.daily_users)) bad('field "daily_users" must be an array');
+    if (f.daily_users.length > Limits.dailyUsers) bad(`the framing names at most ${Limits.dailyUsers} daily users`, Code.TOO_LARGE);
+    f.daily_users.forEach((u, i) => {
+      person('daily_users', u);
+      if (u.trim() === '') bad(`daily user ${i + 1} has no name`);
+    });
+  }
+  if (str('holder')) person('holder', f.holder);
+  if (str('milestone') && f.milestone !== '' && !MILESTONES.includes(f.milestone)) {
+    bad(`unknown milestone ${JSON.stringify(f.milestone)}: expected first_contact or value_moment`);
+  }
+  if (op.type === 'card' && str('evidence') && f.evidence !== '' && !EVIDENCE_LEVELS.includes(f.evidence)) {
+    bad(`unknown evidence level ${JSON.stringify(f.evidence)}: expected observed, assumed or to_verify`);
+  }
+  for (const name of ['active_minutes_max', 'wait_minutes_max']) {
+    if (str(name) && (!isInt(f[name]) || f[name] < 0 || f[name] > Limits.minutes)) bad(`${name} must be between 0 and ${Limits.minutes}`);
+  }
+  for (const [low, high] of [['active_minutes', 'active_minutes_max'], ['wait_minutes', 'wait_minutes_max']]) {
+    if (str(low) && str(high) && f[high] !== 0 && f[high] < f[low]) bad(`the longest ${low} is shorter than the shortest`);
+  }
+  for (const name of ['entered', 'completed']) {
+    if (str(name) && (!isInt(f[name]) || f[name] < 0 || f[name] > Limits.volume)) bad(`${name} must be between 0 and ${Limits.volume}`);
+  }
+  if (str('entered') && str('completed') && f.completed > f.entered) bad('a stage cannot complete more people than entered it');
+  if (str('risk')) {
+    const r = f.risk;
+    if (typeof r !== 'object' || Array.isArray(r)) bad('field "risk" must be an object');
+    if (!isZero(r)) {
+      if (!(r.by ?? '').trim() || !(r.reason ?? '').trim() || !r.on) bad('accepting a risk names who accepts it, why, and on which day');
+      person('risk', r.by);
+      text('risk', r.reason, Limits.reasonLen);
+      date('risk', r.on);
+    }
+  }
+  for (const name of ['ack_from', 'ack_to']) {
+    if (!str(name)) continue;
+    const a = f[name];
+    if (typeof a !== 'object' || Array.isArray(a)) bad(`field ${JSON.stringify(name)} must be an object`);
+    if (isZero(a)) continue;
+    if (!(a.by ?? '').trim() || !a.on) bad('an acknowledgement names who of the team acknowledges, and on which day');
+    person(name, a.by);
+    date(name, a.on);
   }
 }
 
@@ -316,6 +441,9 @@ export function applyOp(s, op) {
     if (op.type === 'board') {
       if (op.id !== s.id) throw new LiveError(Code.NOT_FOUND, `board ${JSON.stringify(op.id)} is not this board`);
       if (op.fields.title != null) s.title = op.fields.title;
+      const framing = definedOnly(op.fields);
+      delete framing.title;
+      if (Object.keys(framing).length) s.framing = framingOf({ ...s.framing, ...framing });
       return null;
     }
     const f = op.fields ?? {};
@@ -333,9 +461,8 @@ export function applyOp(s, op) {
       case 'update': {
         if (!cur) throw missing();
         check[op.type]?.(s, f);
-        for (const [k, v] of Object.entries(f)) {
-          if (v !== undefined && v !== null) cur[k] = v;
-        }
+        // Made again from all its fields, so that a value holds what a create would give.
+        Object.assign(cur, MAKE[op.type]({ ...cur, ...definedOnly(f) }));
         return null;
       }
       default: // delete

@@ -14,14 +14,14 @@
 // else changed is not deleted, nothing is created where what it belongs to is gone; the
 // rest of the step applies, and what was skipped says who changed what.
 
-import { applyOp, cloneState, entityOf, fill, isolate } from './live-core.js';
+import { ALLOWED_FIELDS, applyOp, cloneState, entityOf, fill, isZero, isolate, same } from './live-core.js';
 
 const FIELDS = {
-  stage: ['name', 'order'],
+  stage: ALLOWED_FIELDS.stage,
   lane: ['role', 'label', 'order', 'hidden'],
-  card: ['stage', 'lane', 'order', 'text', 'team', 'kind', 'active_minutes', 'wait_minutes', 'detail', 'emotion'],
+  card: ALLOWED_FIELDS.card,
   team: ['name', 'color'],
-  link: ['kind', 'from', 'to', 'critical', 'status', 'owner'],
+  link: ALLOWED_FIELDS.link,
 };
 
 const COLLECTION = { stage: 'stages', lane: 'lanes', card: 'cards', team: 'teams', link: 'links' };
@@ -30,15 +30,22 @@ const COLLECTION = { stage: 'stages', lane: 'lanes', card: 'cards', team: 'teams
 // (whatCardText: "this card's text"). Fields of one part are restored together or not
 // at all: a card goes back to its cell and place, never to its old order in a new cell.
 const PART = {
-  board: { title: 'title' },
-  stage: { name: 'name', order: 'place' },
+  board: {
+    title: 'title', launch_candidate: 'launch', launch_date: 'launch', problem: 'problem', daily_users: 'users',
+    minimum_useful: 'minimum', deadline: 'deadline', check_in: 'checkin',
+  },
+  stage: { name: 'name', order: 'place', entered: 'volumes', completed: 'volumes' },
   lane: { role: 'role', label: 'label', order: 'place', hidden: 'shown' },
   card: {
     stage: 'place', lane: 'place', order: 'place', text: 'text', detail: 'detail', team: 'team', kind: 'kind',
-    active_minutes: 'times', wait_minutes: 'times', emotion: 'emotion',
+    active_minutes: 'times', wait_minutes: 'times', active_minutes_max: 'times', wait_minutes_max: 'times',
+    emotion: 'emotion', evidence: 'evidence', manual: 'manual', milestone: 'milestone',
   },
   team: { name: 'name', color: 'color' },
-  link: { kind: 'kind', critical: 'critical', status: 'status', owner: 'owner' },
+  link: {
+    kind: 'kind', critical: 'critical', status: 'status', owner: 'owner', holder: 'owner', risk: 'risk',
+    ack_from: 'ackfrom', ack_to: 'ackto',
+  },
 };
 
 // REFS are the fields that name another entity: [field, its type, the part a sentence
@@ -103,7 +110,7 @@ export function undoOf(s, op, origins = null) {
 // names its stage too, which must still be the same for the card to go back.
 function updateUndo(op, before) {
   const set = Object.keys(op.fields ?? {}).filter((k) => op.fields[k] != null && k in before);
-  const changed = set.filter((k) => before[k] !== op.fields[k]);
+  const changed = set.filter((k) => !same(before[k], op.fields[k]));
   if (changed.length === 0) return [];
   const parts = new Set(changed.map((k) => PART[op.type][k]));
   const fields = {};
@@ -148,7 +155,7 @@ function createOp(type, entity) {
   const fields = {};
   for (const k of FIELDS[type]) {
     const v = entity[k];
-    if (v === undefined || v === null || v === '' || v === 0 || v === false) continue;
+    if (isZero(v)) continue;
     fields[k] = v;
   }
   if (type === 'card' && !fields.kind) fields.kind = 'note';
@@ -157,7 +164,7 @@ function createOp(type, entity) {
 
 // entityIn returns the entity of type and id in s (for the board, its title), or null.
 function entityIn(s, type, id) {
-  if (type === 'board') return id === s.id ? { title: s.title } : null;
+  if (type === 'board') return id === s.id ? { title: s.title, ...s.framing } : null;
   return s[COLLECTION[type]]?.get(id) ?? null;
 }
 
@@ -223,7 +230,7 @@ function judge(s, origins, { op, expect }, skipped, left) {
   }
   if (op.op === 'delete') {
     if (!cur) return null;
-    const k = Object.keys(expect).find((f) => cur[f] !== expect[f]);
+    const k = Object.keys(expect).find((f) => !same(cur[f], expect[f]));
     if (k !== undefined) return skip('changed', PART[op.type][k] ?? 'self', op.type, origins.field(op.type, op.id, k));
     const dep = hanging(s, origins, op.type, op.id);
     return dep ? skip('changed', dep.part, op.type, dep.who) : op;
@@ -234,8 +241,8 @@ function judge(s, origins, { op, expect }, skipped, left) {
   const byPart = new Map();
   for (const k of Object.keys(op.fields)) byPart.set(PART[op.type][k], [...(byPart.get(PART[op.type][k]) ?? []), k]);
   for (const [part, keys] of byPart) {
-    if (keys.every((k) => cur[k] === op.fields[k])) continue;
-    const k = keys.find((f) => cur[f] !== expect[f]);
+    if (keys.every((k) => same(cur[k], op.fields[k]))) continue;
+    const k = keys.find((f) => !same(cur[f], expect[f]));
     if (k !== undefined) {
       skip('changed', part, op.type, origins.field(op.type, op.id, k));
       continue;

@@ -10,7 +10,8 @@ import { fill, isolate as isolateText } from '/static/live-core.js';
 import { initials } from '/static/presence.js';
 import { describe, inverseOps, planStep, undoOf } from '/static/undo.js';
 import {
-  ACTIONS, ALLOWED_FIELDS, CARD_KINDS, Code, DIGITS, LANE_ROLES, LINK_KINDS, LINK_STATUSES, Limits, validID,
+  ACTIONS, ALLOWED_FIELDS, CARD_KINDS, Code, DIGITS, EVIDENCE_LEVELS, LANE_ROLES, LINK_KINDS, LINK_STATUSES, Limits, MILESTONES,
+  validID,
 } from '/static/live-core.js';
 import { Close, ProtocolVersion } from '/static/live.js';
 
@@ -925,6 +926,8 @@ test('protocol: the limits and vocabularies are the domain\'s (protocol.Vocabula
   eq(CARD_KINDS, v.cardKinds, 'CARD_KINDS');
   eq(LINK_KINDS, v.linkKinds, 'LINK_KINDS');
   eq(LINK_STATUSES, v.linkStatuses, 'LINK_STATUSES');
+  eq(EVIDENCE_LEVELS, v.evidenceLevels, 'EVIDENCE_LEVELS');
+  eq(MILESTONES, v.milestones, 'MILESTONES');
   eq(DIGITS, v.orderDigits, 'DIGITS (order keys)');
   eq(canon(Code), canon(v.codes), 'Code (error and nack frames)');
   eq(canon(Close), canon(v.close), 'Close (close codes)');
