@@ -8,6 +8,7 @@ import {
 import { LiveBoard, State } from '/static/live.js';
 import { fill, isolate as isolateText } from '/static/live-core.js';
 import { initials } from '/static/presence.js';
+import { formatDuration, parseDuration } from '/static/duration.js';
 import { describe, inverseOps, planStep, undoOf } from '/static/undo.js';
 import {
   ACTIONS, ALLOWED_FIELDS, CARD_KINDS, Code, DIGITS, EVIDENCE_LEVELS, LANE_ROLES, LINK_KINDS, LINK_STATUSES, Limits, MILESTONES,
@@ -708,6 +709,36 @@ test('initials pass over what is not a letter or a digit', () => {
   eq(initials('\u202Eevil name'), 'EN', 'a control at the start of a word');
   eq(initials(`${FSI}Bea${PDI}`), 'B', 'an isolate around the name');
   eq(initials('— …'), '?', 'no letter at all');
+});
+
+test('parseDuration reads times as people write them, in minutes, hours or days', () => {
+  const cases = [
+    ['', 0], ['  ', 0], ['0', 0], ['90', 90], ['45 min', 45], ['45min', 45], ['45 mn', 45], ['1 minute', 1],
+    ['2 h', 120], ['2H', 120], ['1h30', 90], ['1 h 30', 90], ['1 h 30 min', 90], ['1hr 5mins', 65],
+    ['1.5 h', 90], ['1,5 h', 90], ['1:30', 90], ['0:05', 5], ['2 d', 2880], ['2 j', 2880], ['1 jour 2 heures', 1560],
+    ['1 day 12 hours', 2160], ['1 week', 10080], ['2 sem', 20160], ['0.5 min', 1], ['0.4 min', 0],
+    ['30 min 1 h', 90], ['\u00a01\u202fh ', 60], ['365 d', 525600], ['525600', 525600], ['52 weeks', 524160],
+  ];
+  for (const [text, minutes] of cases) eq(parseDuration(text), { minutes }, JSON.stringify(text));
+  const refused = [
+    ['soon', 'invalid'], ['-5', 'invalid'], ['1e3', 'invalid'], ['1 h 2 h', 'invalid'], ['2 d 4', 'invalid'],
+    ['5 min.', 'invalid'], ['1:75', 'invalid'], ['h', 'invalid'], ['1 parsec', 'invalid'], ['1..5 h', 'invalid'],
+    ['366 d', 'too_long'], ['525601', 'too_long'], ['53 weeks', 'too_long'], ['9'.repeat(400), 'too_long'],
+  ];
+  for (const [text, error] of refused) eq(parseDuration(text), { error }, JSON.stringify(text));
+});
+
+test('formatDuration writes minutes exactly, as parseDuration reads them back', () => {
+  const en = { day: 'd', hour: 'h', minute: 'min' };
+  const fr = { day: 'j', hour: 'h', minute: 'min' };
+  const cases = [[0, '', ''], [45, '45 min', '45 min'], [60, '1 h', '1 h'], [90, '1 h 30 min', '1 h 30 min'],
+    [1440, '1 d', '1 j'], [2161, '1 d 12 h 1 min', '1 j 12 h 1 min'], [525600, '365 d', '365 j']];
+  for (const [n, inEnglish, inFrench] of cases) {
+    eq(formatDuration(n, en), inEnglish, `${n} in English`);
+    eq(formatDuration(n, fr), inFrench, `${n} in French`);
+    eq(parseDuration(inEnglish), { minutes: n }, `${n} read back from English`);
+    eq(parseDuration(inFrench), { minutes: n }, `${n} read back from French`);
+  }
 });
 
 // --- the transport, over a fake websocket --------------------------------------------
