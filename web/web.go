@@ -63,6 +63,23 @@ type BoardView struct {
 	Members *MembersView
 	// Access says how the reader came to the board, for the notice above it.
 	Access BoardAccess
+	// Viewer is who reads the page, for its scripts (the #board-viewer data block).
+	Viewer ViewerState
+}
+
+// ViewerState is who reads a board page, as its scripts need it for comments, markers
+// and "since you last looked": the identity the server stamps on their annotations (""
+// without a session: the page's client id is used, "c:<client id>"), whether they may
+// comment, and their last-seen point before this visit (a sequence, and when, Unix ms; 0
+// and 0 on a first visit, when the point is set to the page's sequence).
+type ViewerState struct {
+	By         string `json:"by"`
+	Name       string `json:"name"`
+	CanComment bool   `json:"can_comment"`
+	Moderator  bool   `json:"moderator"`
+	LastSeen   int64  `json:"last_seen"`
+	LastSeenAt int64  `json:"last_seen_at"`
+	FirstVisit bool   `json:"first_visit"`
 }
 
 // BoardAccess is what the page says about who may open the board and what the reader may

@@ -202,7 +202,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		AllowedOrigins: splitList(m.Getenv("LASTMILE_ORIGINS")),
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
 			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
-				GrantID: who.GrantID, UserID: who.UserID, Open: who.Open, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
+				CanComment: who.CanComment, By: who.By, Moderator: who.Moderator, GrantID: who.GrantID, UserID: who.UserID, Open: who.Open, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
 		},
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {

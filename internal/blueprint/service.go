@@ -5,10 +5,20 @@ import (
 	"time"
 )
 
-// Edit is an op together with who sent it.
+// Edit is an op together with who sent it: their display name and, for annotation ops,
+// their identity as the server knows it (never as a client says it), which the commit
+// stamps on what the op makes (see Origin) and keeps in the log.
 type Edit struct {
 	Author string
-	Op     Op
+	By     string // the sender's identity (ValidPerson); "" for nobody known
+	// Moderator is set for a sender who may delete others' comments and markers.
+	Moderator bool
+	Op        Op
+}
+
+// Origin returns who made the edit, committed under seq at at (Unix ms).
+func (e *Edit) Origin(seq, at int64) Origin {
+	return Origin{Seq: seq, By: e.By, Name: e.Author, At: at, Moderator: e.Moderator}
 }
 
 // Result is the outcome of one op of a batch. Exactly one of these holds: Err is set

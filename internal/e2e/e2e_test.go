@@ -279,7 +279,8 @@ func (l *liveSwitch) serve(ws *websocket.Conn, boardID string, p server.Particip
 		delete(l.conns, ws)
 		l.mu.Unlock()
 	}()
-	hub.Serve(ws, boardID, realtime.Participant{Name: p.Name, Role: p.Role, CanEdit: p.CanEdit, GrantID: p.GrantID, UserID: p.UserID,
+	hub.Serve(ws, boardID, realtime.Participant{Name: p.Name, Role: p.Role, CanEdit: p.CanEdit, CanComment: p.CanComment, By: p.By, Moderator: p.Moderator,
+		GrantID: p.GrantID, UserID: p.UserID,
 		Open: p.Open, AuthorizedAt: p.AuthorizedAt, Localize: p.Localize})
 }
 

@@ -194,7 +194,7 @@ func replay(ctx context.Context, q querier, b *blueprint.Board, to int64) error 
 		if c.Seq != b.Seq+1 {
 			return blueprint.Internal(fmt.Errorf("board %s: op %d missing from the log", b.ID, b.Seq+1))
 		}
-		if err := b.Apply(c.Op); err != nil {
+		if err := b.ApplyAs(c.Op, c.Origin()); err != nil {
 			return blueprint.Internal(fmt.Errorf("board %s: replaying op %d: %w", b.ID, c.Seq, err))
 		}
 		b.Seq = c.Seq
@@ -372,7 +372,7 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 		return nil, err
 	}
 
-	results, applied, seqs := applyEdits(b, edits, seen, now)
+	results, applied, seqs, notices := applyEdits(b, edits, seen, now)
 	if len(applied) == 0 {
 		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
 			return nil, interpretError(err, "board")
@@ -382,7 +382,7 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 		return results, nil
 	}
 	commit := &pgx.Batch{}
-	if stateSeq, err = queueWrite(commit, b, applied, seqs, stateSeq, now); err != nil {
+	if stateSeq, err = queueWrite(commit, b, applied, seqs, notices, stateSeq, now); err != nil {
 		return nil, err
 	}
 	commit.Queue("COMMIT")
@@ -403,12 +403,12 @@ func (s *Store) ApplyEdits(ctx context.Context, boardID string, edits []blueprin
 // full path, since the refusal may come from a stale cache.
 func commitOnCache(ctx context.Context, conn *pgxpool.Conn, sl *slot, b *blueprint.Board, stateSeq int64,
 	edits []blueprint.Edit, now time.Time) (_ []blueprint.Result, done bool, _ error) {
-	results, applied, seqs := applyEdits(b, edits, map[string]int64{}, now)
+	results, applied, seqs, notices := applyEdits(b, edits, map[string]int64{}, now)
 	if len(applied) != len(edits) {
 		return nil, false, nil
 	}
 	batch := &pgx.Batch{} // one statement: its own transaction
-	stateSeq, err := queueWrite(batch, b, applied, seqs, stateSeq, now)
+	stateSeq, err := queueWrite(batch, b, applied, seqs, notices, stateSeq, now)
 	if err != nil {
 		return nil, false, err
 	}
@@ -423,13 +423,16 @@ func commitOnCache(ctx context.Context, conn *pgxpool.Conn, sl *slot, b *bluepri
 	return results, true, nil
 }
 
-// applyEdits applies edits to b, in order, from its seq on. An edit whose key is in seen
-// is a duplicate; seen grows with the keys applied. It returns every edit's result, and
-// the edits applied with their sequences.
-func applyEdits(b *blueprint.Board, edits []blueprint.Edit, seen map[string]int64, now time.Time) ([]blueprint.Result, []blueprint.Edit, []int64) {
+// applyEdits commits edits to b, in order, from its seq on, each as made by its sender
+// (blueprint.Board.Commit: the annotations' rules of who may change what included). An
+// edit whose key is in seen is a duplicate; seen grows with the keys applied. It returns
+// every edit's result, the edits applied with their sequences, and the notifications
+// they make.
+func applyEdits(b *blueprint.Board, edits []blueprint.Edit, seen map[string]int64, now time.Time) ([]blueprint.Result, []blueprint.Edit, []int64, []notice) {
 	results := make([]blueprint.Result, len(edits))
 	var applied []blueprint.Edit
 	var seqs []int64
+	var notices []notice
 	for i, e := range edits {
 		if k := e.Op.Key; k != "" {
 			if prev, ok := seen[k]; ok {
@@ -437,7 +440,12 @@ func applyEdits(b *blueprint.Board, edits []blueprint.Edit, seen map[string]int6
 				continue
 			}
 		}
-		if err := b.Apply(e.Op); err != nil {
+		o := e.Origin(b.Seq+1, now.UnixMilli())
+		var prev []string
+		if c := b.Annotations.Comments[e.Op.ID]; c != nil && e.Op.Type == blueprint.TypeComment {
+			prev = c.Mentions
+		}
+		if err := b.Commit(e.Op, o); err != nil {
 			results[i] = blueprint.Result{Err: err}
 			continue
 		}
@@ -448,20 +456,34 @@ func applyEdits(b *blueprint.Board, edits []blueprint.Edit, seen map[string]int6
 		}
 		applied = append(applied, e)
 		seqs = append(seqs, b.Seq)
+		if e.Op.IsAnnotation() {
+			for _, n := range b.Notices(e.Op, o, prev) {
+				notices = append(notices, notice{Notice: n, seq: b.Seq, by: e.By, name: e.Author})
+			}
+		}
 	}
 	if len(applied) > 0 {
 		b.UpdatedAt = now
 	}
-	return results, applied, seqs
+	return results, applied, seqs, notices
+}
+
+// notice is a notification to write with the commit of the op that made it.
+type notice struct {
+	blueprint.Notice
+	seq      int64
+	by, name string
 }
 
 // queueWrite queues the one statement a commit of applied ops runs: it updates the board
 // row with its new seq, rewriting the stored state when it lags snapshotEvery ops or more,
-// and appends the ops. The ops are read through the row's update, so the row's lock is
-// taken before anything reaches the log and two writers never wait for each other
-// crosswise; a board that is gone appends nothing. Sent alone, the statement is its own
-// transaction. It returns the seq of the stored state after the commit.
-func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, seqs []int64, stateSeq int64, now time.Time) (int64, error) {
+// appends the ops and writes the notifications they make. The ops are read through the
+// row's update, so the row's lock is taken before anything reaches the log and two
+// writers never wait for each other crosswise; a board that is gone appends nothing.
+// Sent alone, the statement is its own transaction: an op and its notifications are
+// committed together or not at all. It returns the seq of the stored state after the
+// commit.
+func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, seqs []int64, notices []notice, stateSeq int64, now time.Time) (int64, error) {
 	var state []byte // NULL keeps the stored state
 	if b.Seq-stateSeq >= snapshotEvery {
 		var err error
@@ -470,18 +492,24 @@ func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, 
 		}
 		stateSeq = b.Seq
 	}
-	keys, authors, bodies, err := opColumns(applied)
+	keys, authors, bys, bodies, err := opColumns(applied)
 	if err != nil {
 		return 0, err
 	}
+	n := noticeColumns(notices)
 	want := int64(len(applied))
 	batch.Queue(`WITH b AS (
 			UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5, state = COALESCE($6, state)
-			WHERE id = $1 RETURNING id)
-		INSERT INTO ops (board_id, seq, key, author, op, created_at)
-		SELECT b.id, t.seq, NULLIF(t.key, ''), t.author, t.op::jsonb, $5
-		FROM b, unnest($7::bigint[], $8::text[], $9::text[], $10::text[]) AS t(seq, key, author, op)`,
-		b.ID, b.Seq, b.Title, len(b.Cards), now, state, seqs, keys, authors, bodies).
+			WHERE id = $1 RETURNING id),
+		n AS (INSERT INTO notifications (person, board_id, seq, kind, item, anchor, actor, actor_name, created_at)
+			SELECT t.person, b.id, t.seq, t.kind, t.item, t.anchor, t.actor, t.actor_name, $5
+			FROM b, unnest($12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
+				AS t(person, seq, kind, item, anchor, actor, actor_name))
+		INSERT INTO ops (board_id, seq, key, author, made_by, op, created_at)
+		SELECT b.id, t.seq, NULLIF(t.key, ''), t.author, t.made_by, t.op::jsonb, $5
+		FROM b, unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[]) AS t(seq, key, author, op, made_by)`,
+		b.ID, b.Seq, b.Title, len(b.Cards), now, state, seqs, keys, authors, bodies, bys,
+		n.person, n.seq, n.kind, n.item, n.anchor, n.actor, n.actorName).
 		Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != want {
 				return blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
@@ -505,34 +533,51 @@ func editKeys(edits []blueprint.Edit) []string {
 // insertOps appends ops to a board's log in one statement (for a new board; commits
 // append through queueWrite).
 func insertOps(ctx context.Context, tx pgx.Tx, boardID string, edits []blueprint.Edit, seqs []int64, at time.Time) error {
-	keys, authors, bodies, err := opColumns(edits)
+	keys, authors, bys, bodies, err := opColumns(edits)
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO ops (board_id, seq, key, author, op, created_at)
-		SELECT $1, t.seq, NULLIF(t.key, ''), t.author, t.op::jsonb, $6
-		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS t(seq, key, author, op)`,
-		boardID, seqs, keys, authors, bodies, at)
+	_, err = tx.Exec(ctx, `INSERT INTO ops (board_id, seq, key, author, made_by, op, created_at)
+		SELECT $1, t.seq, NULLIF(t.key, ''), t.author, t.made_by, t.op::jsonb, $6
+		FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $7::text[]) AS t(seq, key, author, op, made_by)`,
+		boardID, seqs, keys, authors, bodies, at, bys)
 	return interpretError(err, "op")
 }
 
-// opColumns returns the columns of the log rows for edits: keys, authors and op bodies
-// (the op without its key, which has a column of its own).
-func opColumns(edits []blueprint.Edit) (keys, authors, bodies []string, _ error) {
+// opColumns returns the columns of the log rows for edits: keys, authors, identities and
+// op bodies (the op without its key, which has a column of its own).
+func opColumns(edits []blueprint.Edit) (keys, authors, bys, bodies []string, _ error) {
 	keys = make([]string, len(edits))
 	authors = make([]string, len(edits))
+	bys = make([]string, len(edits))
 	bodies = make([]string, len(edits))
 	for i, e := range edits {
 		op := e.Op
-		keys[i], authors[i] = op.Key, e.Author
+		keys[i], authors[i], bys[i] = op.Key, e.Author, e.By
 		op.Key = ""
 		data, err := json.Marshal(op)
 		if err != nil {
-			return nil, nil, nil, blueprint.Internal(err)
+			return nil, nil, nil, nil, blueprint.Internal(err)
 		}
 		bodies[i] = string(data)
 	}
-	return keys, authors, bodies, nil
+	return keys, authors, bys, bodies, nil
+}
+
+// noticeRows are the columns of the notification rows a commit writes.
+type noticeRows struct {
+	person, kind, item, anchor, actor, actorName []string
+	seq                                          []int64
+}
+
+func noticeColumns(notices []notice) noticeRows {
+	var n noticeRows
+	for _, x := range notices {
+		n.person, n.seq, n.kind = append(n.person, x.To), append(n.seq, x.seq), append(n.kind, x.Kind)
+		n.item, n.anchor = append(n.item, x.Item), append(n.anchor, x.Anchor.String())
+		n.actor, n.actorName = append(n.actor, x.by), append(n.actorName, x.name)
+	}
+	return n
 }
 
 // OpsSince returns up to limit ops of a board with sequence > after, in order.
@@ -542,7 +587,7 @@ func (s *Store) OpsSince(ctx context.Context, boardID string, after int64, limit
 
 // queryOps returns up to limit ops of a board with after < sequence <= to, in order.
 func queryOps(ctx context.Context, q querier, boardID string, after, to int64, limit int) ([]blueprint.Committed, error) {
-	rows, err := q.Query(ctx, `SELECT seq, key, author, op, created_at FROM ops
+	rows, err := q.Query(ctx, `SELECT seq, key, author, made_by, op, created_at FROM ops
 		WHERE board_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`, boardID, after, to, limit)
 	if err != nil {
 		return nil, interpretError(err, "ops")
@@ -551,7 +596,7 @@ func queryOps(ctx context.Context, q querier, boardID string, after, to int64, l
 		var c blueprint.Committed
 		var key *string
 		var body []byte
-		if err := r.Scan(&c.Seq, &key, &c.Author, &body, &c.At); err != nil {
+		if err := r.Scan(&c.Seq, &key, &c.Author, &c.By, &body, &c.At); err != nil {
 			return c, err
 		}
 		if err := json.Unmarshal(body, &c.Op); err != nil {

@@ -72,7 +72,7 @@ func exampleFrames(t *testing.T) map[string]any {
 		"client-hello":    Hello{T: TypeHello, V: Version, Client: exampleClient, Name: "Ana", Seq: -1},
 		"client-ops":      Submit{T: TypeSubmit, Ops: ops},
 		"client-presence": Presence{T: TypePresence, Cursor: &Cursor{X: 412.5, Y: 88}, Editing: ptr("c-12")},
-		"server-welcome":  Welcome{T: TypeWelcome, V: Version, Board: b.ID, Conn: exampleConn, Role: "editor", Seq: b.Seq, Peers: []Peer{bo}},
+		"server-welcome":  Welcome{T: TypeWelcome, V: Version, Board: b.ID, Conn: exampleConn, Role: "editor", By: "c:" + exampleClient, Seq: b.Seq, Peers: []Peer{bo}},
 		"server-snapshot": Snapshot{T: TypeSnapshot, Board: b.Export()},
 		"server-peers":    Peers{T: TypePeers, Peers: []Peer{bo}, Left: []string{exampleCy}},
 	}
@@ -82,7 +82,7 @@ func exampleFrames(t *testing.T) map[string]any {
 		t.Fatal(err)
 	}
 	b.Seq++
-	frames["server-ops"] = Ops{T: TypeOps, Ops: []Committed{{Seq: b.Seq, Author: "Ana", Conn: exampleConn, At: exampleAt, Op: ops[0]}}}
+	frames["server-ops"] = Ops{T: TypeOps, Ops: []Committed{{Seq: b.Seq, Author: "Ana", By: "c:" + exampleClient, Conn: exampleConn, At: exampleAt, Op: ops[0]}}}
 	frames["server-ack"] = Ack{T: TypeAck, Key: ops[0].Key, Seq: b.Seq}
 	err := b.Apply(ops[1])
 	if err == nil {
@@ -221,7 +221,7 @@ func TestVocabulary(t *testing.T) {
 	if v.Version != Version || v.Limits.OpsPerBatch != blueprint.MaxOpsPerBatch || v.OrderDigits != blueprint.OrderDigits {
 		t.Errorf("Vocabulary() = %+v", v)
 	}
-	if len(v.Fields) != 6 || !slices.Equal(v.Fields[blueprint.TypeCard], blueprint.AllowedFields(blueprint.TypeCard)) {
+	if len(v.Fields) < len(blueprint.BoardTypes) || !slices.Equal(v.Fields[blueprint.TypeCard], blueprint.AllowedFields(blueprint.TypeCard)) {
 		t.Errorf("fields by type: %v", v.Fields)
 	}
 	if len(v.Codes) != len(Codes()) || v.Codes["NOT_FOUND"] != blueprint.ENOTFOUND || v.Codes["VERSION"] != CodeVersion {

@@ -122,6 +122,9 @@ type Welcome struct {
 	Board string `json:"board"`
 	Conn  string `json:"conn"` // this connection's id, as in peers frames and in the conn of its ops
 	Role  string `json:"role,omitempty"`
+	// By is the identity the server stamps on this connection's comments, markers and
+	// +1s: a client tells its own annotations (and the mentions of it) by it.
+	By    string `json:"by,omitempty"`
 	Seq   int64  `json:"seq"`
 	Peers []Peer `json:"peers"`
 }
@@ -133,10 +136,13 @@ type Snapshot struct {
 }
 
 // Committed is an op as broadcast: sequence, author, the connection that sent it and the
-// op with its key, so that its sender recognises it as acknowledged.
+// op with its key, so that its sender recognises it as acknowledged. By is the author's
+// identity, which the comments, markers and +1s an annotation op makes are stamped with
+// (blueprint.Origin); absent when nobody is known.
 type Committed struct {
 	Seq    int64        `json:"seq"`
 	Author string       `json:"author"`
+	By     string       `json:"by,omitempty"`
 	Conn   string       `json:"conn,omitempty"` // only in the live broadcast of ops sent over a websocket of this process
 	At     int64        `json:"at"`             // commit time, unix milliseconds
 	Op     blueprint.Op `json:"op"`
@@ -189,6 +195,7 @@ type ServerFrame struct {
 	Board   json.RawMessage `json:"board,omitempty"` // welcome: the board's id (a JSON string); snapshot: its export
 	Conn    string          `json:"conn,omitempty"`
 	Role    string          `json:"role,omitempty"`
+	By      string          `json:"by,omitempty"` // welcome: the identity stamped on this connection's annotations
 	Seq     int64           `json:"seq,omitempty"`
 	Ops     []Committed     `json:"ops,omitempty"`
 	Key     string          `json:"key,omitempty"`

@@ -22,12 +22,15 @@ type Vocab struct {
 	LinkKinds    []string            `json:"linkKinds"`
 	LinkStatuses []string            `json:"linkStatuses"`
 	// A card's evidence levels and milestones, for the last-mile analysis.
-	EvidenceLevels []string          `json:"evidenceLevels"`
-	Milestones     []string          `json:"milestones"`
-	OrderDigits    string            `json:"orderDigits"`
-	Codes          map[string]string `json:"codes"`  // by name: NOT_FOUND for not_found
-	Close          map[string]int    `json:"close"`  // by name: POLICY for ClosePolicy
-	Reload         []int             `json:"reload"` // the close codes after which a client stops
+	EvidenceLevels []string `json:"evidenceLevels"`
+	Milestones     []string `json:"milestones"`
+	// A friction marker's severities and kinds (blueprint/annotation.go).
+	Severities    []string          `json:"severities"`
+	FrictionKinds []string          `json:"frictionKinds"`
+	OrderDigits   string            `json:"orderDigits"`
+	Codes         map[string]string `json:"codes"`  // by name: NOT_FOUND for not_found
+	Close         map[string]int    `json:"close"`  // by name: POLICY for ClosePolicy
+	Reload        []int             `json:"reload"` // the close codes after which a client stops
 }
 
 // Limits are the domain's limits on ops and boards.
@@ -47,6 +50,14 @@ type Limits struct {
 	Links       int `json:"links"`
 	OpsPerBatch int `json:"opsPerBatch"`
 	OrderLen    int `json:"orderLen"`
+	// The annotations' (blueprint/annotation.go); a comment's text is TextLen long at most.
+	MarkerTextLen int `json:"markerTextLen"`
+	EvidenceLen   int `json:"evidenceLen"`
+	ResolutionLen int `json:"resolutionLen"`
+	Mentions      int `json:"mentions"`
+	Comments      int `json:"comments"`
+	Markers       int `json:"markers"`
+	PlusOnes      int `json:"plusOnes"`
 	// The analysis fields' (blueprint/launch.go).
 	Volume     int `json:"volume"`
 	DailyUsers int `json:"dailyUsers"`
@@ -67,6 +78,9 @@ func Vocabulary() Vocab {
 			Stages: blueprint.MaxStages, Lanes: blueprint.MaxLanes, Cards: blueprint.MaxCards,
 			Teams: blueprint.MaxTeams, Links: blueprint.MaxLinks,
 			OpsPerBatch: blueprint.MaxOpsPerBatch, OrderLen: blueprint.MaxOrderLen,
+			MarkerTextLen: blueprint.MaxMarkerTextLen, EvidenceLen: blueprint.MaxEvidenceLen,
+			ResolutionLen: blueprint.MaxResolutionLen, Mentions: blueprint.MaxMentions,
+			Comments: blueprint.MaxComments, Markers: blueprint.MaxMarkers, PlusOnes: blueprint.MaxPlusOnes,
 			Volume: blueprint.MaxVolume, DailyUsers: blueprint.MaxDailyUsers, ProblemLen: blueprint.MaxProblemLen,
 			MinimumLen: blueprint.MaxMinimumLen, ReasonLen: blueprint.MaxReasonLen,
 		},
@@ -77,6 +91,8 @@ func Vocabulary() Vocab {
 		LinkStatuses:   slices.Clone(blueprint.LinkStatuses),
 		EvidenceLevels: slices.Clone(blueprint.EvidenceLevels),
 		Milestones:     slices.Clone(blueprint.Milestones),
+		Severities:     slices.Clone(blueprint.Severities),
+		FrictionKinds:  slices.Clone(blueprint.FrictionKinds),
 		OrderDigits:    blueprint.OrderDigits,
 		Codes:          map[string]string{},
 		Close: map[string]int{
@@ -85,7 +101,8 @@ func Vocabulary() Vocab {
 		},
 	}
 	for _, typ := range []string{blueprint.TypeBoard, blueprint.TypeStage, blueprint.TypeLane,
-		blueprint.TypeCard, blueprint.TypeTeam, blueprint.TypeLink} {
+		blueprint.TypeCard, blueprint.TypeTeam, blueprint.TypeLink,
+		blueprint.TypeComment, blueprint.TypeMarker, blueprint.TypePlusOne} {
 		v.Fields[typ] = blueprint.AllowedFields(typ)
 	}
 	for _, r := range blueprint.LaneRoles {

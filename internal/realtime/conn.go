@@ -350,7 +350,9 @@ func (c *conn) handleOps(r *room, f protocol.ClientFrame) bool {
 	for _, op := range f.Ops {
 		var refuse error
 		switch {
-		case !c.p.CanEdit:
+		case op.IsAnnotation() && !c.p.CanComment && !c.p.CanEdit:
+			refuse = blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot comment on it", blueprint.Term(c.p.Role))
+		case !op.IsAnnotation() && !c.p.CanEdit:
 			refuse = blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot edit it", blueprint.Term(c.p.Role))
 		case !strings.HasPrefix(op.Key, c.client+":") || len(op.Key) == len(c.client)+1:
 			refuse = blueprint.Errorf(blueprint.EINVALID, "every op needs a key of the form <client id>:<number>")
@@ -361,7 +363,7 @@ func (c *conn) handleOps(r *room, f protocol.ClientFrame) bool {
 			c.sendJSON(c.nackFor(op.Key, op.ID, refuse))
 			continue
 		}
-		edits = append(edits, blueprint.Edit{Author: c.p.Name, Op: op})
+		edits = append(edits, blueprint.Edit{Author: c.p.Name, By: c.by(), Moderator: c.p.Moderator, Op: op})
 	}
 	if len(edits) == 0 {
 		return true
@@ -379,6 +381,16 @@ func (c *conn) handleOps(r *room, f protocol.ClientFrame) bool {
 	case <-c.closing:
 		return false
 	}
+}
+
+// by returns who the connection's person is: the identity of their session, or, without
+// one, the client id their hello gave ("c:<client id>"), which is all a server without
+// accounts (or a visitor of an unlisted board without a session) knows of them.
+func (c *conn) by() string {
+	if c.p.By != "" {
+		return c.p.By
+	}
+	return "c:" + c.client
 }
 
 // pace waits until the connection's op rate allows n more ops. A client sending faster

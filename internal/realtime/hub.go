@@ -286,6 +286,15 @@ type Participant struct {
 	Name    string
 	Role    string // "editor", "viewer", …; see CanEdit
 	CanEdit bool
+	// CanComment allows annotation ops (comments, markers, +1s), as CanEdit does too;
+	// CanEdit alone allows the others.
+	CanComment bool
+	// By is the participant's identity as the server knows it ("u:<user id>", "g:<guest
+	// digest>"), stamped on their annotations; "" when they have no session, and then
+	// their client id is ("c:<client id>").
+	By string
+	// Moderator may delete others' comments and markers (a facilitator).
+	Moderator bool
 	// GrantID names the share link the role comes from ("" when it does not): Revoke
 	// closes the connections of a grant.
 	GrantID string

@@ -232,7 +232,7 @@ func (r *room) commit(batch []*submission) {
 				continue
 			}
 			e := edits[k]
-			co := protocol.Committed{Seq: res.Seq, Author: e.Author, At: res.At.UnixMilli(), Op: e.Op}
+			co := protocol.Committed{Seq: res.Seq, Author: e.Author, By: e.By, At: res.At.UnixMilli(), Op: e.Op}
 			if o.s.conn != nil {
 				co.Conn = o.s.conn.id
 			}
@@ -378,7 +378,7 @@ func (r *room) readLog(after int64, limit int) ([]protocol.Committed, error) {
 		if c.Seq != after+int64(i)+1 {
 			return nil, blueprint.Errorf(blueprint.EINTERNAL, "the op log of board %s has a gap at %d", r.id, after+int64(i)+1)
 		}
-		ops = append(ops, protocol.Committed{Seq: c.Seq, Author: c.Author, At: c.At.UnixMilli(), Op: c.Op})
+		ops = append(ops, protocol.Committed{Seq: c.Seq, Author: c.Author, By: c.By, At: c.At.UnixMilli(), Op: c.Op})
 	}
 	return ops, nil
 }
@@ -415,7 +415,7 @@ func (r *room) admit(c *conn) {
 		r.catchUp()
 	}
 	held := c.resume
-	welcome := protocol.Welcome{T: protocol.TypeWelcome, V: protocol.Version, Board: r.id, Conn: c.id, Role: c.p.Role, Peers: r.peers()}
+	welcome := protocol.Welcome{T: protocol.TypeWelcome, V: protocol.Version, Board: r.id, Conn: c.id, Role: c.p.Role, By: c.by(), Peers: r.peers()}
 	if held >= 0 && held <= r.seq && r.seq-held <= r.hub.opts.Horizon {
 		// A joiner current or a little behind (a board page joins from the sequence it
 		// was rendered at) is caught up from memory; one further behind, from the log.

@@ -178,6 +178,12 @@ func (s *Server) handlePostOps(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, blueprint.Errorf(blueprint.EINVALID, "the batch holds no op"))
 		return
 	}
+	for i, op := range ops {
+		if err := checkRoleFor(r, i, op); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	edits, err := s.apiEdits(r, chi.URLParam(r, "boardID"), ops)
 	if err != nil {
 		s.fail(w, r, err)
@@ -214,9 +220,11 @@ const MaxAPIKeyLen = 64
 // named by a hash of it and the board (it tells nothing about the session, and the same
 // caller reads differently on two boards). A caller without a session has no namespace
 // of its own: its ops may not carry keys. (A server without accounts knows nobody apart:
-// every caller shares "api/anon/".)
+// every caller shares "api/anon/".) Each edit carries the caller's identity (person),
+// which annotation ops are stamped with: whatever author a client writes is not read.
 func (s *Server) apiEdits(r *http.Request, boardID string, ops []blueprint.Op) ([]blueprint.Edit, error) {
 	author, caller := "api", ""
+	by, moderator := person(r)
 	if s.accounts == nil {
 		caller = "anon"
 	}
@@ -244,7 +252,7 @@ func (s *Server) apiEdits(r *http.Request, boardID string, ops []blueprint.Op) (
 			}
 			op.Key = "api/" + caller + "/" + op.Key
 		}
-		edits[i] = blueprint.Edit{Author: author, Op: op}
+		edits[i] = blueprint.Edit{Author: author, By: by, Moderator: moderator, Op: op}
 	}
 	return edits, nil
 }

@@ -77,7 +77,7 @@ func setupAuth(t *testing.T, opts ...func(*server.Config)) *authEnv {
 		Accounts: store, Hasher: h, Revoke: hub.Revoke, RevokeMember: hub.RevokeMember, CloseBoard: hub.CloseBoard,
 		Live: func(ws *websocket.Conn, boardID string, who server.Participant) {
 			hub.Serve(ws, boardID, realtime.Participant{Name: who.Name, Role: who.Role, CanEdit: who.CanEdit,
-				GrantID: who.GrantID, UserID: who.UserID, Open: who.Open, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
+				CanComment: who.CanComment, By: who.By, Moderator: who.Moderator, GrantID: who.GrantID, UserID: who.UserID, Open: who.Open, AuthorizedAt: who.AuthorizedAt, Localize: who.Localize})
 		},
 	}
 	for _, o := range opts {
@@ -274,6 +274,15 @@ func titleOp(boardID, key, title string) map[string]any {
 
 // TestRoleMatrix runs every action as every role: allowed ones succeed; refused ones
 // answer 401/403 (or a nack on the websocket) and change nothing.
+// roleAction is an action of the role matrix: what it needs, whether it writes an op, and
+// how a person does it (whether it succeeded, and the status).
+type roleAction struct {
+	name   string
+	needs  auth.Action
+	writes bool
+	do     func(t *testing.T, p *person, n int) (ok bool, status int)
+}
+
 func TestRoleMatrix(t *testing.T) {
 	e := setupAuth(t)
 	owner := e.person(t)
@@ -309,18 +318,12 @@ func TestRoleMatrix(t *testing.T) {
 	allowed := map[string]map[auth.Action]bool{}
 	for _, role := range []auth.Role{auth.Facilitator, auth.Editor, auth.Commenter, auth.Viewer} {
 		allowed[string(role)] = map[auth.Action]bool{}
-		for _, a := range []auth.Action{auth.View, auth.Edit, auth.ManageLinks, auth.ManageMembers} {
+		for _, a := range []auth.Action{auth.View, auth.Comment, auth.Edit, auth.ManageLinks, auth.ManageMembers} {
 			allowed[string(role)][a] = auth.Can(role, a)
 		}
 	}
 
-	type action struct {
-		name   string
-		needs  auth.Action
-		writes bool
-		do     func(t *testing.T, p *person, n int) (ok bool, status int)
-	}
-	actions := []action{
+	actions := []roleAction{
 		{"BoardPage", auth.View, false, func(t *testing.T, p *person, n int) (bool, int) {
 			r := p.do(t, http.MethodGet, "/boards/"+board, nil)
 			return r.status == http.StatusOK, r.status
@@ -400,6 +403,7 @@ func TestRoleMatrix(t *testing.T) {
 			return r.status == http.StatusSeeOther, r.status
 		}},
 	}
+	actions = append(actions, annotationActions(t, e, board)...)
 	n := 0
 	for _, role := range []string{"facilitator", "editor", "commenter", "viewer", "stranger", "anonymous"} {
 		for _, a := range actions {

@@ -65,8 +65,32 @@ func (s *Server) boardView(r *http.Request, b *blueprint.Board, newLink string) 
 	}
 	v.Share = share
 	v.Access = web.BoardAccess{Unlisted: s.accounts != nil && acc.Open, Creator: acc.Creator, CanDelete: acc.CanDelete()}
+	if v.Viewer, err = s.viewerState(r, b); err != nil {
+		return nil, err
+	}
 	v.Members, err = s.membersView(r, b.ID)
 	return v, err
+}
+
+// viewerState says who reads the board page, and their last-seen point before this
+// visit; a first visit sets the point at the board's sequence.
+func (s *Server) viewerState(r *http.Request, b *blueprint.Board) (web.ViewerState, error) {
+	by, moderator := person(r)
+	v := web.ViewerState{By: by, Name: sessionFrom(r).Name(), CanComment: auth.Can(accessFrom(r).Role, auth.Comment), Moderator: moderator}
+	if by == "" || s.notes == nil {
+		return v, nil
+	}
+	seq, at, ok, err := s.notes.LastSeen(r.Context(), b.ID, by)
+	if err != nil {
+		return v, err
+	}
+	if !ok {
+		v.FirstVisit = true
+		seq, err = s.notes.MarkSeen(r.Context(), b.ID, by, b.Seq, true)
+		return v, err
+	}
+	v.LastSeen, v.LastSeenAt = seq, at.UnixMilli()
+	return v, nil
 }
 
 // handleCreateBoardForm serves POST /boards from the home page's form.

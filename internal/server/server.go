@@ -90,6 +90,12 @@ type Config struct {
 	// CloseBoard is told when a board was deleted (gone) or claimed, so that every live
 	// connection to it is closed (the realtime hub's CloseBoard).
 	CloseBoard func(boardID string, gone bool)
+	// Notes keeps last-seen points and notifications; defaults to Boards when it has
+	// them. Without it, the routes of "since you last looked" and notifications are absent.
+	Notes Notes
+	// Unsubscribe checks the signed link of an e-mail's unsubscribe link and returns the
+	// user it names (mail.Mailer's Check); without it GET /unsubscribe is absent.
+	Unsubscribe func(token string) (userID string, err error)
 }
 
 // Server routes requests. It is an http.Handler.
@@ -115,8 +121,10 @@ type Server struct {
 	accountRequired    bool
 	revoke             func(boardID, grantID string)
 	// revokeUser closes a member's live connections.
-	revokeUser func(boardID, userID string, changedAt time.Time)
-	closeBoard func(boardID string, gone bool)
+	revokeUser  func(boardID, userID string, changedAt time.Time)
+	closeBoard  func(boardID string, gone bool)
+	notes       Notes
+	unsubscribe func(token string) (string, error)
 
 	readiness readiness   // what /readyz last said, to log changes only
 	methods   methodIndex // which methods each path has routes for
@@ -139,6 +147,10 @@ func New(cfg Config) *Server {
 		CheckOrigin: originChecker(cfg.AllowedOrigins)}
 	if s.editor == nil {
 		s.editor = cfg.Boards
+	}
+	s.notes, s.unsubscribe = cfg.Notes, cfg.Unsubscribe
+	if n, ok := cfg.Boards.(Notes); ok && s.notes == nil {
+		s.notes = n
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -190,6 +202,7 @@ func New(cfg Config) *Server {
 		r.Post("/s/{token}", s.handleJoin)
 	}
 	view, edit, manage := s.allow(auth.View), s.allow(auth.Edit), s.allow(auth.ManageLinks)
+	comment := s.allow(auth.Comment)
 	members := s.allow(auth.ManageMembers)
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.Use(s.authorize)
@@ -203,6 +216,13 @@ func New(cfg Config) *Server {
 		r.With(edit).Post("/lanes", s.handleAddLaneForm)
 		r.With(edit).Post("/teams", s.handleAddTeamForm)
 		r.With(edit).Post("/title", s.handleRenameForm)
+		r.With(comment).Post("/comments", s.handleCommentForm)
+		r.With(comment).Post("/comments/{itemID}/{verb}", s.handleCommentVerbForm)
+		r.With(comment).Post("/markers", s.handleMarkerForm)
+		r.With(comment).Post("/markers/{itemID}/{verb}", s.handleMarkerVerbForm)
+		if s.notes != nil {
+			r.With(view).Post("/seen", s.handleSeenForm)
+		}
 		if s.accounts != nil {
 			r.With(s.loadBoard).Get("/delete", s.handleDeletePage)
 			r.Post("/delete", s.handleDeleteForm)
@@ -216,14 +236,40 @@ func New(cfg Config) *Server {
 		}
 	})
 
+	if s.unsubscribe != nil && s.notes != nil {
+		r.Get("/unsubscribe", s.handleUnsubscribe)
+	}
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/boards", s.handleListBoards)
+		if s.notes != nil && s.accounts != nil {
+			r.Get("/notifications", s.handleNotifications)
+			r.Post("/notifications/read", s.handleReadNotifications)
+		}
 		r.Post("/boards", s.handleCreateBoard)
 		r.Route("/boards/{boardID}", func(r chi.Router) {
 			r.Use(s.authorize)
 			r.With(view, s.loadBoard).Get("/", s.handleGetBoard)
-			r.With(edit).Post("/ops", s.handlePostOps)
+			r.With(comment).Post("/ops", s.handlePostOps)
 			r.With(view).Get("/ops", s.handleGetOps)
+			r.With(view, s.loadBoard).Get("/comments", s.handleListComments)
+			r.With(comment).Post("/comments", s.annotationRoute(blueprint.TypeComment, blueprint.ActionCreate, http.StatusCreated, createComment))
+			r.With(comment).Patch("/comments/{itemID}", s.annotationRoute(blueprint.TypeComment, blueprint.ActionUpdate, http.StatusOK, editComment))
+			r.With(comment).Delete("/comments/{itemID}", s.annotationRoute(blueprint.TypeComment, blueprint.ActionDelete, http.StatusOK, noFields))
+			r.With(comment).Post("/comments/{itemID}/resolve", s.annotationRoute(blueprint.TypeComment, blueprint.ActionUpdate, http.StatusOK, setResolved(true)))
+			r.With(comment).Post("/comments/{itemID}/reopen", s.annotationRoute(blueprint.TypeComment, blueprint.ActionUpdate, http.StatusOK, setResolved(false)))
+			r.With(view, s.loadBoard).Get("/markers", s.handleListMarkers)
+			r.With(comment).Post("/markers", s.annotationRoute(blueprint.TypeMarker, blueprint.ActionCreate, http.StatusCreated, createMarker))
+			r.With(comment).Patch("/markers/{itemID}", s.annotationRoute(blueprint.TypeMarker, blueprint.ActionUpdate, http.StatusOK, editMarker))
+			r.With(comment).Delete("/markers/{itemID}", s.annotationRoute(blueprint.TypeMarker, blueprint.ActionDelete, http.StatusOK, noFields))
+			r.With(comment).Post("/markers/{itemID}/resolve", s.annotationRoute(blueprint.TypeMarker, blueprint.ActionUpdate, http.StatusOK, resolveMarker))
+			r.With(comment).Post("/markers/{itemID}/reopen", s.annotationRoute(blueprint.TypeMarker, blueprint.ActionUpdate, http.StatusOK, setResolved(false)))
+			r.With(comment).Post("/markers/{itemID}/plusone", s.annotationRoute(blueprint.TypePlusOne, blueprint.ActionCreate, http.StatusOK, noFields))
+			r.With(comment).Delete("/markers/{itemID}/plusone", s.annotationRoute(blueprint.TypePlusOne, blueprint.ActionDelete, http.StatusOK, noFields))
+			r.With(view, s.loadBoard).Get("/activity", s.handleActivity)
+			if s.notes != nil {
+				r.With(view).Get("/since", s.handleSince)
+				r.With(view).Post("/seen", s.handleMarkSeen)
+			}
 			if s.accounts != nil {
 				r.Delete("/", s.handleDeleteBoard)
 				r.Post("/claim", s.handleClaim)

@@ -18,6 +18,13 @@ type Participant struct {
 	Name    string
 	Role    string
 	CanEdit bool
+	// CanComment allows comments, markers and +1s (annotation ops).
+	CanComment bool
+	// By is the caller's identity, stamped on their annotations ("u:<user id>" or
+	// "g:<guest digest>"); "" without a session (the connection's client id is used).
+	By string
+	// Moderator may delete others' comments and markers (a facilitator).
+	Moderator bool
 	// GrantID is the share link the role comes from, "" otherwise: revoking the link
 	// closes the connection.
 	GrantID string
@@ -64,8 +71,9 @@ func (s *Server) handleWebsocket(w http.ResponseWriter, r *http.Request) {
 	if sess != nil {
 		userID = sess.UserID
 	}
+	by, moderator := person(r)
 	s.live(ws, id, Participant{Name: name, Role: string(acc.Role), CanEdit: auth.Can(acc.Role, auth.Edit),
-		GrantID: acc.GrantID, UserID: userID, Open: acc.Open, AuthorizedAt: acc.At, Localize: localizer(r).ErrorMessage})
+		CanComment: auth.Can(acc.Role, auth.Comment), By: by, Moderator: moderator, GrantID: acc.GrantID, UserID: userID, Open: acc.Open, AuthorizedAt: acc.At, Localize: localizer(r).ErrorMessage})
 }
 
 // originChecker allows requests without an Origin header (not from a browser), from the

@@ -46,6 +46,7 @@ type Client struct {
 	ws        *websocket.Conn
 	confirmed *blueprint.Board // the server's state at seq
 	seq       int64            // -1 before the first welcome
+	by        string           // the identity the server stamps on this client's annotations (welcome)
 	pending   []blueprint.Op   // local ops not yet confirmed, in the order made
 	nextKey   int
 	rejected  []protocol.ServerFrame // nacks and error frames received
@@ -57,6 +58,14 @@ type Client struct {
 func New(base, boardID, clientID, name string) *Client {
 	u := strings.Replace(strings.TrimRight(base, "/"), "http", "ws", 1) + "/boards/" + url.PathEscape(boardID) + "/ws"
 	return &Client{url: u, board: boardID, id: clientID, name: name, seq: -1}
+}
+
+// By returns the identity the server stamps on this client's comments, markers and +1s,
+// as its last welcome said ("" before one).
+func (c *Client) By() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.by
 }
 
 // ID returns the client id.
@@ -250,6 +259,7 @@ func (c *Client) handle(f *protocol.ServerFrame, target *int64) error {
 	switch f.T {
 	case protocol.TypeWelcome:
 		*target = f.Seq
+		c.by = f.By
 	case protocol.TypeSnapshot:
 		if c.Light {
 			c.seq = f.Seq
@@ -277,7 +287,7 @@ func (c *Client) handle(f *protocol.ServerFrame, target *int64) error {
 				if c.confirmed == nil {
 					return fmt.Errorf("ops before any state")
 				}
-				if err := c.confirmed.Apply(o.Op); err != nil {
+				if err := c.confirmed.ApplyAs(o.Op, blueprint.Origin{Seq: o.Seq, By: o.By, Name: o.Author, At: o.At}); err != nil {
 					return fmt.Errorf("server op %d does not apply: %w", o.Seq, err)
 				}
 				c.confirmed.Seq = o.Seq
@@ -426,7 +436,7 @@ func (c *Client) View() *blueprint.Board {
 		return nil
 	}
 	for _, op := range c.pending {
-		_ = v.Apply(op)
+		_ = v.ApplyAs(op, blueprint.Origin{By: c.by, Name: c.name})
 	}
 	return v
 }
