@@ -111,13 +111,15 @@ func TestViewerLink(t *testing.T) {
 		// Give the editor, were it loading, time to start.
 		time.Sleep(300 * time.Millisecond)
 		checks := map[string]string{
-			"data-can-edit":   `document.querySelector('article.board').dataset.canEdit === 'false'`,
-			"no edit forms":   `document.querySelector('.edit-forms, [data-testid="add-card-form"], [data-testid="rename-form"]') === null`,
-			"no delete":       `document.querySelector('.card-delete, form[action$="/delete"]') === null`,
-			"no roving focus": `document.querySelector('td.cell[tabindex], .card[tabindex]') === null`,
-			"no card editor":  `document.querySelector('textarea.card-editor') === null`,
-			"no editor.js":    `!performance.getEntriesByType('resource').some((e) => e.name.endsWith('/static/editor.js'))`,
-			"no share panel":  `document.querySelector('[data-testid="share"], [data-testid="members"]') === null`,
+			"data-can-edit":        `document.querySelector('article.board').dataset.canEdit === 'false'`,
+			"no edit forms":        `document.querySelector('.edit-forms, [data-testid="add-card-form"], [data-testid="rename-form"]') === null`,
+			"no delete":            `document.querySelector('.card-delete, form[action$="/delete"]') === null`,
+			"no roving focus":      `document.querySelector('td.cell[tabindex], .card[tabindex]') === null`,
+			"no card editor":       `document.querySelector('textarea.card-editor') === null`,
+			"no editor.js":         `!performance.getEntriesByType('resource').some((e) => e.name.endsWith('/static/editor.js'))`,
+			"no share panel":       `document.querySelector('[data-testid="share"], [data-testid="members"]') === null`,
+			"no details":           `document.querySelector('[data-details-ui], [data-testid="details-dialog"], [data-card-menu]') === null`,
+			"title not a tab stop": `!document.querySelector('[data-testid="board-title"]').hasAttribute('tabindex')`,
 		}
 		for what, cond := range checks {
 			if !eval[bool](t, viewer, cond) {
@@ -128,6 +130,12 @@ func TestViewerLink(t *testing.T) {
 		keys(t, viewer, "pressing n", "n")
 		if eval[bool](t, viewer, `document.querySelector('textarea.card-editor') !== null`) {
 			t.Error("pressing n opened a card editor on a read-only page")
+		}
+		// Nor does a click on the title, or d on a card.
+		eval[chromedp.Void](t, viewer, `document.querySelector('[data-testid="board-title"]').click()`)
+		keys(t, viewer, "pressing d", "d")
+		if eval[bool](t, viewer, `document.querySelector('[data-testid="title-input"], dialog[open]') !== null`) {
+			t.Error("a click on the title or d opened an editor on a read-only page")
 		}
 	})
 

@@ -54,12 +54,16 @@ function main() {
   const links = startLinks({ article, live });
   startFilter(article, live);
   if (canEdit && renderer) {
-    // Both start at once, so that the page's layout is settled when editing begins.
-    Promise.all([import('./editor.js'), import('./structure.js')]).then(([{ startEditor }, { startStructure }]) => {
-      page.editor = startEditor({ article, live, renderer });
-      editLinks(links, page.editor);
-      if (page.editor) startStructure({ article, live, editor: page.editor });
-    }).catch(() => showState(status, 'reload')); // the editor could not load: say to reload
+    // They start at once, so that the page's layout is settled when editing begins.
+    Promise.all([import('./editor.js'), import('./structure.js'), import('./details.js'), import('./title.js')])
+      .then(([{ startEditor }, { startStructure }, { startDetails }, { startTitle }]) => {
+        page.editor = startEditor({ article, live, renderer });
+        editLinks(links, page.editor);
+        if (!page.editor) return;
+        const details = startDetails({ article, live, editor: page.editor });
+        startStructure({ article, live, editor: page.editor, details });
+        startTitle({ article, live, editor: page.editor });
+      }).catch(() => showState(status, 'reload')); // the editor could not load: say to reload
   }
 }
 

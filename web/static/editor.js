@@ -285,7 +285,8 @@ export class Editor {
 
   onDoubleClick(e) {
     const card = e.target.closest?.('td.cell > .card');
-    if (card && !e.target.closest('textarea, button')) this.edit(card);
+    // A double-click on the detail or the times opens their dialog instead (details.js).
+    if (card && !e.target.closest('textarea, button, .card-detail, .card-time')) this.edit(card);
   }
 
   onSubmit(e) {

@@ -2,7 +2,8 @@
 // stages and lanes (add, rename, change a lane's role, reorder by Alt+arrow or drag,
 // delete after confirming), the optional lanes switched on and off, the teams (add,
 // rename, recolour, delete) and the owning team and kind of a card ("t" and "k" on a
-// focused card, or its ▾ button). Every change is an op made through the Editor
+// focused card, or its ▾ button, whose menu also opens the card's detail and times,
+// details.js). Every change is an op made through the Editor
 // (editor.js), so that undo takes it back, cascades included. Texts and the markup it
 // copies come from the StructureUI element the server renders in the page's language.
 
@@ -15,12 +16,13 @@ import { swallowKey } from './editor.js';
  * @param {HTMLElement} o.article the article.board
  * @param {import('./live.js').LiveBoard} o.live
  * @param {import('./editor.js').Editor} o.editor
+ * @param {import('./details.js').Details|null} [o.details] the card's detail and times
  * @returns {Structure|null}
  */
-export function startStructure({ article, live, editor }) {
+export function startStructure({ article, live, editor, details = null }) {
   const ui = document.querySelector('[data-structure-ui]');
   if (!ui) return null;
-  return new Structure(article, live, editor, ui);
+  return new Structure(article, live, editor, ui, details);
 }
 
 // What differs between stages (columns) and lanes (rows).
@@ -30,11 +32,12 @@ const KINDS = {
 };
 
 export class Structure {
-  constructor(article, live, editor, ui) {
+  constructor(article, live, editor, ui, details = null) {
     this.article = article;
     this.live = live;
     this.editor = editor;
     this.ui = ui;
+    this.details = details;
     this.texts = ui.dataset;
     this.dialog = ui.querySelector('dialog[data-confirm]');
     this.renaming = null; // {kind, id, box, input, select, name, role}
@@ -639,7 +642,8 @@ export class Structure {
 
   // --- the card's team and kind --------------------------------------------------------
 
-  // openMenu shows, under a card, the lists of teams and of kinds, with the focus on one.
+  // openMenu shows, under a card, the lists of teams and of kinds, with the focus on one,
+  // and the entry that opens the card's detail and times.
   openMenu(card, which) {
     this.closeMenu(false);
     const id = card.dataset.cardId;
@@ -657,6 +661,14 @@ export class Structure {
       kind: this.listbox('kind', this.texts.cardKind ?? '', kinds, state.kind || 'note'),
     };
     popup.append(lists.team.box, lists.kind.box);
+    if (this.details) popup.append(this.details.menuItem(card, () => this.closeMenu(false)));
+    // Escape on the entry closes the menu as it does on the lists (which handle their keys).
+    popup.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      e.stopPropagation();
+      this.closeMenu(true);
+    });
     popup.addEventListener('focusout', (e) => { if (this.menu?.popup === popup && !popup.contains(e.relatedTarget)) this.closeMenu(false); });
     // In the page's body, placed in the page's coordinates (an ancestor that is
     // positioned, such as the sticky tool bar, would move it).
