@@ -133,67 +133,82 @@ export class LinkLayer extends EventTarget {
     return { left: a.x, top: a.y, right: b.x, bottom: b.y, cx: (a.x + b.x) / 2, cy: (a.y + b.y) / 2 };
   }
 
+  // draw places every arrow. It reads every box it needs before it writes anything, and
+  // the badges' places once every line is written: a box read after a change to the page
+  // makes the browser work out the page's styles and layout at once, and on a large board
+  // that once per arrow cost more than the rest of the frame.
   draw() {
     const svg = this.layer();
     if (!svg) return;
     const scroll = svg.parentElement;
-    // The layer covers what the container scrolls over, so that it scrolls with the grid.
-    svg.setAttribute('width', String(scroll.scrollWidth));
-    svg.setAttribute('height', String(scroll.scrollHeight));
+    const width = String(scroll.scrollWidth);
+    const height = String(scroll.scrollHeight);
     const map = this.toLayer(svg);
-    const group = svg.querySelector('[data-arrows]');
-    const shown = new Set();
+    const arrows = [];
     for (const link of this.links()) {
       const from = this.card(link.from);
       const to = this.card(link.to);
-      if (!from || !to) continue;
+      if (from && to) arrows.push({ link, a: this.box(from, map), b: this.box(to, map) });
+    }
+    // The layer covers what the container scrolls over, so that it scrolls with the grid.
+    setAttr(svg, 'width', width);
+    setAttr(svg, 'height', height);
+    const group = svg.querySelector('[data-arrows]');
+    const shown = new Set();
+    const badges = [];
+    for (const { link, a, b } of arrows) {
       shown.add(link.id);
       let g = group.querySelector(`g[data-link-id="${CSS.escape(link.id)}"]`);
       if (!g) {
         g = makeArrow(link.id);
         group.append(g);
       }
-      this.drawArrow(g, link, this.box(from, map), this.box(to, map));
+      const badge = this.drawArrow(g, link, a, b);
+      if (badge) badges.push(badge);
     }
     for (const g of group.querySelectorAll('g[data-link-id]')) {
       if (!shown.has(g.dataset.linkId)) g.remove();
     }
+    const places = badges.map(({ line, d }) => besideMiddle(line, d));
+    badges.forEach(({ badge }, i) => setAttr(badge, 'transform', `translate(${round(places[i].x)} ${round(places[i].y)})`));
     if (this.temp) this.drawTemp();
     this.dispatchEvent(new CustomEvent('drawn'));
   }
 
+  // drawArrow draws the arrow of link from box a to box b in its group g, and returns its
+  // badge with the line and the distance to place it at, when it shows one.
   drawArrow(g, link, a, b) {
     const d = curve(a, b);
     const kind = link.kind === 'dependency' ? 'dependency' : 'handoff';
     const status = ['open', 'agreed', 'resolved'].includes(link.status) ? link.status : 'open';
-    g.setAttribute('class', `link-arrow link-${kind} status-${status}${link.critical ? ' critical' : ''}`);
+    setAttr(g, 'class', `link-arrow link-${kind} status-${status}${link.critical ? ' critical' : ''}`);
     g.dataset.kind = kind;
     g.dataset.status = status;
     g.dataset.critical = String(!!link.critical);
     g.dataset.from = link.from;
     g.dataset.to = link.to;
     const [hit, line] = g.querySelectorAll('path');
-    hit.setAttribute('d', d);
-    line.setAttribute('d', d);
+    setAttr(hit, 'd', d);
+    setAttr(line, 'd', d);
     const head = `url(#${link.critical ? 'link-head-critical' : 'link-head'})`;
-    line.setAttribute('marker-end', head);
-    if (kind === 'dependency') line.setAttribute('marker-start', head);
+    setAttr(line, 'marker-end', head);
+    if (kind === 'dependency') setAttr(line, 'marker-start', head);
     else line.removeAttribute('marker-start');
+    // Texts are set only when they change: a new text is a new node, and any node added
+    // to the page makes the browser restyle the whole board at the next frame.
+    setText(g.querySelector('title'), this.describe(link, kind, status));
 
     // The badge says what colour alone must not: ! for critical, ✓ for resolved, = for
     // agreed. It sits beside the middle of the arrow, touching it, never on it: on a short
     // arrow a badge on the line would hide the line.
     const marks = (link.critical ? '!' : '') + (status === 'resolved' ? '✓' : status === 'agreed' ? '=' : '');
     const badge = g.querySelector('.link-badge');
-    badge.setAttribute('visibility', marks === '' ? 'hidden' : 'visible');
-    if (marks) {
-      const r = marks.length > 1 ? 11 : 8;
-      const at = besideMiddle(line, r + (link.critical ? 2 : 1) + 2);
-      badge.setAttribute('transform', `translate(${round(at.x)} ${round(at.y)})`);
-      badge.querySelector('circle').setAttribute('r', String(r));
-      badge.querySelector('text').textContent = marks;
-    }
-    g.querySelector('title').textContent = this.describe(link, kind, status);
+    setAttr(badge, 'visibility', marks === '' ? 'hidden' : 'visible');
+    if (!marks) return null;
+    const r = marks.length > 1 ? 11 : 8;
+    setAttr(badge.querySelector('circle'), 'r', String(r));
+    setText(badge.querySelector('text'), marks);
+    return { badge, line, d: r + (link.critical ? 2 : 1) + 2 };
   }
 
   // describe is the text of an arrow's tooltip.
@@ -262,6 +277,15 @@ function makeArrow(id) {
   badge.lastChild.setAttribute('dominant-baseline', 'central');
   g.append(title, hit, line, badge);
   return g;
+}
+
+// setAttr and setText change an attribute or a text only when it differs.
+function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
 }
 
 // besideMiddle returns the point at distance d from the middle of path, on the side of
