@@ -13,8 +13,10 @@
 # SET-board-{en,fr}-{light,dark}.png and, for the set "after", the large mode for
 # projectors, the home page and the sign-in page. The set "before" is taken from a server
 # built from an older checkout (its pages, this script's boards and pictures), for the
-# README's before/after comparison. PNGs are made smaller with pngquant when it is
-# installed. The script prints the URLs of the two boards.
+# README's before/after comparison. The set "editor" is the editor at work instead:
+# editor-{details,title}-{en,fr}-{light,dark}.png, a card's detail and times being edited
+# and the board's title being renamed in place. PNGs are made smaller with pngquant when
+# it is installed. The script prints the URLs of the two boards.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -175,12 +177,30 @@ fr=$(create_board <<'JSON'
 JSON
 )
 
-shots=(
-	"$set-board-en-light=/boards/$en?lang=en,board"
-	"$set-board-fr-light=/boards/$fr?lang=fr,board"
-	"$set-board-en-dark=/boards/$en?lang=en,board,dark"
-	"$set-board-fr-dark=/boards/$fr?lang=fr,board,dark"
-)
+if [[ $set == editor ]]; then
+	# The editor: a card's detail and times being edited (a detail typed, then an active
+	# time, read back under its field), and the board's title being renamed in place.
+	detail_en="keys:Most residents come at lunchtime: the desk is open 9:00 to 12:00 only.%093h30"
+	detail_fr="keys:Les usagers viennent surtout à midi : l’accueil n’ouvre que de 9 h à 12 h.%093 h 30"
+	shots=()
+	for theme in light dark; do
+		opt=board
+		[[ $theme == dark ]] && opt=board,dark
+		shots+=(
+			"editor-details-en-$theme=/boards/$en?lang=en,$opt,details:c15,$detail_en"
+			"editor-details-fr-$theme=/boards/$fr?lang=fr,$opt,details:c15,$detail_fr"
+			"editor-title-en-$theme=/boards/$en?lang=en,$opt,title"
+			"editor-title-fr-$theme=/boards/$fr?lang=fr,$opt,title"
+		)
+	done
+else
+	shots=(
+		"$set-board-en-light=/boards/$en?lang=en,board"
+		"$set-board-fr-light=/boards/$fr?lang=fr,board"
+		"$set-board-en-dark=/boards/$en?lang=en,board,dark"
+		"$set-board-fr-dark=/boards/$fr?lang=fr,board,dark"
+	)
+fi
 if [[ $set == after ]]; then
 	shots+=(
 		"$set-board-en-large=/boards/$en?lang=en,board,large"

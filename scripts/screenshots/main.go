@@ -5,10 +5,14 @@
 //
 //	go run ./scripts/screenshots -chromium PATH -base URL -out DIR SHOT...
 //
-// Each SHOT is NAME=PATH[,dark][,large][,board][,print]: the page at base+PATH is written
-// to DIR/NAME.png. dark emulates prefers-color-scheme: dark; large turns on the large mode
-// as its switch remembers it (localStorage "lastmile.large"); board waits until the
-// board's page is live and its arrows are drawn; print lays the page out for paper.
+// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT]:
+// the page at base+PATH is written to DIR/NAME.png. dark emulates prefers-color-scheme:
+// dark; large turns on the large mode as its switch remembers it (localStorage
+// "lastmile.large"); board waits until the board's page is live and its arrows are drawn;
+// print lays the page out for paper. On a board, details:CARD opens the detail and times
+// dialog of the card whose id is CARD (D on the focused card), title clicks the board's
+// title to rename it in place, and keys:TEXT then types TEXT, percent-decoded (%2C for a
+// comma, %09 for Tab), into what has the focus.
 package main
 
 import (
@@ -17,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,12 +40,14 @@ const (
 type shot struct {
 	name, path                string
 	dark, large, board, print bool
+	details, keys             string // the card whose dialog is opened; what is typed
+	title                     bool   // the title being renamed
 }
 
 func parseShot(s string) (shot, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok || name == "" || strings.ContainsAny(name, "/\\") {
-		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print]", s)
+		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT]", s)
 	}
 	parts := strings.Split(rest, ",")
 	sh := shot{name: name, path: parts[0]}
@@ -54,7 +61,21 @@ func parseShot(s string) (shot, error) {
 			sh.board = true
 		case "print":
 			sh.print = true
+		case "title":
+			sh.title = true
 		default:
+			if card, ok := strings.CutPrefix(p, "details:"); ok && card != "" {
+				sh.details = card
+				continue
+			}
+			if text, ok := strings.CutPrefix(p, "keys:"); ok {
+				keys, err := url.PathUnescape(text)
+				if err != nil || keys == "" {
+					return shot{}, fmt.Errorf("bad shot %q: keys: %q is not percent-encoded text", s, text)
+				}
+				sh.keys = keys
+				continue
+			}
 			return shot{}, fmt.Errorf("bad shot %q: unknown option %q", s, p)
 		}
 	}
@@ -148,6 +169,9 @@ func take(bctx context.Context, base string, sh shot, file string) error {
 			return fmt.Errorf("waiting for the live board: %w", err)
 		}
 	}
+	if err := act(ctx, sh); err != nil {
+		return err
+	}
 	// Let the last frame settle (fonts, a resize drawn again).
 	time.Sleep(400 * time.Millisecond)
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
@@ -158,6 +182,39 @@ func take(bctx context.Context, base string, sh shot, file string) error {
 		return errors.New("empty picture")
 	}
 	return os.WriteFile(file, png, 0o644)
+}
+
+// act does on the board what the shot asks for before the picture: opens a card's detail
+// and times, or the title's field, and types.
+func act(ctx context.Context, sh shot) error {
+	if sh.details != "" {
+		err := chromedp.Do(ctx,
+			// The editor starts after the page is live: wait for the cards' tab stops.
+			discard(chromedp.Poll[bool](`document.querySelector('td.cell > .card[tabindex]') !== null`)),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('.card[data-card-id=%q]').focus()`, sh.details)),
+			chromedp.KeyEvent("d"),
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="details-dialog"]')?.open === true`)),
+		)
+		if err != nil {
+			return fmt.Errorf("opening the detail and times of card %s: %w", sh.details, err)
+		}
+	}
+	if sh.title {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="board-title"][tabindex]') !== null`)),
+			chromedp.Click(chromedp.CSS(`[data-testid="board-title"]`)),
+			discard(chromedp.Poll[bool](`document.activeElement?.dataset.testid === "title-input"`)),
+		)
+		if err != nil {
+			return fmt.Errorf("renaming the title: %w", err)
+		}
+	}
+	if sh.keys != "" {
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(sh.keys)); err != nil {
+			return fmt.Errorf("typing: %w", err)
+		}
+	}
+	return nil
 }
 
 // discard makes an action whose value does not matter fit among steps.
