@@ -308,9 +308,16 @@ export class Renderer {
   }
 
   // drawTeams redraws the legend and the team colours, and marks for drawing again the
-  // cards and links that show a team that changed.
+  // cards and links that show a team whose name changed, or that came or went: a colour
+  // alone is the stylesheet's (drawStyles), and redrawing the ~50 cards of a team for it
+  // cost more than the rest of the frame.
   drawTeams(view, ch, dirty) {
     this.drawStyles(view);
+    const named = new Set(); // teams whose name, as the cards show it, changed
+    for (const id of ch.team) {
+      const shown = this.teams.get(id)?.querySelector('[data-team-filter]')?.textContent;
+      if (shown === undefined || shown !== view.teams.get(id)?.name) named.add(id);
+    }
     const teams = [...view.teams.values()].sort(byName);
     if (teams.length === 0) {
       if (this.legend) this.remove(this.legend);
@@ -338,8 +345,8 @@ export class Renderer {
       }
       this.arrange(this.legend.querySelector('ul'), teams.map((t) => this.teams.get(t.id)), null);
     }
-    for (const c of view.cards.values()) if (ch.team.has(c.team)) ch.card.add(c.id);
-    for (const l of view.links.values()) if (ch.team.has(l.owner)) dirty.links.add(l.id);
+    for (const c of view.cards.values()) if (named.has(c.team)) ch.card.add(c.id);
+    for (const l of view.links.values()) if (named.has(l.owner)) dirty.links.add(l.id);
     dirty.forms = true;
   }
 
