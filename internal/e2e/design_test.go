@@ -155,6 +155,14 @@ func TestDesignMenusInsideWindow(t *testing.T) {
 			checkInside(t, tab, "the card's menu", `[data-testid="card-popup"]`)
 			keys(t, tab, "closing the card's menu", kb.Escape)
 
+			// The card's detail and times, opened from the same card.
+			focusEl(t, tab, cardSel("c-corner"))
+			keys(t, tab, "opening the detail and times", "d")
+			waitFor(t, tab, "the detail and times", detailsOpen)
+			checkInside(t, tab, "the detail and times", detailsSel)
+			keys(t, tab, "closing the detail and times", kb.Escape)
+			waitFor(t, tab, "the detail and times to close", "!("+detailsOpen+")")
+
 			if !large { // the large mode leaves the structure tools out
 				for _, p := range []string{"lanes", "teams"} {
 					run(t, tab, "opening the "+p+" panel", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="`+p+`-toggle"]`)))
