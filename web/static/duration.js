@@ -1,6 +1,6 @@
 // duration.js — reads and writes the active and waiting times of a card as people type
 // them: whole minutes, from 0 to Limits.minutes (365 days). Pure: no DOM. The card's
-// detail dialog (details.js) uses it; the rules are in docs/page.md ("Detail and times").
+// detail dialog (details.js) uses it; the rules are in docs/page.md ("The duration syntax").
 //
 // A time is written as
 //   - a number alone, in minutes: "90", "45";
