@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/blueprint/blueprinttest"
 	"lastmile/internal/i18n"
 	"lastmile/internal/protocol"
 	"lastmile/web"
@@ -41,9 +42,10 @@ type keysCase struct {
 // and the board's export afterwards (encoded at once: the export shares the board's
 // entities, which later ops change).
 type applyStep struct {
-	Op    blueprint.Op    `json:"op"`
-	Code  string          `json:"code,omitempty"`
-	After json.RawMessage `json:"after"`
+	Op     blueprint.Op      `json:"op"`
+	Origin *blueprint.Origin `json:"origin,omitempty"` // who makes an annotation op: {Seq, By, Name, At}
+	Code   string            `json:"code,omitempty"`
+	After  json.RawMessage   `json:"after"`
 }
 
 // coreInput is what the Go side hands to the JavaScript tests.
@@ -284,14 +286,62 @@ func applyTable(t *testing.T) (*blueprint.Export, []applyStep) {
 		del("link", "l1"),
 		del("link", "l1"),
 	}
+	// Comments, markers and +1s, before the deletes at the end take their anchors away: a
+	// thread on c1 with a reply and a mention, a marker on a cell and its +1s, then random
+	// ones (many refused: a missing anchor, a +1 twice, a text too long).
+	ana := blueprint.Origin{By: "u:ana", Name: "Ana"}
+	bo := blueprint.Origin{By: "u:bo", Name: "Bo"}
+	type made struct {
+		op blueprint.Op
+		o  blueprint.Origin
+	}
+	notes := []made{
+		{create("comment", "m1", blueprint.Fields{Anchor: &blueprint.Anchor{Card: "c1"}, Text: str("Who signs? @Bo"), Mentions: &[]string{"u:bo"}}), ana},
+		{create("comment", "m2", blueprint.Fields{Parent: str("m1"), Text: str("Me <b>")}), bo},
+		{update("comment", "m1", blueprint.Fields{Resolved: &yes}), bo},
+		{update("comment", "m1", blueprint.Fields{Resolved: &yes}), bo},
+		{update("comment", "m2", blueprint.Fields{Resolved: &yes}), bo},
+		{create("marker", "f1", blueprint.Fields{Anchor: &blueprint.Anchor{Stage: "stage-1", Lane: "lane-1"}, Severity: str("high"),
+			Kind: str("waiting"), Text: str("Three days"), Evidence: str("https://example.org/log")}), ana},
+		{create("plusone", "f1", blueprint.Fields{}), bo},
+		{create("plusone", "f1", blueprint.Fields{}), bo},
+		{update("marker", "f1", blueprint.Fields{Resolved: &yes, Resolution: str("Same day now")}), bo},
+		{del("comment", "m2"), bo},
+	}
+	rng := rand.New(rand.NewPCG(12, 1))
+	for range 120 {
+		op, o := blueprinttest.RandomAnnotation(rng)
+		notes = append(notes, made{op, o})
+	}
+	cut := slices.IndexFunc(seq, func(op blueprint.Op) bool {
+		return op.Action == blueprint.ActionDelete && op.Type == blueprint.TypeStage
+	})
 	var steps []applyStep
-	for _, op := range seq {
-		err := b.Apply(op)
+	seqNow := b.Seq // the sequence an applied op would take (the board's own stays, as the page's does)
+	step := func(op blueprint.Op, o *blueprint.Origin) {
+		var err error
+		if o != nil {
+			o.Seq, o.At = seqNow+1, 1767225600000+seqNow
+			err = b.ApplyAs(op, *o)
+		} else {
+			err = b.Apply(op)
+		}
+		if err == nil {
+			seqNow++
+		}
 		after, jerr := blueprint.MarshalBoard(b)
 		if jerr != nil {
 			t.Fatal(jerr)
 		}
-		steps = append(steps, applyStep{Op: op, Code: blueprint.ErrorCode(err), After: after})
+		steps = append(steps, applyStep{Op: op, Origin: o, Code: blueprint.ErrorCode(err), After: after})
+	}
+	for i, op := range seq {
+		if i == cut {
+			for _, n := range notes {
+				step(n.op, &n.o)
+			}
+		}
+		step(op, nil)
 	}
 	return &start, steps
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/blueprint/blueprinttest"
 	"lastmile/internal/postgres/pgtest"
 	"lastmile/internal/realtime"
 	"lastmile/internal/wsclient"
@@ -70,7 +71,11 @@ func runConvergence(t *testing.T, seed uint64, nClients, nOps int) {
 				for c.Pending() > 8 {
 					time.Sleep(time.Millisecond)
 				}
-				if _, err := c.Submit(randomOp(rng, c.View(), i, k)); err != nil {
+				op := randomOp(rng, c.View(), i, k)
+				if rng.IntN(100) < 15 { // comments, markers and +1s, made as this client (the server says who)
+					op, _ = blueprinttest.RandomAnnotation(rng)
+				}
+				if _, err := c.Submit(op); err != nil {
 					// A failed write leaves the op pending; it goes again on reconnect.
 					_ = err
 				}
@@ -151,7 +156,7 @@ func runConvergence(t *testing.T, seed uint64, nClients, nOps int) {
 			t.Fatalf("key %s applied twice (seq %d and %d)", c.Op.Key, prev, c.Seq)
 		}
 		keys[c.Op.Key] = c.Seq
-		if err := replay.Apply(c.Op); err != nil {
+		if err := replay.ApplyAs(c.Op, c.Origin()); err != nil { // each op as its logged author made it
 			t.Fatalf("replaying seq %d: %v", c.Seq, err)
 		}
 	}

@@ -44,6 +44,14 @@ export const Limits = Object.freeze({
   links: 5000,
   opsPerBatch: 500,
   orderLen: 128,
+  // The annotations' (internal/blueprint/annotation.go); a comment's text is textLen long.
+  markerTextLen: 500,
+  evidenceLen: 2000,
+  resolutionLen: 500,
+  mentions: 20,
+  comments: 10000,
+  markers: 5000,
+  plusOnes: 1000,
   // The analysis fields' (internal/blueprint/launch.go).
   volume: 1000000000,
   dailyUsers: 3,
@@ -61,6 +69,11 @@ export const LINK_KINDS = ['handoff', 'dependency'];
 export const LINK_STATUSES = ['open', 'agreed', 'resolved'];
 export const EVIDENCE_LEVELS = ['observed', 'assumed', 'to_verify'];
 export const MILESTONES = ['first_contact', 'value_moment'];
+// A friction marker's severities, least severe first, and kinds of friction.
+export const SEVERITIES = ['low', 'medium', 'high', 'blocking'];
+export const FRICTION_KINDS = ['waiting', 'rework', 'manual', 'missing_info', 'handoff_gap', 'tool_gap', 'other'];
+// Annotation op types: they change the state's comments and markers, never the board.
+export const ANNOTATION_TYPES = ['comment', 'marker', 'plusone'];
 
 export const ALLOWED_FIELDS = {
   board: ['title', 'launch_candidate', 'launch_date', 'problem', 'daily_users', 'minimum_useful', 'deadline', 'check_in'],
@@ -70,6 +83,9 @@ export const ALLOWED_FIELDS = {
     'active_minutes_max', 'wait_minutes_max', 'evidence', 'manual', 'milestone'],
   team: ['name', 'color'],
   link: ['kind', 'from', 'to', 'critical', 'status', 'owner', 'holder', 'risk', 'ack_from', 'ack_to'],
+  comment: ['anchor', 'parent', 'text', 'mentions', 'resolved'],
+  marker: ['anchor', 'severity', 'kind', 'text', 'evidence', 'resolved', 'resolution'],
+  plusone: [],
 };
 // Collections of the state, by op type, with the most a board may hold.
 const COLLECTIONS = { stage: ['stages', Limits.stages], lane: ['lanes', Limits.lanes],
@@ -262,6 +278,7 @@ export function fromExport(e) {
     id: e.id ?? '', title: e.title ?? '', template: e.template ?? '', seq: e.seq ?? 0,
     stages: mapOf(e.stages, stageOf), lanes: mapOf(e.lanes, laneOf), cards: mapOf(e.cards, cardOf),
     teams: mapOf(e.teams, teamOf), links: mapOf(e.links, linkOf), framing: framingOf(e.framing),
+    comments: mapOf(e.comments, commentOf), markers: mapOf(e.markers, markerOf),
   };
 }
 
@@ -279,13 +296,16 @@ export function toExport(s) {
     teams: list(s.teams, teamOf, byKeys('name', 'id')),
     links: list(s.links, linkOf, byKeys('id')),
     framing: framingOf(s.framing),
+    ...annotationsOf(s),
   };
 }
 
 /** cloneState returns a deep copy of a state. */
 export function cloneState(s) {
   const copy = (m) => new Map([...m].map(([id, v]) => [id, { ...v }]));
-  return { ...s, stages: copy(s.stages), lanes: copy(s.lanes), cards: copy(s.cards), teams: copy(s.teams), links: copy(s.links) };
+  const deep = (m, make) => new Map([...(m ?? new Map())].map(([id, v]) => [id, make(v)]));
+  return { ...s, stages: copy(s.stages), lanes: copy(s.lanes), cards: copy(s.cards), teams: copy(s.teams), links: copy(s.links),
+    comments: deep(s.comments, commentOf), markers: deep(s.markers, markerOf) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -334,7 +354,9 @@ export function validateOp(op) {
     if (!str(name) || (zero && f[name] === '')) continue;
     if (!validID(f[name])) bad(`invalid ${name} id ${JSON.stringify(f[name])}`);
   }
-  if (str('kind') && !CARD_KINDS.includes(f.kind) && !LINK_KINDS.includes(f.kind)) bad(`unknown kind ${JSON.stringify(f.kind)}`);
+  if (str('kind') && !CARD_KINDS.includes(f.kind) && !LINK_KINDS.includes(f.kind) && !FRICTION_KINDS.includes(f.kind)) {
+    bad(`unknown kind ${JSON.stringify(f.kind)}`);
+  }
   for (const name of ['active_minutes', 'wait_minutes']) {
     if (str(name) && (!isInt(f[name]) || f[name] < 0 || f[name] > Limits.minutes)) bad(`${name} must be between 0 and ${Limits.minutes}`);
   }
@@ -347,6 +369,270 @@ export function validateOp(op) {
     if (str(name) && typeof f[name] !== 'boolean') bad(`field ${JSON.stringify(name)} must be true or false`);
   }
   validateAnalysis(op, f, str, bad);
+  if (ANNOTATION_TYPES.includes(op.type)) validateAnnotation(op, f, str, bad);
+}
+
+// ---------------------------------------------------------------------------------------
+// Annotations: comments, friction markers and +1s (internal/blueprint/annotation.go).
+// They live in the state's comments and markers, in the shapes of the export's: the board
+// ops, their cascades and undo never touch them. An annotation op applies as made by its
+// origin ({seq, by, author, at}: a committed op's, or the page's own person for a pending
+// op), which it stamps on what it makes.
+
+const PERSON_PATTERN = /^[ugc]:[A-Za-z0-9_-]{1,64}$/;
+const ANCHOR_KEYS = ['card', 'link', 'stage', 'lane'];
+
+/** anchorKind says what an anchor names: card, link, stage, cell, or '' for none. */
+export function anchorKind(a) {
+  if (!a || typeof a !== 'object') return '';
+  const set = ANCHOR_KEYS.filter((k) => a[k]);
+  const only = (...keys) => set.length === keys.length && keys.every((k) => set.includes(k));
+  if (only('card')) return 'card';
+  if (only('link')) return 'link';
+  if (only('stage', 'lane')) return 'cell';
+  if (only('stage')) return 'stage';
+  return '';
+}
+
+/** anchorString writes an anchor as the JSON API does: card:c1, link:k1, stage:s1, cell:s1/l1. */
+export function anchorString(a) {
+  const kind = anchorKind(a);
+  if (kind === 'cell') return `cell:${a.stage}/${a.lane}`;
+  return kind ? `${kind}:${a[kind]}` : '';
+}
+
+/** anchorExists says whether what an anchor names is on the board (else: "on a deleted card"). */
+export function anchorExists(s, a) {
+  switch (anchorKind(a)) {
+    case 'card': return s.cards.has(a.card);
+    case 'link': return s.links.has(a.link);
+    case 'stage': return s.stages.has(a.stage);
+    case 'cell': return s.stages.has(a.stage) && s.lanes.has(a.lane);
+    default: return false;
+  }
+}
+
+// The shapes of the export: what Go omits when empty is absent.
+const anchorOf = (a) => Object.fromEntries(ANCHOR_KEYS.filter((k) => a?.[k]).map((k) => [k, a[k]]));
+const withSet = (o, extra) => {
+  for (const [k, v] of Object.entries(extra)) {
+    if (v !== undefined && v !== null && v !== '' && v !== 0 && v !== false && !(Array.isArray(v) && v.length === 0)) o[k] = v;
+  }
+  return o;
+};
+function commentOf(c) {
+  const o = { id: c.id, anchor: anchorOf(c.anchor) };
+  withSet(o, { parent: c.parent });
+  o.text = c.text ?? '';
+  withSet(o, { mentions: c.mentions ? [...c.mentions] : undefined });
+  Object.assign(o, { seq: c.seq ?? 0, by: c.by ?? '', author: c.author ?? '', at: c.at ?? 0 });
+  return withSet(o, { edited_at: c.edited_at, resolved: c.resolved, resolved_by: c.resolved_by, resolver: c.resolver,
+    resolved_at: c.resolved_at, deleted: c.deleted });
+}
+function markerOf(m) {
+  const o = { id: m.id, anchor: anchorOf(m.anchor), severity: m.severity, kind: m.kind, text: m.text ?? '' };
+  withSet(o, { evidence: m.evidence });
+  Object.assign(o, { seq: m.seq ?? 0, by: m.by ?? '', author: m.author ?? '', at: m.at ?? 0 });
+  return withSet(o, { edited_at: m.edited_at, plus_ones: m.plus_ones?.map((p) => ({ by: p.by, author: p.author, at: p.at })),
+    resolved: m.resolved, resolution: m.resolution, resolved_by: m.resolved_by, resolver: m.resolver, resolved_at: m.resolved_at });
+}
+const bySeq = (a, b) => (a.seq - b.seq) || compareStrings(a.id, b.id);
+
+// annotationsOf lists the comments and markers as the export does (in the order they were
+// made), or nothing when there are none.
+function annotationsOf(s) {
+  const out = {};
+  if (s.comments?.size) out.comments = [...s.comments.values()].map(commentOf).sort(bySeq);
+  if (s.markers?.size) out.markers = [...s.markers.values()].map(markerOf).sort(bySeq);
+  return out;
+}
+
+/** sortedComments and sortedMarkers list a state's annotations in the order they were made. */
+export const sortedComments = (s) => [...(s.comments?.values() ?? [])].sort(bySeq);
+export const sortedMarkers = (s) => [...(s.markers?.values() ?? [])].sort(bySeq);
+
+const SCHEME_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * evidenceLink returns a marker's evidence as a link when it is one (an absolute http or
+ * https address with a host), else null: the page makes a link of it only then, and shows
+ * any other evidence as text (blueprint.EvidenceLink).
+ */
+export function evidenceLink(evidence) {
+  const v = (evidence ?? '').trim();
+  if (/[ \t\r\n]/.test(v)) return null;
+  try {
+    const u = new URL(v);
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.host || u.username || u.password) return null;
+    return u.href;
+  } catch {
+    return null;
+  }
+}
+
+// evidenceOK says whether evidence is a text, or a link that evidenceLink takes: a word that
+// starts with a scheme and "//", or with a scheme that runs code or reads files, is a link.
+function evidenceOK(v) {
+  const s = v.trim();
+  if (/[ \t\r\n]/.test(s) || !SCHEME_PATTERN.test(s)) return true;
+  const at = s.indexOf(':');
+  const scheme = s.slice(0, at).toLowerCase();
+  const link = s.slice(at + 1).startsWith('//') || ['javascript', 'data', 'vbscript', 'file'].includes(scheme);
+  return !link || evidenceLink(s) !== null;
+}
+
+// validateAnnotation checks an annotation op's shape, as Op.validateAnnotation.
+function validateAnnotation(op, f, str, bad) {
+  if (op.op !== 'create') {
+    if (str('anchor')) bad("an annotation's anchor cannot change: it follows its card");
+    if (str('parent')) bad('a reply stays in its thread');
+  }
+  if (str('anchor')) {
+    if (!anchorKind(f.anchor)) bad('an anchor names a card, a link, a stage, or a cell by its stage and lane');
+    for (const k of ANCHOR_KEYS) {
+      if (f.anchor[k] && !validID(f.anchor[k])) bad(`invalid anchor id ${JSON.stringify(f.anchor[k])}`);
+    }
+  }
+  if (str('parent') && !validID(f.parent)) bad(`invalid parent id ${JSON.stringify(f.parent)}`);
+  if (str('mentions')) {
+    if (!str('text')) bad('mentions come with the text that makes them');
+    if (!Array.isArray(f.mentions)) bad('field "mentions" must be an array');
+    if (f.mentions.length > Limits.mentions) bad(`a comment mentions at most ${Limits.mentions} people`, Code.TOO_LARGE);
+    f.mentions.forEach((p, i) => {
+      if (typeof p !== 'string' || !PERSON_PATTERN.test(p)) bad(`mention ${i + 1} is not a person of the board`);
+      if (f.mentions.slice(0, i).includes(p)) bad(`mention ${i + 1} names someone mentioned already`);
+    });
+  }
+  if (str('text') && f.text.trim() === '') bad(`a ${op.type} needs a text`);
+  if (op.op === 'create' && (str('resolved') || str('resolution'))) bad(`a new ${op.type} is open: resolve it once it is made`);
+  if (str('resolved') && typeof f.resolved !== 'boolean') bad('field "resolved" must be true or false');
+  for (const [name, max] of [['evidence', Limits.evidenceLen], ['resolution', Limits.resolutionLen]]) {
+    if (!str(name)) continue;
+    if (typeof f[name] !== 'string') bad(`field ${JSON.stringify(name)} must be a string`);
+    const n = runeCount(f[name]);
+    if (n > max) bad(`${name} is ${n} characters long; the limit is ${max}`, Code.TOO_LARGE);
+  }
+  if (op.type === 'comment' && op.op === 'create') {
+    if (str('anchor') === str('parent')) bad('a comment is on an anchor, or replies to a comment (parent), not both');
+    if (!str('text')) bad('creating a comment needs "text"');
+  }
+  if (op.type === 'marker') {
+    if (str('text') && runeCount(f.text) > Limits.markerTextLen) {
+      bad(`text is ${runeCount(f.text)} characters long; the limit is ${Limits.markerTextLen}`, Code.TOO_LARGE);
+    }
+    if (str('severity') && !SEVERITIES.includes(f.severity)) bad(`unknown severity ${JSON.stringify(f.severity)}`);
+    if (str('kind') && !FRICTION_KINDS.includes(f.kind)) bad(`unknown kind of friction ${JSON.stringify(f.kind)}`);
+    if (str('evidence') && !evidenceOK(f.evidence)) bad('evidence that is a link must be an http or https address');
+    if (op.op === 'create') {
+      if (str('anchor') && !['card', 'cell'].includes(anchorKind(f.anchor))) bad('a friction marker is on a card or a cell');
+      for (const name of ['anchor', 'severity', 'kind', 'text']) if (!str(name)) bad(`creating a marker needs ${JSON.stringify(name)}`);
+    }
+    if (str('resolution') && f.resolved !== true) bad('a resolution comes with resolved: true');
+    if (f.resolved === true && !(f.resolution ?? '').trim()) bad('resolving a marker needs a sentence saying how (resolution)');
+  }
+  if (op.type === 'plusone' && op.op === 'update') bad('a +1 is given (create) or withdrawn (delete), never updated');
+}
+
+// applyAnnotation applies a valid annotation op to s as made by o, as Board.applyAnnotation;
+// it throws a LiveError and changes nothing when the op does not apply.
+function applyAnnotation(s, op, o) {
+  s.comments ??= new Map();
+  s.markers ??= new Map();
+  const f = op.fields ?? {};
+  const set = (v) => v !== undefined && v !== null;
+  const missing = (type, id) => new LiveError(Code.NOT_FOUND, `${type} ${JSON.stringify(id)} does not exist (it may have been deleted)`);
+  const anchorMissing = (a) => {
+    if (a.card && !s.cards.has(a.card)) return missing('card', a.card);
+    if (a.link && !s.links.has(a.link)) return missing('link', a.link);
+    if (a.stage && !s.stages.has(a.stage)) return missing('stage', a.stage);
+    if (a.lane && !s.lanes.has(a.lane)) return missing('lane', a.lane);
+    return null;
+  };
+  const resolvedAlready = (now, want) => {
+    if (now === want) throw new LiveError(Code.CONFLICT, want ? 'it is resolved already' : 'it is open already');
+  };
+  const who = { by: o.by ?? '', author: o.author ?? o.name ?? '', at: o.at ?? 0 };
+  if (op.type === 'comment') {
+    const cs = s.comments;
+    const cur = cs.get(op.id);
+    if (op.op === 'create') {
+      if (cur) throw new LiveError(Code.CONFLICT, `a comment with id ${JSON.stringify(op.id)} already exists`);
+      if (cs.size >= Limits.comments) throw new LiveError(Code.TOO_LARGE, `a board holds at most ${Limits.comments} of type comment`);
+      const c = { id: op.id, text: f.text, seq: o.seq ?? 0, ...who };
+      if (set(f.mentions)) c.mentions = [...f.mentions];
+      if (set(f.parent)) {
+        let root = cs.get(f.parent);
+        if (!root || root.deleted) throw missing('comment', f.parent);
+        if (root.parent) root = cs.get(root.parent);
+        c.parent = root.id;
+        c.anchor = anchorOf(root.anchor);
+      } else {
+        const err = anchorMissing(f.anchor);
+        if (err) throw err;
+        c.anchor = anchorOf(f.anchor);
+      }
+      cs.set(op.id, commentOf(c));
+      return;
+    }
+    if (!cur || cur.deleted) throw missing('comment', op.id);
+    if (op.op === 'delete') {
+      cs.set(op.id, commentOf({ ...cur, deleted: true, text: '', mentions: undefined }));
+      return;
+    }
+    if (set(f.resolved)) {
+      if (cur.parent) throw new LiveError(Code.INVALID, 'a thread is resolved or reopened by its first comment');
+      resolvedAlready(!!cur.resolved, f.resolved);
+    }
+    const next = { ...cur };
+    if (set(f.text)) Object.assign(next, { text: f.text, mentions: set(f.mentions) ? [...f.mentions] : undefined, edited_at: who.at });
+    if (set(f.resolved)) {
+      Object.assign(next, { resolved: f.resolved, resolved_by: undefined, resolver: undefined, resolved_at: undefined });
+      if (f.resolved) Object.assign(next, { resolved_by: who.by, resolver: who.author, resolved_at: who.at });
+    }
+    cs.set(op.id, commentOf(next));
+    return;
+  }
+  const ms = s.markers;
+  const cur = ms.get(op.id);
+  if (op.type === 'plusone') {
+    if (!cur) throw missing('marker', op.id);
+    const pluses = cur.plus_ones ?? [];
+    const i = pluses.findIndex((p) => p.by === who.by);
+    if (op.op === 'create') {
+      if (i >= 0) throw new LiveError(Code.CONFLICT, 'you have given this marker a +1 already');
+      if (pluses.length >= Limits.plusOnes) throw new LiveError(Code.TOO_LARGE, `a marker holds at most ${Limits.plusOnes} +1s`);
+      ms.set(op.id, markerOf({ ...cur, plus_ones: [...pluses, who] }));
+      return;
+    }
+    if (i < 0) throw new LiveError(Code.NOT_FOUND, 'you have not given this marker a +1');
+    ms.set(op.id, markerOf({ ...cur, plus_ones: pluses.filter((_, j) => j !== i) }));
+    return;
+  }
+  if (op.op === 'create') {
+    if (cur) throw new LiveError(Code.CONFLICT, `a marker with id ${JSON.stringify(op.id)} already exists`);
+    if (ms.size >= Limits.markers) throw new LiveError(Code.TOO_LARGE, `a board holds at most ${Limits.markers} of type marker`);
+    const err = anchorMissing(f.anchor);
+    if (err) throw err;
+    ms.set(op.id, markerOf({ id: op.id, anchor: f.anchor, severity: f.severity, kind: f.kind, text: f.text,
+      evidence: f.evidence ?? '', seq: o.seq ?? 0, ...who }));
+    return;
+  }
+  if (!cur) throw missing('marker', op.id);
+  if (op.op === 'delete') {
+    ms.delete(op.id);
+    return;
+  }
+  if (set(f.resolved)) resolvedAlready(!!cur.resolved, f.resolved);
+  const next = { ...cur };
+  if (set(f.severity) || set(f.kind) || set(f.text) || set(f.evidence)) {
+    for (const k of ['severity', 'kind', 'text', 'evidence']) if (set(f[k])) next[k] = f[k];
+    next.edited_at = who.at;
+  }
+  if (set(f.resolved)) {
+    Object.assign(next, { resolved: f.resolved, resolution: undefined, resolved_by: undefined, resolver: undefined, resolved_at: undefined });
+    if (f.resolved) Object.assign(next, { resolution: f.resolution, resolved_by: who.by, resolver: who.author, resolved_at: who.at });
+  }
+  ms.set(op.id, markerOf(next));
 }
 
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
@@ -435,9 +721,13 @@ function validateAnalysis(op, f, str, bad) {
  * an existing id is conflict; deleting a stage or lane deletes its cards, deleting a card
  * its links, deleting a team clears it from cards and links.
  */
-export function applyOp(s, op) {
+export function applyOp(s, op, origin = {}) {
   try {
     validateOp(op);
+    if (ANNOTATION_TYPES.includes(op.type)) {
+      applyAnnotation(s, op, origin);
+      return null;
+    }
     if (op.type === 'board') {
       if (op.id !== s.id) throw new LiveError(Code.NOT_FOUND, `board ${JSON.stringify(op.id)} is not this board`);
       if (op.fields.title != null) s.title = op.fields.title;
@@ -569,6 +859,8 @@ const remove = {
  */
 export function changesOf(s, op) {
   const at = (type, id) => `${type}:${id}`;
+  if (op.type === 'plusone') return [[at('marker', op.id), ['plus_ones']]];
+  if (op.type === 'comment' && op.op === 'delete') return [[at('comment', op.id), ['deleted', 'text', 'mentions']]];
   if (op.op === 'create') return [[at(op.type, op.id), ALLOWED_FIELDS[op.type]]];
   if (op.op === 'update') {
     return [[at(op.type, op.id), Object.keys(op.fields ?? {}).filter((k) => op.fields[k] != null)]];
@@ -685,6 +977,17 @@ export class Replica {
     this.touched = new Set(); // what committed ops changed since takeChanges ("type:id")
     this.everything = false; // the whole state changed since takeChanges (a snapshot)
     this.shownPending = []; // what the pending ops changed in the view takeChanges last saw
+    this.me = { by: '', author: '' }; // who the page's own annotation ops are made as (setIdentity)
+  }
+
+  /**
+   * setIdentity says who this page's person is: the identity the server stamps on their
+   * comments, markers and +1s (the welcome's by, or the board page's #board-viewer) and
+   * their display name. Pending annotation ops are shown as theirs.
+   */
+  setIdentity(by, name) {
+    this.me = { by: by ?? '', author: name ?? '' };
+    this.cache = null;
   }
 
   /** snapshot replaces the confirmed state with an export from the server. */
@@ -732,7 +1035,7 @@ export class Replica {
       }
       if (this.confirmed) {
         const changes = this.origins.changes(this.confirmed, c.op);
-        const err = applyOp(this.confirmed, c.op);
+        const err = applyOp(this.confirmed, c.op, { seq: c.seq, by: c.by ?? '', author: c.author ?? '', at: c.at ?? 0 });
         if (err) {
           out.error = { seq: c.seq, error: err };
           break;
@@ -781,7 +1084,7 @@ export class Replica {
       const touched = [];
       for (const op of this.pending) {
         for (const [at] of changesOf(v, op)) touched.push(at);
-        applyOp(v, op);
+        applyOp(v, op, this.me);
       }
       this.cache = v;
       this.cacheTouched = touched;
@@ -792,7 +1095,8 @@ export class Replica {
   /**
    * takeChanges returns what may have changed in the view since the last call, and starts
    * over: {all, keys}, all when the whole state changed (a snapshot, or forget), else
-   * keys, a Set of "type:id" (type board, stage, lane, card, team or link) naming every
+   * keys, a Set of "type:id" (type board, stage, lane, card, team or link, or comment or
+   * marker for the annotations, which the board's renderer ignores) naming every
    * entity that committed ops changed (cascades included) or that pending ops change, in
    * the view seen last time or in this one. An entity not named holds what it held.
    */

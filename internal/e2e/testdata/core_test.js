@@ -11,8 +11,8 @@ import { initials } from '/static/presence.js';
 import { formatDuration, parseDuration } from '/static/duration.js';
 import { describe, inverseOps, planStep, undoOf } from '/static/undo.js';
 import {
-  ACTIONS, ALLOWED_FIELDS, CARD_KINDS, Code, DIGITS, EVIDENCE_LEVELS, LANE_ROLES, LINK_KINDS, LINK_STATUSES, Limits, MILESTONES,
-  validID,
+  ACTIONS, ALLOWED_FIELDS, ANNOTATION_TYPES, CARD_KINDS, Code, DIGITS, EVIDENCE_LEVELS, FRICTION_KINDS, LANE_ROLES,
+  LINK_KINDS, LINK_STATUSES, Limits, MILESTONES, SEVERITIES, validID,
 } from '/static/live-core.js';
 import { Close, ProtocolVersion } from '/static/live.js';
 
@@ -95,12 +95,40 @@ test('keysBetween matches blueprint.KeysBetween', (input) => {
 
 // --- op application against the Go implementation -------------------------------------
 
+test('Replica: annotation ops change the comments and markers, never the board, and name only them', (input) => {
+  const r = new Replica({ board: clone(input.start) });
+  r.takeChanges();
+  const board = JSON.stringify({ ...toExport(r.view()), seq: 0 });
+  const cell = { stage: 'stage-1', lane: 'lane-1' };
+  const res = r.receive([
+    { seq: 41, author: 'Ana', by: 'u:ana', at: 1000, op: { op: 'create', type: 'comment', id: 'm1', fields: { anchor: cell, text: '<b>Who?</b>', mentions: ['u:bo'] } } },
+    { seq: 42, author: 'Bo', by: 'u:bo', at: 2000, op: { op: 'create', type: 'marker', id: 'f1', fields: { anchor: cell, severity: 'high', kind: 'waiting', text: 'Slow' } } },
+    { seq: 43, author: 'Cy', by: 'g:cy', at: 3000, op: { op: 'create', type: 'plusone', id: 'f1' } },
+    { seq: 44, author: 'Bo', by: 'u:bo', at: 4000, op: { op: 'create', type: 'comment', id: 'm2', fields: { parent: 'm1', text: 'Me' } } },
+  ]);
+  eq(res.error, null, 'every annotation op applies');
+  eq([...r.takeChanges().keys].sort(), ['comment:m1', 'comment:m2', 'marker:f1'], 'the changes name the comments and the marker only');
+  eq(JSON.stringify({ ...toExport(r.view()), seq: 0, comments: undefined, markers: undefined }), board, 'the board document is untouched');
+  const e = toExport(r.view());
+  eq(e.comments.map((c) => [c.id, c.by, c.author, c.seq, c.parent ?? '', c.anchor]),
+    [['m1', 'u:ana', 'Ana', 41, '', cell], ['m2', 'u:bo', 'Bo', 44, 'm1', cell]], 'comments, as the export has them');
+  eq(e.markers[0].plus_ones, [{ by: 'g:cy', author: 'Cy', at: 3000 }], 'the +1 is Cy\'s');
+  r.setIdentity('u:bo', 'Bo');
+  r.add({ key: 'k:1', op: 'update', type: 'comment', id: 'm1', fields: { resolved: true } });
+  eq(r.view().comments.get('m1').resolved_by, 'u:bo', 'a pending resolve shows as the page\'s person');
+  eq(r.confirmed.comments.get('m1').resolved, undefined, 'and leaves the confirmed state alone');
+  eq(toExport(fromExport(clone(e))), e, 'comments and markers round-trip through an export');
+});
+
+// originOf returns who makes a step's annotation op, as blueprint.Origin encodes it.
+const originOf = (step) => step.origin && { seq: step.origin.Seq, by: step.origin.By, author: step.origin.Name, at: step.origin.At };
+
 test('applyOp matches Board.Apply, step by step', (input) => {
   const s = fromExport(input.start);
   eq(toExport(s), toExport(fromExport(clone(input.start))), 'the start state round-trips');
   input.steps.forEach((step, i) => {
     const before = JSON.stringify(toExport(s));
-    const err = applyOp(s, clone(step.op));
+    const err = applyOp(s, clone(step.op), originOf(step));
     const what = `step ${i + 1} (${step.op.op} ${step.op.type} ${step.op.id})`;
     eq(err?.code ?? '', step.code ?? '', `${what}: error code (${err?.message ?? 'applied'})`);
     if (err) eq(JSON.stringify(toExport(s)), before, `${what}: a refused op changes nothing`);
@@ -108,8 +136,8 @@ test('applyOp matches Board.Apply, step by step', (input) => {
     const go = step.after;
     // Content, with the fields the export omits filled in, and order exactly as Go's.
     eq(mine, toExport(fromExport(go)), `${what}: state`);
-    for (const list of ['stages', 'lanes', 'cards', 'teams', 'links']) {
-      eq(ids(mine[list]), ids(go[list] ?? []), `${what}: order of ${list}`);
+    for (const list of ['stages', 'lanes', 'cards', 'teams', 'links', 'comments', 'markers']) {
+      eq(ids(mine[list] ?? []), ids(go[list] ?? []), `${what}: order of ${list}`);
     }
   });
 });
@@ -118,6 +146,10 @@ test('inverseOps undoes every op of the table, cascades included', (input) => {
   const s = fromExport(input.start);
   let undone = 0;
   input.steps.forEach((step, i) => {
+    if (ANNOTATION_TYPES.includes(step.op.type)) { // not in the undo stream
+      applyOp(s, clone(step.op), originOf(step));
+      return;
+    }
     const what = `step ${i + 1} (${step.op.op} ${step.op.type} ${step.op.id})`;
     const before = JSON.stringify(toExport(s));
     const inv = inverseOps(s, clone(step.op));
@@ -957,6 +989,8 @@ test('protocol: the limits and vocabularies are the domain\'s (protocol.Vocabula
   eq(CARD_KINDS, v.cardKinds, 'CARD_KINDS');
   eq(LINK_KINDS, v.linkKinds, 'LINK_KINDS');
   eq(LINK_STATUSES, v.linkStatuses, 'LINK_STATUSES');
+  eq(SEVERITIES, v.severities, 'SEVERITIES');
+  eq(FRICTION_KINDS, v.frictionKinds, 'FRICTION_KINDS');
   eq(EVIDENCE_LEVELS, v.evidenceLevels, 'EVIDENCE_LEVELS');
   eq(MILESTONES, v.milestones, 'MILESTONES');
   eq(DIGITS, v.orderDigits, 'DIGITS (order keys)');
