@@ -24,6 +24,7 @@ import (
 
 	"lastmile/internal/auth"
 	"lastmile/internal/i18n"
+	"lastmile/internal/mail"
 	"lastmile/internal/postgres"
 	"lastmile/internal/realtime"
 	"lastmile/internal/server"
@@ -176,10 +177,22 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	go func() { defer background.Done(); postgres.Listen(bg, *dsn, log, listen) }()
 	defer func() { stopBackground(); background.Wait() }()
 
+	// E-mail of mentions and replies, only when an SMTP server is given.
+	mailer, err := m.mailer(ctx, store, catalog, log)
+	if err != nil {
+		return err
+	}
+	var unsubscribe func(string) (string, error)
+	if mailer != nil {
+		unsubscribe = mailer.Check
+		background.Add(1)
+		go func() { defer background.Done(); mailer.Run(bg) }()
+	}
+
 	srv := server.New(server.Config{
 		Boards: store, Editor: hub, Catalog: catalog, Logger: log,
 		Accounts: store, HashSlots: *hashSlots, SignUpClosed: *signUp == "closed", AccountRequired: !*anonymous,
-		TrustedProxies: proxies,
+		TrustedProxies: proxies, Unsubscribe: unsubscribe,
 		// Access taken away closes this process's sockets at once, and every other
 		// process's through a notification.
 		Revoke: func(boardID, grantID string) {
@@ -243,6 +256,40 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// mailer returns the mailer of mentions and replies the LASTMILE_SMTP_* settings ask for,
+// or nil without LASTMILE_SMTP_HOST: then nothing is sent, and nothing fails for it.
+func (m *Main) mailer(ctx context.Context, store *postgres.Store, catalog *i18n.Catalog, log *slog.Logger) (*mail.Mailer, error) {
+	cfg := mail.Config{Host: m.Getenv("LASTMILE_SMTP_HOST"), Username: m.Getenv("LASTMILE_SMTP_USERNAME"),
+		Password: m.Getenv("LASTMILE_SMTP_PASSWORD"), From: m.Getenv("LASTMILE_SMTP_FROM"),
+		BaseURL: m.Getenv("LASTMILE_PUBLIC_URL"), Lang: m.env("LASTMILE_MAIL_LANG", "en")}
+	if cfg.Host == "" {
+		return nil, nil
+	}
+	if v := m.Getenv("LASTMILE_SMTP_PORT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("LASTMILE_SMTP_PORT is %q: expected a port number", v)
+		}
+		cfg.Port = n
+	}
+	if cfg.From == "" || !strings.HasPrefix(cfg.BaseURL, "http") {
+		return nil, errors.New("LASTMILE_SMTP_HOST is set: set LASTMILE_SMTP_FROM (the sender's address) and LASTMILE_PUBLIC_URL (https://… where people open lastmile, for the links of the mails) too")
+	}
+	if cfg.Lang != "en" && cfg.Lang != "fr" {
+		return nil, fmt.Errorf("LASTMILE_MAIL_LANG is %q: expected en or fr", cfg.Lang)
+	}
+	key, err := store.Secret(ctx, "unsubscribe")
+	if err != nil {
+		return nil, err
+	}
+	allowed := func(ctx context.Context, boardID, userID string) bool {
+		acc, err := store.ResolveAccess(ctx, boardID, userID, nil)
+		return err == nil && auth.Can(acc.Role, auth.View)
+	}
+	log.Info("e-mail of mentions and replies", "smtp", cfg.Host, "from", cfg.From)
+	return mail.New(cfg, store, allowed, catalog, key, log), nil
 }
 
 // checkSchema stops start-up on a dirty or too-new schema, and migrates up when asked.

@@ -75,3 +75,9 @@ type Notification struct {
 	At         int64  `json:"at"`
 	Read       bool   `json:"read"`
 }
+
+// NoticeMail is what one e-mail tells a user: their mentions and replies not mailed yet.
+type NoticeMail struct {
+	UserID, Email string
+	Items         []Notification
+}

@@ -129,7 +129,8 @@ func scanModule(t *testing.T) found {
 	root := moduleRoot(t)
 	out := found{formats: map[string]string{}, terms: map[string]string{}}
 	for _, w := range []string{blueprint.TypeBoard, blueprint.TypeStage, blueprint.TypeLane, blueprint.TypeCard,
-		blueprint.TypeTeam, blueprint.TypeLink, blueprint.ActionCreate, blueprint.ActionUpdate, blueprint.ActionDelete} {
+		blueprint.TypeTeam, blueprint.TypeLink, blueprint.TypeComment, blueprint.TypeMarker, blueprint.TypePlusOne,
+		blueprint.ActionCreate, blueprint.ActionUpdate, blueprint.ActionDelete} {
 		out.terms[w] = "the vocabulary of ops"
 	}
 	fields := reflect.TypeFor[blueprint.Fields]()

@@ -154,20 +154,14 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 	return v, interpretError(err, "secret")
 }
 
-// Mail is what one e-mail tells a user: their mentions and replies not mailed yet.
-type Mail struct {
-	UserID, Email string
-	Items         []blueprint.Notification
-}
-
-// SendMail hands the mentions and replies not yet e-mailed, one Mail per user (at most
+// SendMail hands the mentions and replies not yet e-mailed, one NoticeMail per user (at most
 // 50 items each), to send, and marks those it sent as e-mailed in the same transaction;
 // a send that fails leaves them for the next round, and a process that dies in between
 // sends them again (at least once). Items already read, of users who unsubscribed, or of
 // boards the user may no longer see (allowed says), are marked without being sent. Rows
 // another process is mailing are skipped. It returns how many mails were sent.
 func (s *Store) SendMail(ctx context.Context, allowed func(ctx context.Context, boardID, userID string) bool,
-	send func(Mail) error) (int, error) {
+	send func(blueprint.NoticeMail) error) (int, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT person FROM notifications
 		WHERE emailed_at IS NULL AND kind IN ('mention', 'reply') LIMIT 1000`)
 	if err != nil {
@@ -191,7 +185,7 @@ func (s *Store) SendMail(ctx context.Context, allowed func(ctx context.Context, 
 }
 
 func (s *Store) mailOne(ctx context.Context, person string, allowed func(ctx context.Context, boardID, userID string) bool,
-	send func(Mail) error) (bool, error) {
+	send func(blueprint.NoticeMail) error) (bool, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return false, interpretError(err, "notification")
@@ -213,7 +207,7 @@ func (s *Store) mailOne(ctx context.Context, person string, allowed func(ctx con
 	for i, n := range items {
 		ids[i] = n.ID
 	}
-	m := Mail{}
+	m := blueprint.NoticeMail{}
 	if len(person) > 2 && person[:2] == "u:" {
 		m.UserID = person[2:]
 		var unsubscribed bool
