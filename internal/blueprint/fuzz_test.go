@@ -51,6 +51,9 @@ func FuzzDecodeOps(f *testing.F) {
 		`{"op":"create"}`,
 		`[] []`,
 		"[\"\xff\"]",
+		// The analysis fields, and what is refused of them.
+		`[{"op":"update","type":"board","id":"b1","fields":{"launch_candidate":true,"launch_date":"2026-06-01","problem":"Le formulaire se perd","daily_users":["Ana","Bo"],"minimum_useful":"Un formulaire en ligne","deadline":"2026-06-30","check_in":""}},{"op":"update","type":"stage","id":"stage-1","fields":{"entered":1000,"completed":800}},{"op":"update","type":"card","id":"c1","fields":{"active_minutes":60,"active_minutes_max":120,"wait_minutes_max":30,"evidence":"to_verify","manual":true,"milestone":"first_contact"}},{"op":"update","type":"link","id":"k1","fields":{"holder":"Chloé","risk":{"by":"Dan","reason":"repli par téléphone","on":"2026-05-05"},"ack_from":{"by":"Ana","on":"2026-05-04"},"ack_to":{}}}]`,
+		`[{"op":"update","type":"board","id":"b1","fields":{"deadline":"2026-02-30","daily_users":["a","b","c","d"]}},{"op":"update","type":"stage","id":"stage-1","fields":{"entered":1,"completed":2}},{"op":"update","type":"card","id":"c1","fields":{"evidence":"sure","milestone":"end","active_minutes":9,"active_minutes_max":3}},{"op":"update","type":"link","id":"k1","fields":{"risk":{"by":"Dan"},"ack_to":{"on":"2026-05-04"}}}]`,
 		// Annotations: comments, replies, markers and +1s, made as several people (see
 		// fuzzPeople), and what is refused of them.
 		`[{"op":"create","type":"comment","id":"m9","fields":{"anchor":{"card":"c1"},"text":"Qui signe ? @Bo","mentions":["u:bo"]}},{"op":"create","type":"comment","id":"m8","fields":{"parent":"m9","text":"Moi"}}]`,
@@ -309,6 +312,12 @@ func FuzzDecodeExport(f *testing.F) {
 			`{"id":"c2","stage":"s1","lane":"l1","order":"V","text":"","kind":"note"}],` +
 			`"teams":[{"id":"t1","name":"Vente","color":"#2563eb"}],` +
 			`"links":[{"id":"k1","kind":"dependency","from":"c2","to":"c1","critical":true,"status":"agreed","owner":"t1"}]}`,
+		`{"format":"lastmile","version":1,"id":"b7","title":"Cadre","seq":3,"framing":{"launch_candidate":true,"launch_date":"2026-06-01","problem":"p","daily_users":["Ana","Bo"],"deadline":"2026-06-30"},` +
+			`"stages":[{"id":"s1","name":"Payer","order":"V","entered":10,"completed":4}],"lanes":[{"id":"l1","role":"backstage","label":"","order":"G"}],` +
+			`"cards":[{"id":"c1","stage":"s1","lane":"l1","order":"V","text":"a","kind":"note","active_minutes":5,"active_minutes_max":9,"evidence":"observed","manual":true,"milestone":"value_moment"},` +
+			`{"id":"c2","stage":"s1","lane":"l1","order":"W","text":"b","kind":"note"}],"teams":[],` +
+			`"links":[{"id":"k1","kind":"handoff","from":"c1","to":"c2","status":"open","holder":"Chloé","risk":{"by":"Dan","reason":"r","on":"2026-05-05"},"ack_from":{"by":"Ana","on":"2026-05-04"}}]}`,
+		`{"format":"lastmile","version":1,"title":"","seq":0,"framing":{"daily_users":["a","b","c","d"],"check_in":"tomorrow"}}`,
 		`{"format":"lastmile","version":2,"title":"","seq":0}`,
 		`{"format":"other","version":1,"title":"","seq":0}`,
 		`{"format":"lastmile","version":1,"title":"","seq":0,"stages":[{"id":"s1","order":"V"},{"id":"s1","order":"W"}]}`,
