@@ -239,3 +239,20 @@ func TestMentionsAndRepliesAreMailed(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// FuzzCheck: any token is the signed name of a user or refused, never a panic; a token
+// made by Token always checks.
+func FuzzCheck(f *testing.F) {
+	m := mail.New(mail.Config{Host: "localhost"}, nil, nil, i18n.MustCatalog(), []byte("key"), nil)
+	for _, s := range []string{m.Token("u1"), "", ".", "a.b", m.Token("") + "=", "%%.%%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		if user, err := m.Check(token); err == nil && m.Token(user) != token {
+			t.Fatalf("%q checks as %q, whose token is %q", token, user, m.Token(user))
+		}
+		if user, err := m.Check(m.Token(token)); err != nil || user != token {
+			t.Fatalf("the token of %q checks as %q, %v", token, user, err)
+		}
+	})
+}

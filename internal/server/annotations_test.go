@@ -276,3 +276,120 @@ func TestAnnotationBadInput(t *testing.T) {
 		t.Errorf("the hostile text did not come back as it was typed: %+v", list.Comments)
 	}
 }
+
+// TestNotificationsAndSince: a commenter's mention reaches the editor's notifications, a
+// reply reaches the commenter's; each reads and marks only their own; "since you last
+// looked" names exactly what changed after one's last-seen point, and mark-all-seen moves
+// it.
+func TestNotificationsAndSince(t *testing.T) {
+	t.Parallel()
+	e := setupAuth(t)
+	owner := e.person(t)
+	owner.mustSignUp(t, "owner@example.org")
+	board := owner.mustBoard(t)
+	stage, lane, _, _ := annotationFixture(t, e, board)
+	people := map[string]*person{}
+	for _, role := range []string{"commenter", "editor", "viewer"} {
+		p := e.person(t)
+		p.mustJoin(t, owner.mustLink(t, board, url.Values{"role": {role}}), board, url.Values{"name": {"Guest " + role}})
+		people[role] = p
+	}
+	c, ed, viewer := people["commenter"], people["editor"], people["viewer"]
+	api := "/api/boards/" + board
+	var viewerState struct {
+		By        string `json:"by"`
+		FirstSeen bool   `json:"first_visit"`
+	}
+	readViewer := func(p *person) {
+		t.Helper()
+		page := string(p.do(t, http.MethodGet, "/boards/"+board, nil).body)
+		_, rest, ok := strings.Cut(page, `id="board-viewer"`)
+		_, rest, _ = strings.Cut(rest, ">")
+		data, _, _ := strings.Cut(rest, "</script>")
+		if !ok || json.Unmarshal([]byte(data), &viewerState) != nil {
+			t.Fatalf("no #board-viewer in the page: %q", data)
+		}
+	}
+	readViewer(ed)
+	edBy := viewerState.By
+	if !strings.HasPrefix(edBy, "g:") || !viewerState.FirstSeen {
+		t.Fatalf("the editor's page says %+v", viewerState)
+	}
+	readViewer(viewer) // the viewer's last-seen point: now
+	r := c.postJSON(t, http.MethodPost, api+"/comments", map[string]any{"anchor": map[string]any{"stage": stage, "lane": lane},
+		"text": "@editor who signs?", "mentions": []string{edBy}})
+	var made struct{ Comment blueprint.Comment }
+	if err := json.Unmarshal([]byte(r.body), &made); err != nil || r.status != http.StatusCreated {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var list struct {
+		Notifications []blueprint.Notification
+		Unread        int
+	}
+	mustList := func(p *person) {
+		t.Helper()
+		list.Notifications = nil
+		r := p.do(t, http.MethodGet, "/api/notifications?unread=1", nil)
+		if r.status != http.StatusOK || json.Unmarshal([]byte(r.body), &list) != nil {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+	}
+	mustList(ed)
+	if list.Unread != 1 || len(list.Notifications) != 1 || list.Notifications[0].Kind != "mention" ||
+		list.Notifications[0].Item != made.Comment.ID || list.Notifications[0].Author != "Guest commenter" {
+		t.Fatalf("the editor's notifications: %+v", list)
+	}
+	// The editor replies and resolves; the commenter hears of the reply.
+	if r := ed.postJSON(t, http.MethodPost, api+"/comments", map[string]any{"parent": made.Comment.ID, "text": "I do"}); r.status != http.StatusCreated {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if r := ed.postJSON(t, http.MethodPost, api+"/comments/"+made.Comment.ID+"/resolve", nil); r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	mustList(c)
+	if list.Unread != 1 || list.Notifications[0].Kind != "reply" {
+		t.Fatalf("the commenter's notifications: %+v", list)
+	}
+	// Nobody marks another's notifications read.
+	id := list.Notifications[0].ID
+	var read struct{ Read int }
+	if r := ed.postJSON(t, http.MethodPost, "/api/notifications/read", map[string]any{"ids": []int64{id}}); json.Unmarshal([]byte(r.body), &read) != nil || read.Read != 0 {
+		t.Errorf("the editor marked the commenter's notification: %s", r.body)
+	}
+	if r := c.postJSON(t, http.MethodPost, "/api/notifications/read", map[string]any{"ids": []int64{id}}); json.Unmarshal([]byte(r.body), &read) != nil || read.Read != 1 {
+		t.Errorf("marking one's own: %s", r.body)
+	}
+	mustList(c)
+	if list.Unread != 0 {
+		t.Errorf("%d unread after marking", list.Unread)
+	}
+	if r := e.person(t).do(t, http.MethodGet, "/api/notifications", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("notifications without a session: %d", r.status)
+	}
+
+	// The viewer comes back: exactly the comment, the reply and the resolution, by two people.
+	var since struct {
+		Since blueprint.Since
+	}
+	r = viewer.do(t, http.MethodGet, api+"/since", nil)
+	if err := json.Unmarshal([]byte(r.body), &since); err != nil || r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	s := since.Since
+	if len(s.Comments.Added) != 2 || !slices.Equal(s.Comments.Resolved, []string{made.Comment.ID}) || s.Summary.Changes != 0 ||
+		s.Summary.People != 2 || s.Summary.Ops != 3 {
+		t.Errorf("since: %+v", s)
+	}
+	if r := viewer.postJSON(t, http.MethodPost, api+"/seen", nil); r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	r = viewer.do(t, http.MethodGet, api+"/since", nil)
+	if err := json.Unmarshal([]byte(r.body), &since); err != nil || since.Since.Summary.Ops != 0 {
+		t.Errorf("after mark-all-seen: %s", r.body)
+	}
+	// The activity feed groups them by person.
+	var act struct{ Groups []blueprint.ActivityGroup }
+	if r := viewer.do(t, http.MethodGet, api+"/activity", nil); json.Unmarshal([]byte(r.body), &act) != nil || len(act.Groups) < 2 {
+		t.Errorf("activity: %s", r.body)
+	}
+}
