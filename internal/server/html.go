@@ -86,7 +86,7 @@ func (s *Server) viewerState(r *http.Request, b *blueprint.Board) (web.ViewerSta
 	}
 	if !ok {
 		v.FirstVisit = true
-		seq, err = s.notes.MarkSeen(r.Context(), b.ID, by, b.Seq, true)
+		_, err = s.notes.MarkSeen(r.Context(), b.ID, by, b.Seq, true)
 		return v, err
 	}
 	v.LastSeen, v.LastSeenAt = seq, at.UnixMilli()
