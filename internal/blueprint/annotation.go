@@ -271,7 +271,12 @@ func (b *Board) SortedMarkers() []*Marker {
 	return bySeq(b.Annotations.Markers, func(m *Marker) (int64, string) { return m.Seq, m.ID })
 }
 
+// bySeq returns nil for none, as an export decoded from JSON holds them (the lists are
+// omitted when empty), so that a board and its stored state export alike.
 func bySeq[T any](m map[string]*T, key func(*T) (int64, string)) []*T {
+	if len(m) == 0 {
+		return nil
+	}
 	out := make([]*T, 0, len(m))
 	for _, v := range m {
 		out = append(out, v)
