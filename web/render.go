@@ -50,14 +50,19 @@ func newTemplateSet(v *BoardView) *templateSet {
 	lane := &blueprint.Lane{ID: tplLane, Role: blueprint.RoleEmotion, Label: "{label}", Order: "V"}
 	team := &blueprint.Team{ID: tplTeam, Color: "#6b7280"}
 	card := &blueprint.Card{ID: newCardID, Stage: tplStage, Lane: tplLane, Order: "V", Team: tplTeam, Kind: blueprint.KindNote,
-		ActiveMinutes: 1, WaitMinutes: 1, Detail: "-", Emotion: 1}
+		ActiveMinutes: 1, WaitMinutes: 1, Detail: "-", Emotion: 1,
+		Milestone: blueprint.MilestoneFirstContact, Evidence: blueprint.EvidenceAssumed, Manual: true}
 	other := &blueprint.Card{ID: newCardID + "2", Stage: tplStage, Lane: tplLane, Order: "W", Kind: blueprint.KindNote}
 	b.Stages[stage.ID], b.Lanes[lane.ID], b.Teams[team.ID] = stage, lane, team
 	b.Cards[card.ID], b.Cards[other.ID] = card, other
+	// Both links hold a holder, an accepted risk and both acknowledgements, whose values
+	// are the placeholders the browser fills.
+	risk := blueprint.Acceptance{By: "{by}", Reason: "{reason}", On: "{on}"}
+	ack := blueprint.Ack{By: "{by}", On: "{on}"}
 	owned := &blueprint.Link{ID: tplLink, Kind: blueprint.LinkDependency, From: card.ID, To: other.ID, Critical: true,
-		Status: blueprint.StatusOpen, Owner: tplTeam}
+		Status: blueprint.StatusOpen, Owner: tplTeam, Holder: "{name}", Risk: risk, AckFrom: ack, AckTo: ack}
 	unowned := &blueprint.Link{ID: tplLink + "2", Kind: blueprint.LinkHandoff, From: card.ID, To: other.ID, Critical: true,
-		Status: blueprint.StatusOpen}
+		Status: blueprint.StatusOpen, Holder: "{name}", Risk: risk, AckFrom: ack, AckTo: ack}
 	b.Links[owned.ID], b.Links[unowned.ID] = owned, unowned
 
 	tv := NewBoardView(b)
@@ -93,14 +98,17 @@ func boardTexts(p Page) map[string]any {
 		return map[string]string{"one": p.L.Plural(id, 1, "{n}"), "other": p.L.Plural(id, 2, "{n}")}
 	}
 	return map[string]any{
-		"lang":    p.L.Lang(),
-		"kind":    byKey("kind.", blueprint.CardKinds),
-		"role":    byKey("role.", roles),
-		"line":    byKey("line.", []string{"interaction", "visibility", "internal_interaction"}),
-		"status":  byKey("status.", blueprint.LinkStatuses),
-		"link":    byKey("link.", blueprint.LinkKinds),
-		"card":    byKey("card.", []string{"emotion", "active", "wait"}),
-		"curveOf": p.L.TD("emotion.curve_of", map[string]any{"Lane": "{lane}"}),
+		"lang":      p.L.Lang(),
+		"kind":      byKey("kind.", blueprint.CardKinds),
+		"role":      byKey("role.", roles),
+		"line":      byKey("line.", []string{"interaction", "visibility", "internal_interaction"}),
+		"status":    byKey("status.", blueprint.LinkStatuses),
+		"link":      byKey("link.", blueprint.LinkKinds),
+		"card":      byKey("card.", []string{"emotion", "active", "wait"}),
+		"evidence":  byKey("evidence.", blueprint.EvidenceLevels),
+		"milestone": byKey("milestone.", blueprint.Milestones),
+		"manual":    p.L.T("mark.manual"),
+		"curveOf":   p.L.TD("emotion.curve_of", map[string]any{"Lane": "{lane}"}),
 		"plural": map[string]any{
 			"cards": plural("count.cards"), "minutes": plural("time.minutes"),
 			"hours": plural("time.hours"), "days": plural("time.days"),

@@ -22,6 +22,11 @@ var undoTextIDs = []string{
 	"undo.what.team.self", "undo.what.team.name", "undo.what.team.color", "undo.what.team.cards", "undo.what.team.links",
 	"undo.what.link.self", "undo.what.link.kind", "undo.what.link.status", "undo.what.link.critical",
 	"undo.what.link.owner", "undo.what.link.card",
+	// The facts of the last-mile analysis (undo.js PART).
+	"undo.what.board.launch", "undo.what.board.problem", "undo.what.board.users", "undo.what.board.minimum",
+	"undo.what.board.deadline", "undo.what.board.checkin", "undo.what.stage.volumes",
+	"undo.what.card.evidence", "undo.what.card.manual", "undo.what.card.milestone",
+	"undo.what.link.risk", "undo.what.link.ackfrom", "undo.what.link.ackto",
 }
 
 // undoAttr turns a message id into its data attribute: undo.not_undone.changed becomes

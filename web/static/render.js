@@ -571,14 +571,21 @@ export class Renderer {
       drop(teamEl);
     }
     part('.card-kind').textContent = this.texts.kind[c.kind || 'note'] ?? `kind.${c.kind}`;
+    this.fillMarks(el, c);
     const emotion = part('.card-emotion');
     if (c.emotion) emotion.textContent = `${this.texts.card.emotion} ${c.emotion > 0 ? '+' : ''}${c.emotion}`;
     else drop(emotion);
     const [active, wait] = el.querySelectorAll('.card-time');
-    if (c.active_minutes > 0) active.textContent = `${this.texts.card.active} ${this.minutes(c.active_minutes)}`;
-    else drop(active);
-    if (c.wait_minutes > 0) wait.textContent = `${this.texts.card.wait} ${this.minutes(c.wait_minutes)}`;
-    else drop(wait);
+    if (c.active_minutes > 0 || c.active_minutes_max > 0) {
+      active.textContent = `${this.texts.card.active} ${this.timeRange(c.active_minutes ?? 0, c.active_minutes_max ?? 0)}`;
+    } else {
+      drop(active);
+    }
+    if (c.wait_minutes > 0 || c.wait_minutes_max > 0) {
+      wait.textContent = `${this.texts.card.wait} ${this.timeRange(c.wait_minutes ?? 0, c.wait_minutes_max ?? 0)}`;
+    } else {
+      drop(wait);
+    }
     const buttons = part('[data-emotion-buttons]');
     if (buttons) {
       if (view.lanes.get(c.lane)?.role === 'emotion') {
@@ -596,6 +603,26 @@ export class Renderer {
     return el;
   }
 
+  // fillMarks fills or takes away a card's marks (web/marks.templ CardMarks): its
+  // milestone, an evidence level other than observed, and a manual step.
+  fillMarks(el, c) {
+    const milestone = el.querySelector('.card-milestone');
+    if (c.milestone) {
+      milestone.dataset.milestone = c.milestone;
+      milestone.textContent = this.texts.milestone?.[c.milestone] ?? `milestone.${c.milestone}`;
+    } else {
+      drop(milestone);
+    }
+    const evidence = el.querySelector('.card-evidence');
+    if (c.evidence === 'assumed' || c.evidence === 'to_verify') {
+      evidence.dataset.evidence = c.evidence;
+      evidence.textContent = this.texts.evidence?.[c.evidence] ?? `evidence.${c.evidence}`;
+    } else {
+      drop(evidence);
+    }
+    if (!c.manual) drop(el.querySelector('.card-manual'));
+  }
+
   buildTeam(t) {
     const li = this.fromTemplate('team');
     li.dataset.team = t.id;
@@ -609,6 +636,7 @@ export class Renderer {
     const owner = l.owner ? view.teams.get(l.owner) : null;
     const tr = this.fromTemplate(owner ? 'link-owned' : 'link-unowned');
     const tplKind = tr.dataset.kind;
+    const tplStatus = tr.dataset.status;
     tr.className = tr.className.replace(/\blink-(handoff|dependency)\b/, `link-${l.kind}`);
     tr.classList.toggle('critical', !!l.critical);
     tr.id = `link-${l.id}`;
@@ -623,12 +651,28 @@ export class Renderer {
       .replace(this.texts.link[tplKind], () => this.texts.link[l.kind] ?? `link.${l.kind}`);
     const badge = kind.firstElementChild;
     if (badge && !l.critical) drop(badge);
-    status.textContent = this.texts.status[l.status] ?? `status.${l.status}`;
+    status.firstChild.data = status.firstChild.data.replace(this.texts.status[tplStatus], () => this.texts.status[l.status] ?? `status.${l.status}`);
+    // What the teams agreed (web/marks.templ LinkAgreement): each part filled or taken away.
+    const sentence = (el, values) => {
+      for (const bdi of el.querySelectorAll('bdi')) bdi.textContent = values[bdi.textContent] !== undefined ? bdiText(values[bdi.textContent]) : bdi.textContent;
+    };
+    const risk = status.querySelector('.link-risk');
+    if (l.risk?.by || l.risk?.reason || l.risk?.on) sentence(risk, { '{by}': l.risk.by, '{on}': l.risk.on, '{reason}': l.risk.reason });
+    else drop(risk);
+    for (const side of ['from', 'to']) {
+      const ack = status.querySelector(`.link-ack[data-side="${side}"]`);
+      const a = l[`ack_${side}`];
+      if (a?.by || a?.on) sentence(ack, { '{by}': a.by, '{on}': a.on });
+      else drop(ack);
+    }
     if (owner) {
       const span = who.firstElementChild;
       span.dataset.team = owner.id;
       span.textContent = owner.name;
     }
+    const holder = who.querySelector('.link-holder');
+    if (l.holder) sentence(holder, { '{name}': l.holder });
+    else drop(holder);
     return tr;
   }
 
@@ -707,6 +751,12 @@ export class Renderer {
     if (n >= 60 * 24) return this.countText('days', Math.floor(n / (60 * 24)));
     if (n >= 60 && n % 60 === 0) return this.countText('hours', n / 60);
     return this.countText('minutes', n);
+  }
+
+  // timeRange says a card's time as web/marks.go's timeRange: one time, or a range when
+  // the top is above the bottom.
+  timeRange(low, high) {
+    return high > low ? `${this.minutes(low)} – ${this.minutes(high)}` : this.minutes(low);
   }
 
   // score writes a mean score as web/links.go's scoreText: its sign, at most one decimal,

@@ -40,6 +40,9 @@ func RandomOp(r *rand.Rand, board string) blueprint.Op {
 	case blueprint.TypeBoard:
 		op.ID = pick(board, board, board+"x")
 		f.Title = ptr(pick("Parcours", "Commande en ligne", "<script>x</script>"))
+		if maybe(0.3) {
+			f.LaunchCandidate, f.LaunchDate = ptr(maybe(0.7)), ptr(pick("2026-06-01", "", "2026-02-30"))
+		}
 	case blueprint.TypeStage:
 		op.ID = id("s", 4)
 		if maybe(0.8) {
@@ -47,6 +50,9 @@ func RandomOp(r *rand.Rand, board string) blueprint.Op {
 		}
 		if maybe(0.5) {
 			f.Name = ptr(pick("Découvrir", "Payer", "", "{name}"))
+		}
+		if maybe(0.1) {
+			f.Entered, f.Completed = ptr(r.IntN(200)), ptr(r.IntN(200))
 		}
 	case blueprint.TypeLane:
 		op.ID = id("l", 4)
@@ -93,6 +99,21 @@ func RandomOp(r *rand.Rand, board string) blueprint.Op {
 		if maybe(0.25) {
 			f.Emotion = ptr(r.IntN(7) - 3)
 		}
+		if maybe(0.15) {
+			f.ActiveMax = minutes()
+		}
+		if maybe(0.1) {
+			f.WaitMax = minutes()
+		}
+		if maybe(0.2) {
+			f.Evidence = ptr(pick("", blueprint.EvidenceObserved, blueprint.EvidenceAssumed, blueprint.EvidenceToVerify, "guessed"))
+		}
+		if maybe(0.15) {
+			f.Manual = ptr(maybe(0.6))
+		}
+		if maybe(0.15) {
+			f.Milestone = ptr(pick("", blueprint.MilestoneFirstContact, blueprint.MilestoneValue, "launch"))
+		}
 	case blueprint.TypeTeam:
 		op.ID = id("t", 4)
 		if maybe(0.8) {
@@ -118,6 +139,18 @@ func RandomOp(r *rand.Rand, board string) blueprint.Op {
 		if maybe(0.1) {
 			f.Kind = ptr(pick(blueprint.LinkDependency, blueprint.KindNote))
 		}
+		if maybe(0.15) {
+			f.Holder = ptr(pick("", "Léa", "<b>Bo</b>", "deux\nlignes"))
+		}
+		if maybe(0.15) {
+			f.Risk = ptr(pickOf(r, blueprint.Acceptance{}, blueprint.Acceptance{By: "Ana", Reason: "Contrat signé", On: "2026-05-04"},
+				blueprint.Acceptance{By: "Bo", Reason: "{reason}", On: "2026-05-05"}, blueprint.Acceptance{By: "Ana", On: "2026-05-04"}))
+		}
+		for _, ack := range []**blueprint.Ack{&f.AckFrom, &f.AckTo} {
+			if maybe(0.12) {
+				*ack = ptr(pickOf(r, blueprint.Ack{}, blueprint.Ack{By: "Cy", On: "2026-05-06"}, blueprint.Ack{By: "Dé", On: "6 mai"}))
+			}
+		}
 	}
 	if action != blueprint.ActionDelete || maybe(0.05) {
 		op.Fields = f
@@ -126,6 +159,9 @@ func RandomOp(r *rand.Rand, board string) blueprint.Op {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// pickOf returns one of list at random.
+func pickOf[T any](r *rand.Rand, list ...T) T { return list[r.IntN(len(list))] }
 
 // People are the identities RandomAnnotation makes ops as: two accounts and a guest.
 var People = []string{"u:ana", "u:bo", "g:cy"}
