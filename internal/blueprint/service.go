@@ -34,7 +34,9 @@ type Result struct {
 // BoardService stores boards as an op log plus their current state.
 type BoardService interface {
 	// CreateBoard creates a board with a new id and applies ops to it, in one transaction.
-	// A rejected op rejects the whole creation (EINVALID, ENOTFOUND, ECONFLICT).
+	// An op of type board sets the new board's own fields (the framing of an import): its
+	// id, which the caller cannot know, is replaced by the new board's. A rejected op
+	// rejects the whole creation (EINVALID, ENOTFOUND, ECONFLICT).
 	CreateBoard(ctx context.Context, title, template, author string, ops []Op) (*Board, error)
 
 	// FindBoard returns the current state of a board. ENOTFOUND if there is none.

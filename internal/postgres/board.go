@@ -90,6 +90,11 @@ func (s *Store) CreateBoard(ctx context.Context, title, template, author string,
 	b := blueprint.NewBoard(id, "", template)
 	all := append([]blueprint.Op{{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: id,
 		Fields: blueprint.Fields{Title: &title}}}, ops...)
+	for i := range all {
+		if all[i].Type == blueprint.TypeBoard {
+			all[i].ID = id // the caller cannot know the new board's id
+		}
+	}
 	for i, op := range all {
 		if err := b.Apply(op); err != nil {
 			return nil, blueprint.Errorf(blueprint.ErrorCode(err), "op %d (%s %s %s): %s", i, blueprint.Term(op.Action), blueprint.Term(op.Type), op.ID, err)

@@ -107,7 +107,11 @@ func (s *Server) importBoard(r *http.Request, data []byte) (*blueprint.Board, er
 		}
 		return nil, err
 	}
-	return s.boards.CreateBoard(r.Context(), e.Title, e.Template, "import", e.Ops())
+	ops := e.Ops()
+	if op, ok := e.FramingOp(blueprint.TypeBoard); ok { // CreateBoard gives it the new board's id
+		ops = append(ops, op)
+	}
+	return s.boards.CreateBoard(r.Context(), e.Title, e.Template, "import", ops)
 }
 
 func (s *Server) createFromTemplate(r *http.Request, template, title, lang string) (*blueprint.Board, error) {

@@ -190,6 +190,7 @@ func New(cfg Config) *Server {
 
 	r.Get("/", s.handleHome)
 	r.Post("/boards", s.handleCreateBoardForm)
+	r.Get("/portfolio", s.handlePortfolio)
 	if s.accounts != nil {
 		r.Get("/signup", s.handleSignUpPage)
 		r.Post("/signup", s.handleSignUp)
@@ -207,6 +208,10 @@ func New(cfg Config) *Server {
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.Use(s.authorize)
 		r.With(view, s.loadBoard).Get("/", s.handleBoardPage)
+		r.With(view, s.loadBoard).Get("/analysis", s.handleAnalysisPage)
+		r.With(edit).Post("/analysis/framing", s.handleFramingForm)
+		r.With(edit).Post("/analysis/launch", s.handleLaunchForm)
+		r.With(edit).Post("/analysis/volumes", s.handleVolumesForm)
 		if cfg.Live != nil {
 			r.With(view).Get("/ws", s.handleWebsocket)
 		}
@@ -249,6 +254,7 @@ func New(cfg Config) *Server {
 		r.Route("/boards/{boardID}", func(r chi.Router) {
 			r.Use(s.authorize)
 			r.With(view, s.loadBoard).Get("/", s.handleGetBoard)
+			r.With(view, s.loadBoard).Get("/analysis", s.handleAnalysis)
 			r.With(comment).Post("/ops", s.handlePostOps)
 			r.With(view).Get("/ops", s.handleGetOps)
 			r.With(view, s.loadBoard).Get("/comments", s.handleListComments)
