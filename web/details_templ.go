@@ -133,7 +133,7 @@ func DetailsUI(p Page) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</label> <input type=\"text\" id=\"details-wait\" name=\"wait\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"details-times-hint details-wait-said\" data-testid=\"details-wait\"> <output id=\"details-wait-said\" class=\"details-said\" for=\"details-wait\" data-testid=\"details-wait-said\"></output></div></fieldset><p class=\"details-error\" role=\"alert\" data-details-error data-testid=\"details-error\"></p><div class=\"dialog-actions\"><span class=\"hint\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</label> <input type=\"text\" id=\"details-wait\" name=\"wait\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"details-times-hint details-wait-said\" data-testid=\"details-wait\"> <output id=\"details-wait-said\" class=\"details-said\" for=\"details-wait\" data-testid=\"details-wait-said\"></output></div></fieldset><p class=\"details-error\" aria-live=\"assertive\" aria-atomic=\"true\" data-details-error data-testid=\"details-error\"></p><div class=\"dialog-actions\"><span class=\"hint\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
