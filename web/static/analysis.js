@@ -23,7 +23,8 @@ function start(article) {
   let reading = false;
   let again = false;
 
-  const live = new LiveBoard({ boardId, seq: Number(article.dataset.seq) });
+  // The connection's state is kept on the article (data-live-state), for the tests.
+  const live = new LiveBoard({ boardId, seq: Number(article.dataset.seq), onState: (state) => { article.dataset.liveState = state; } });
   live.addEventListener('change', () => {
     clearTimeout(timer);
     timer = setTimeout(refresh, DEBOUNCE);
