@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -71,7 +72,12 @@ func TestPageKeepsWhatIsOpen(t *testing.T) {
 		}
 		keys(t, tab, "saving", kb.Enter)
 		waitText(t, tab, "c-typed", "Half typed")
-		if c := mustFind(t, n, b.ID).Cards["c-typed"]; c == nil || c.Text != "Half typed" || c.Stage != "stage-3" {
+		// The page shows the text as soon as it is sent; the server has it a moment later.
+		c := mustFind(t, n, b.ID).Cards["c-typed"]
+		for deadline := time.Now().Add(waitLive); (c == nil || c.Text != "Half typed") && time.Now().Before(deadline); c = mustFind(t, n, b.ID).Cards["c-typed"] {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if c == nil || c.Text != "Half typed" || c.Stage != "stage-3" {
 			t.Errorf("the server has the card as %+v", c)
 		}
 	})
