@@ -16,7 +16,11 @@
 # README's before/after comparison. The set "editor" is the editor at work instead:
 # editor-{details,title}-{en,fr}-{light,dark}.png, a card's detail and times being edited
 # and the board's title being renamed in place. PNGs are made smaller with pngquant when
-# it is installed. The script prints the URLs of the two boards.
+# it is installed. The set "analysis" gives the boards the facts the last-mile analysis
+# reads (framing, launch, volumes, evidence, milestones, times, critical links, friction
+# markers), as an account the script makes so that they are its boards, and takes
+# analysis-{en,fr}-{light,dark}.png (the Analysis page), analysis-funnel-{en,fr}-light.png
+# (further down) and portfolio-{en,fr}-light.png. The script prints the URLs of the two boards.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -33,11 +37,25 @@ command -v go >/dev/null 2>&1 || die "go is needed"
 curl -fsS -o /dev/null "$base/livez" || die "no lastmile answers at $base; start one with 'make run'"
 chromium=$("$root/scripts/chromium.sh")
 
+# For the set "analysis", the boards belong to an account: curl keeps its session.
+auth=()
+account=screenshots@example.org
+export LASTMILE_SCREENSHOT_PASSWORD=${LASTMILE_SCREENSHOT_PASSWORD:-screenshots-$RANDOM-$RANDOM}
+if [[ $set == analysis ]]; then
+	jar=$(mktemp)
+	trap 'rm -f "$jar"' EXIT
+	account=screenshots-$(date +%s)@example.org
+	code=$(curl -sS -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" --data-urlencode "email=$account" \
+		--data-urlencode "password=$LASTMILE_SCREENSHOT_PASSWORD" "$base/signup") || die "POST $base/signup failed"
+	[[ $code == 303 ]] || die "signing up $account answered $code"
+	auth=(-c "$jar" -b "$jar")
+fi
+
 # create_board posts the lastmile JSON read from stdin to POST /api/boards and prints
 # the new board's id.
 create_board() {
 	local answer id
-	answer=$(curl -sS -X POST -H 'Content-Type: application/json' --data-binary @- \
+	answer=$(curl -sS "${auth[@]}" -X POST -H 'Content-Type: application/json' --data-binary @- \
 		-w '\n%{http_code}' "$base/api/boards") || die "POST $base/api/boards failed"
 	[[ ${answer##*$'\n'} == 201 ]] || die "POST $base/api/boards answered: ${answer//$'\n'/ }"
 	id=$(sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p' <<<"$answer")
@@ -177,7 +195,70 @@ fr=$(create_board <<'JSON'
 JSON
 )
 
-if [[ $set == editor ]]; then
+# post_json posts the JSON read from stdin to PATH and fails unless the status is 200 or 201.
+post_json() {
+	local answer
+	answer=$(curl -sS "${auth[@]}" -X POST -H 'Content-Type: application/json' --data-binary @- \
+		-w '\n%{http_code}' "$base$1") || die "POST $base$1 failed"
+	[[ ${answer##*$'\n'} == 20[01] ]] || die "POST $base$1 answered: ${answer//$'\n'/ }"
+}
+
+# analysis_facts BOARD PROBLEM USERS MINIMUM sets the facts of the analysis on a sample
+# board: the framing (in the board's language) and the launch, the funnel's volumes, the
+# milestones, evidence, a manual step and time ranges on cards, critical links and who
+# holds them, and friction markers.
+analysis_facts() {
+	local launch deadline
+	launch=$(date -d '+12 days' +%F)
+	deadline=$(date -d '+40 days' +%F)
+	post_json "/api/boards/$1/ops" <<JSON
+[
+  {"op": "update", "type": "board", "id": "$1", "fields": {"launch_candidate": true, "launch_date": "$launch",
+    "problem": "$2", "daily_users": $3, "minimum_useful": "$4", "deadline": "$deadline"}},
+  {"op": "update", "type": "stage", "id": "s-find", "fields": {"entered": 12400, "completed": 9100}},
+  {"op": "update", "type": "stage", "id": "s-account", "fields": {"entered": 8700, "completed": 8100}},
+  {"op": "update", "type": "stage", "id": "s-form", "fields": {"entered": 7900, "completed": 5200}},
+  {"op": "update", "type": "stage", "id": "s-upload", "fields": {"entered": 5100, "completed": 4800}},
+  {"op": "update", "type": "stage", "id": "s-paper", "fields": {"entered": 4600, "completed": 2100}},
+  {"op": "update", "type": "stage", "id": "s-permit", "fields": {"entered": 2050, "completed": 2000}},
+  {"op": "update", "type": "card", "id": "c02", "fields": {"milestone": "first_contact", "evidence": "observed"}},
+  {"op": "update", "type": "card", "id": "c19", "fields": {"milestone": "value_moment", "evidence": "observed"}},
+  {"op": "update", "type": "card", "id": "c16", "fields": {"manual": true, "evidence": "observed"}},
+  {"op": "update", "type": "card", "id": "c13", "fields": {"wait_minutes_max": 10080, "evidence": "observed"}},
+  {"op": "update", "type": "card", "id": "c15", "fields": {"wait_minutes_max": 20160, "evidence": "assumed"}},
+  {"op": "update", "type": "card", "id": "c10", "fields": {"evidence": "to_verify"}},
+  {"op": "update", "type": "card", "id": "c09", "fields": {"active_minutes": 3, "active_minutes_max": 8, "evidence": "assumed"}},
+  {"op": "update", "type": "link", "id": "k2", "fields": {"holder": "Claire M."}},
+  {"op": "update", "type": "link", "id": "k4", "fields": {"critical": true}}
+]
+JSON
+	post_json "/api/boards/$1/markers" <<<'{"anchor": {"card": "c15"}, "severity": "blocking", "kind": "waiting", "text": "Half a day off work"}'
+	post_json "/api/boards/$1/markers" <<<'{"anchor": {"card": "c10"}, "severity": "high", "kind": "rework", "text": "Form lost"}'
+	post_json "/api/boards/$1/markers" <<<'{"anchor": {"card": "c17"}, "severity": "medium", "kind": "manual", "text": "Typed twice"}'
+	post_json "/api/boards/$1/markers" <<<'{"anchor": {"card": "c13"}, "severity": "low", "kind": "waiting", "text": "Three days"}'
+}
+
+if [[ $set == analysis ]]; then
+	analysis_facts "$en" "Residents give up their permit application before it is done" '["Desk clerk", "Permits officer"]' \
+		"The permit granted online, with no visit to the town hall"
+	analysis_facts "$fr" "Les résidents abandonnent leur demande de carte avant la fin" '["Agent d’accueil", "Instructeur des cartes"]' \
+		"La carte accordée en ligne, sans passage en mairie"
+	shots=()
+	for theme in light dark; do
+		opt=signin:$account
+		[[ $theme == dark ]] && opt=$opt,dark
+		shots+=(
+			"analysis-en-$theme=/boards/$en/analysis?lang=en,$opt"
+			"analysis-fr-$theme=/boards/$fr/analysis?lang=fr,$opt"
+		)
+	done
+	shots+=(
+		"analysis-funnel-en-light=/boards/$en/analysis?lang=en#funnel,signin:$account"
+		"analysis-funnel-fr-light=/boards/$fr/analysis?lang=fr#funnel,signin:$account"
+		"portfolio-en-light=/portfolio?lang=en,signin:$account"
+		"portfolio-fr-light=/portfolio?lang=fr,signin:$account"
+	)
+elif [[ $set == editor ]]; then
 	# The editor: a card's detail and times being edited (a detail typed, then an active
 	# time, read back under its field), and the board's title being renamed in place.
 	detail_en="keys:Most residents come at lunchtime: the desk is open 9:00 to 12:00 only.%093h30"

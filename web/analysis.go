@@ -150,6 +150,15 @@ func days(l *i18n.Localizer, d int) string {
 // refName is an entity's name, or its id when it has none (a deleted one).
 func refName(r blueprint.Ref) string { return cmp.Or(r.Name, r.ID) }
 
+// refNames is the names of refs, separated by commas.
+func refNames(refs []blueprint.Ref) string {
+	names := make([]string, len(refs))
+	for i, r := range refs {
+		names[i] = refName(r)
+	}
+	return strings.Join(names, ", ")
+}
+
 // unsure says how much of a finding rests on cards nobody observed, or "" when all were.
 func unsure(l *i18n.Localizer, e blueprint.Evidence) string {
 	n := e.Cards - e.Observed
@@ -184,7 +193,7 @@ func readinessStrip(stages []blueprint.StageReadiness) []stageStrip {
 		return nil
 	}
 	w := chartW / n
-	const tip = 12
+	const tip = 14
 	out := make([]stageStrip, n)
 	for i, s := range stages {
 		x := i * w
@@ -192,13 +201,13 @@ func readinessStrip(stages []blueprint.StageReadiness) []stageStrip {
 		if i > 0 {
 			pts += fmt.Sprintf(" %d,32", x+tip-2)
 		}
-		out[i] = stageStrip{S: s, X: x, W: w, Points: pts, Name: cutText(refName(s.Stage), max(4, w/10)), Center: x + w/2}
+		out[i] = stageStrip{S: s, X: x, W: w, Points: pts, Name: cutName(refName(s.Stage), max(4, w/12)), Center: x + w/2}
 	}
 	return out
 }
 
-// cutText cuts s to n characters with an ellipsis.
-func cutText(s string, n int) string {
+// cutName cuts s to n characters with an ellipsis.
+func cutName(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s
@@ -274,7 +283,7 @@ func funnelRows(f blueprint.Funnel) []funnelRow {
 	barW := chartW - labelW - 260
 	var rows []funnelRow
 	for i, s := range f.Stages {
-		r := funnelRow{S: s, Y: i * funnelRowH, Name: cutText(refName(s.Stage), 24)}
+		r := funnelRow{S: s, Y: i * funnelRowH, Name: cutName(refName(s.Stage), 24)}
 		if top > 0 {
 			r.EnteredW = s.Entered * barW / top
 			r.CompletedW = s.Completed * barW / top
@@ -329,10 +338,10 @@ func newHeatGrid(v *AnalysisView) heatGrid {
 		at[[2]string{c.Stage.ID, c.Lane.ID}] = c
 	}
 	for i, s := range v.Stages {
-		g.Cols = append(g.Cols, heatCol{Name: cutText(s.Name, max(4, g.CellW/9)), X: labelW + i*g.CellW})
+		g.Cols = append(g.Cols, heatCol{Name: cutName(s.Name, max(4, g.CellW/9)), X: labelW + i*g.CellW})
 	}
 	for j, l := range v.Lanes {
-		row := heatRow{Name: cutText(l.Label, 24), Y: 28 + j*heatCellH}
+		row := heatRow{Name: cutName(l.Label, 24), Y: 28 + j*heatCellH}
 		for i, s := range v.Stages {
 			row.Cells = append(row.Cells, heatSquare{X: labelW + i*g.CellW, Cell: at[[2]string{s.ID, l.ID}]})
 		}

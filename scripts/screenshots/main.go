@@ -5,14 +5,16 @@
 //
 //	go run ./scripts/screenshots -chromium PATH -base URL -out DIR SHOT...
 //
-// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT]:
+// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL]:
 // the page at base+PATH is written to DIR/NAME.png. dark emulates prefers-color-scheme:
 // dark; large turns on the large mode as its switch remembers it (localStorage
 // "lastmile.large"); board waits until the board's page is live and its arrows are drawn;
 // print lays the page out for paper. On a board, details:CARD opens the detail and times
 // dialog of the card whose id is CARD (D on the focused card), title clicks the board's
 // title to rename it in place, and keys:TEXT then types TEXT, percent-decoded (%2C for a
-// comma, %09 for Tab), into what has the focus.
+// comma, %09 for Tab), into what has the focus. signin:EMAIL signs in as that account
+// first, with the password in LASTMILE_SCREENSHOT_PASSWORD (scripts/screenshot.sh makes
+// the account).
 package main
 
 import (
@@ -42,12 +44,13 @@ type shot struct {
 	dark, large, board, print bool
 	details, keys             string // the card whose dialog is opened; what is typed
 	title                     bool   // the title being renamed
+	signin                    string // the account signed in first
 }
 
 func parseShot(s string) (shot, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok || name == "" || strings.ContainsAny(name, "/\\") {
-		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT]", s)
+		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL]", s)
 	}
 	parts := strings.Split(rest, ",")
 	sh := shot{name: name, path: parts[0]}
@@ -66,6 +69,10 @@ func parseShot(s string) (shot, error) {
 		default:
 			if card, ok := strings.CutPrefix(p, "details:"); ok && card != "" {
 				sh.details = card
+				continue
+			}
+			if email, ok := strings.CutPrefix(p, "signin:"); ok && email != "" {
+				sh.signin = email
 				continue
 			}
 			if text, ok := strings.CutPrefix(p, "keys:"); ok {
@@ -154,9 +161,23 @@ func take(bctx context.Context, base string, sh shot, file string) error {
 		// The large mode is remembered per browser: set it on the site's origin, then load.
 		chromedp.Navigate(base+"/livez"),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem("lastmile.large", %q)`, large)),
-		chromedp.Navigate(url),
 	)
 	if err != nil {
+		return err
+	}
+	if sh.signin != "" {
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/signin"),
+			chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), sh.signin),
+			chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), os.Getenv("LASTMILE_SCREENSHOT_PASSWORD")),
+			chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="who"]`)),
+		)
+		if err != nil {
+			return fmt.Errorf("signing in as %s: %w", sh.signin, err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		return err
 	}
 	if sh.board {
