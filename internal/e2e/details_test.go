@@ -144,13 +144,17 @@ func TestCardDetails(t *testing.T) {
 		waitShows(t, bea, "c-pay", want)
 	})
 
-	// The card's ▾ menu, opened by t, holds the entry after its two lists: Tab reaches it,
-	// Enter opens the dialog, Escape on it closes the menu; the focus ends on the card.
+	// The card's ▾ menu, opened by t, holds the entry after its four lists (team, kind,
+	// evidence, milestone) and the manual step's switch: Tab reaches it, Enter opens the
+	// dialog, Escape on it closes the menu; the focus ends on the card.
 	t.Run("FromTheMenuByKeyboard", func(t *testing.T) {
 		focusEl(t, ana, cardSel("c-pay"))
 		keys(t, ana, "pressing t", "t")
 		waitFor(t, ana, "the team list", focused+` === "card-team-list"`)
 		keys(t, ana, "going to the kind list", kb.Tab)
+		keys(t, ana, "going to the evidence list", kb.Tab)
+		keys(t, ana, "going to the milestone list", kb.Tab)
+		keys(t, ana, "going to the manual switch", kb.Tab)
 		keys(t, ana, "going to the entry", kb.Tab)
 		waitFor(t, ana, "the focus on the entry", focused+` === "card-details-open"`)
 		keys(t, ana, "pressing Escape", kb.Escape)
@@ -159,7 +163,9 @@ func TestCardDetails(t *testing.T) {
 
 		keys(t, ana, "pressing k", "k")
 		waitFor(t, ana, "the kind list", focused+` === "card-kind-list"`)
-		keys(t, ana, "going to the entry", kb.Tab)
+		for _, to := range []string{"the evidence list", "the milestone list", "the manual switch", "the entry"} {
+			keys(t, ana, "going to "+to, kb.Tab)
+		}
 		waitFor(t, ana, "the focus on the entry", focused+` === "card-details-open"`)
 		keys(t, ana, "pressing Enter", kb.Enter)
 		waitFor(t, ana, "the dialog", detailsOpen)

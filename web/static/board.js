@@ -11,11 +11,12 @@ import { LiveBoard, State } from './live.js';
 import { readJSON, startRenderer } from './render.js';
 import { editLinks, startLinks } from './links.js';
 import { startFilter } from './filter.js';
+import { startOverlay } from './analysis-overlay.js';
 import { Presence } from './presence.js';
 import { Zoom } from './zoom.js';
 
 /** page holds the page's LiveBoard and renderer once started (the browser tests use it). */
-export const page = { live: null, renderer: null, editor: null };
+export const page = { live: null, renderer: null, editor: null, overlay: null };
 
 // main connects the board of the page, if it has one.
 function main() {
@@ -53,6 +54,7 @@ function main() {
   });
   const links = startLinks({ article, live });
   startFilter(article, live);
+  page.overlay = startOverlay(article, live);
   if (canEdit && renderer) {
     // They start at once, so that the page's layout is settled when editing begins.
     Promise.all([import('./editor.js'), import('./structure.js'), import('./details.js'), import('./title.js')])

@@ -15,13 +15,14 @@
 // dialog closes and the page says who did, with the detail that was not saved.
 
 import { Limits, fill } from './live-core.js';
-import { formatDuration, parseDuration, splitDuration } from './duration.js';
+import { formatRange, parseRange, splitDuration } from './duration.js';
 import { swallowKey } from './editor.js';
 
 const LOCK_REFRESH = 10000; // ms between presence frames while the dialog holds the lock
 const QUOTED = 80; // characters of the card's text quoted in the dialog
 
-// The times: the name of their field in the dialog → the card's field.
+// The times: the name of their field in the dialog → the card's field; each may be a
+// range, whose top is the card's field + '_max' ("2 d – 5 d", docs/page.md).
 const TIMES = { active: 'active_minutes', wait: 'wait_minutes' };
 
 /**
@@ -147,7 +148,7 @@ export class Details {
     card.textContent = fill(this.texts.detailsCard ?? '{text}', { text: quoted(c.text ?? '') });
     if (all || !ed.dirty.has('detail')) this.fields.detail.value = c.detail ?? '';
     for (const [name, field] of Object.entries(TIMES)) {
-      if (all || !ed.dirty.has(name)) this.fields[name].value = formatDuration(c[field] ?? 0, this.units);
+      if (all || !ed.dirty.has(name)) this.fields[name].value = formatRange(c[field] ?? 0, c[`${field}_max`] ?? 0, this.units);
     }
     this.showCount();
     for (const name of Object.keys(TIMES)) this.showTime(name);
@@ -166,18 +167,24 @@ export class Details {
   showTime(name) {
     const input = this.fields[name];
     const out = this.dialog.querySelector(`output[for="${input.id}"]`);
-    const r = parseDuration(input.value);
+    const r = parseRange(input.value);
     if (r.error) {
       out.textContent = this.timeError(name, r.error);
       out.classList.add('invalid');
       return;
     }
     out.classList.remove('invalid');
-    if (r.minutes === 0) {
+    if (r.minutes === 0 && r.max === 0) {
       out.textContent = this.texts.detailsNoTime ?? '';
       return;
     }
-    const time = splitDuration(r.minutes).map(([n, unit]) => this.editor.renderer.countText(`${unit}s`, n)).join(' ');
+    const words = (m) => splitDuration(m).map(([n, unit]) => this.editor.renderer.countText(`${unit}s`, n)).join(' ')
+      || this.editor.renderer.countText('minutes', 0);
+    if (r.max > 0) {
+      out.textContent = fill(this.texts.detailsSaidRange ?? '', { low: words(r.minutes), high: words(r.max) });
+      return;
+    }
+    const time = words(r.minutes);
     const shown = this.editor.renderer.minutes(r.minutes);
     out.textContent = shown === time
       ? fill(this.texts.detailsSaid ?? '', { time })
@@ -186,7 +193,7 @@ export class Details {
 
   timeError(name, error) {
     const label = this.dialog.querySelector(`label[for="${this.fields[name].id}"]`)?.textContent.trim() ?? name;
-    const text = error === 'too_long' ? this.texts.detailsTimeTooLong : this.texts.detailsInvalidTime;
+    const text = { too_long: this.texts.detailsTimeTooLong, reversed: this.texts.detailsRangeReversed }[error] ?? this.texts.detailsInvalidTime;
     return fill(text ?? '', { field: label, value: this.fields[name].value.trim() });
   }
 
@@ -240,12 +247,16 @@ export class Details {
     }
     for (const [name, field] of Object.entries(TIMES)) {
       if (!ed.dirty.has(name)) continue;
-      const r = parseDuration(this.fields[name].value);
+      const r = parseRange(this.fields[name].value);
       if (r.error) {
         this.showError(this.timeError(name, r.error), this.fields[name]);
         return;
       }
-      if (r.minutes !== (c[field] ?? 0)) fields[field] = r.minutes;
+      // Both ends go together, so that the server never holds a top below the bottom.
+      if (r.minutes !== (c[field] ?? 0) || r.max !== (c[`${field}_max`] ?? 0)) {
+        fields[field] = r.minutes;
+        fields[`${field}_max`] = r.max;
+      }
     }
     // Sent before the dialog closes and lets the card's lock go, so that nobody can take
     // the lock in between and have the detail refused.

@@ -91,3 +91,47 @@ export function splitDuration(minutes) {
   const parts = [[Math.floor(n / DAY), 'day'], [Math.floor((n % DAY) / HOUR), 'hour'], [n % HOUR, 'minute']];
   return parts.filter(([v]) => v > 0);
 }
+
+// A range is two times with a dash between (a hyphen, an en or em dash, or "to", "à"):
+// "2 d – 5 d", "2 d-5 d". A first time without a unit takes the unit that starts the
+// second: "2-5 j" is 2 days to 5 days, "1-2 h 30" is 1 hour to 2 hours 30.
+const RANGE = /^(.+?)\s*(?:[-–—]|(?<!\p{L})(?:to|à)(?!\p{L}))\s*(.+)$/iu;
+const BARE = /^\d+(?:[.,]\d+)?$/;
+const FIRST_UNIT = /^\d+(?:[.,]\d+)?\s*(\p{L}+)/u;
+
+/**
+ * parseRange reads a time that may be a range, as a person typed it.
+ * @param {string} text
+ * @returns {{minutes: number, max: number}|{error: 'invalid'|'too_long'|'reversed'}} the
+ *   shortest and the longest time in whole minutes (max 0 when it is no range: one time,
+ *   or both ends equal), or why it cannot be read: either end is no duration or more than
+ *   Limits.minutes, or the longest comes first.
+ */
+export function parseRange(text) {
+  const s = String(text ?? '').replace(/[\s\u00a0\u202f]+/gu, ' ').trim();
+  const m = RANGE.exec(s);
+  if (!m) {
+    const one = parseDuration(s);
+    return one.error ? one : { minutes: one.minutes, max: 0 };
+  }
+  let [, low, high] = m;
+  if (BARE.test(low)) {
+    const unit = FIRST_UNIT.exec(high.toLowerCase());
+    if (unit) low = `${low} ${unit[1]}`;
+  }
+  const a = parseDuration(low);
+  const b = parseDuration(high);
+  if (a.error || b.error) return { error: a.error === 'too_long' || b.error === 'too_long' ? 'too_long' : 'invalid' };
+  if (b.minutes < a.minutes) return { error: 'reversed' };
+  return { minutes: a.minutes, max: b.minutes > a.minutes ? b.minutes : 0 };
+}
+
+/**
+ * formatRange writes a time that may be a range, as parseRange reads it back: "2 d – 5 d",
+ * or one time when max is not above minutes.
+ */
+export function formatRange(minutes, max, units) {
+  const low = formatDuration(minutes, units);
+  if (!(max > minutes)) return low;
+  return `${low || '0'} – ${formatDuration(max, units)}`;
+}

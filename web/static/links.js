@@ -12,7 +12,7 @@
 // Links, and the texts of the cards they join, come from the LiveBoard's view, which every
 // live page holds: pending edits show at once.
 
-import { fill, newID } from './live-core.js';
+import { fill, newID, same } from './live-core.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const GAP = 24; // px: the least bend of an arrow between two cards
@@ -219,6 +219,10 @@ export class LinkLayer extends EventTarget {
     parts.push(t[`status${status[0].toUpperCase()}${status.slice(1)}`] ?? status);
     const team = this.teamName(link.owner);
     parts.push(team ? fill(t.owner ?? '{team}', { team }) : (t.unowned ?? ''));
+    if (link.holder) parts.push(fill(t.titleHolder ?? '{name}', { name: link.holder }));
+    if (link.risk?.by) parts.push(fill(t.titleRisk ?? '{by}', { by: link.risk.by, on: link.risk.on ?? '' }));
+    const acks = ['ack_from', 'ack_to'].filter((k) => link[k]?.by).length;
+    if (acks) parts.push(fill(t.titleAcks ?? '{count}', { count: acks }));
     return parts.filter(Boolean).join(' · ');
   }
 
@@ -386,6 +390,8 @@ export class LinkEditor {
     a.addEventListener('click', (e) => this.onClick(e), true);
     a.addEventListener('focusin', (e) => this.onFocus(e));
     this.form.addEventListener('change', (e) => this.onChange(e));
+    this.form.addEventListener('input', (e) => { if (this.editing && RECORD_FIELDS.has(e.target.name)) this.editing.dirty.add(e.target.name); });
+    this.form.addEventListener('click', (e) => this.onRecordClick(e));
     this.dialog.querySelector('[data-link-delete]').addEventListener('click', () => this.deleteLink());
     this.dialog.querySelector('[data-link-close]').addEventListener('click', () => this.dialog.close());
     // Each change is sent as it is made: there is nothing to submit, and Enter in a field
@@ -605,7 +611,8 @@ export class LinkEditor {
     if (!link) return;
     const active = document.activeElement;
     const card = active?.closest?.('td.cell > .card')?.dataset.cardId;
-    this.editing = { id, back: row ? { row: id } : card ? { card } : { el: active } };
+    this.editing = { id, back: row ? { row: id } : card ? { card } : { el: active }, dirty: new Set() };
+    this.showError('');
     this.fillForm(link, true);
     this.dialog.showModal();
   }
@@ -625,6 +632,96 @@ export class LinkEditor {
     if (f.owner.value !== (link.owner ?? '')) f.owner.value = '';
     const ends = this.dialog.querySelector('[data-link-ends]');
     ends.textContent = fill(ends.dataset.text ?? '', { from: this.cardText(link.from), to: this.cardText(link.to) });
+    this.fillAgreement(link, teams);
+  }
+
+  // fillAgreement shows who holds the link, the risk accepted and both sides'
+  // acknowledgements. A field the person is typing in keeps what they typed; an empty
+  // name proposes the page's person, an empty day today.
+  fillAgreement(link, all) {
+    const f = this.form.elements;
+    if (!f.holder) return;
+    const dirty = this.editing?.dirty ?? new Set();
+    const put = (name, value, fallback = '') => {
+      if (!all && dirty.has(name)) return;
+      f[name].value = value || fallback;
+    };
+    const me = this.viewerName();
+    const today = todayISO();
+    put('holder', link.holder);
+    const risk = link.risk ?? {};
+    const accepted = !!(risk.by || risk.reason || risk.on);
+    put('risk_by', risk.by, me);
+    put('risk_reason', risk.reason);
+    put('risk_on', risk.on, today);
+    this.form.querySelector('[data-withdraw="risk"]').disabled = !accepted;
+    this.form.querySelector('[data-link-risk]').classList.toggle('recorded', accepted);
+    const view = this.live.view();
+    for (const side of ['from', 'to']) {
+      const ack = link[`ack_${side}`] ?? {};
+      const done = !!(ack.by || ack.on);
+      put(`ack_${side}_by`, ack.by, me);
+      put(`ack_${side}_on`, ack.on, today);
+      const box = this.form.querySelector(`[data-ack-side="${side}"]`);
+      box.classList.toggle('recorded', done);
+      box.querySelector(`[data-withdraw="ack_${side}"]`).disabled = !done;
+      const card = view?.cards.get(link[side]);
+      const team = card?.team ? view.teams.get(card.team)?.name : '';
+      const key = side === 'from' ? 'linksAckSideFrom' : 'linksAckSideTo';
+      box.querySelector('[data-ack-team]').textContent = fill(this.texts[key] ?? '{team}', { team: team || (this.texts.cardNoTeam ?? '') });
+    }
+  }
+
+  // viewerName is the name of the page's person, when the page knows it.
+  viewerName() {
+    try {
+      return JSON.parse(document.getElementById('board-viewer')?.textContent ?? 'null')?.name ?? '';
+    } catch {
+      return '';
+    }
+  }
+
+  showError(text, field = null) {
+    const el = this.dialog.querySelector('[data-link-error]');
+    if (el) el.textContent = text;
+    for (const x of this.form.querySelectorAll('[aria-invalid]')) x.removeAttribute('aria-invalid');
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+    }
+  }
+
+  // onRecordClick records a risk or an acknowledgement (all its fields in one op) or
+  // withdraws it; what is missing is said in the dialog, with the focus on it.
+  onRecordClick(e) {
+    const b = e.target.closest?.('button[data-record], button[data-withdraw]');
+    const id = this.editing?.id;
+    const link = id && this.link(id);
+    if (!b || !link) return;
+    const f = this.form.elements;
+    const field = b.dataset.record ?? b.dataset.withdraw;
+    const risk = field === 'risk';
+    let value;
+    if (b.dataset.withdraw) {
+      value = risk ? { by: '', reason: '', on: '' } : { by: '', on: '' };
+    } else {
+      const names = risk ? ['risk_by', 'risk_reason', 'risk_on'] : [`${field}_by`, `${field}_on`];
+      const missing = names.find((n) => f[n].value.trim() === '');
+      if (missing) {
+        this.showError((risk ? this.texts.linksRiskMissing : this.texts.linksAckMissing) ?? '', f[missing]);
+        return;
+      }
+      value = risk ? { by: f.risk_by.value.trim(), reason: f.risk_reason.value.trim(), on: f.risk_on.value }
+        : { by: f[`${field}_by`].value.trim(), on: f[`${field}_on`].value };
+    }
+    this.showError('');
+    for (const n of Object.keys(f)) if (n.startsWith(field === 'risk' ? 'risk_' : `${field}_`)) this.editing.dirty.delete(n);
+    if (same(link[field] ?? {}, value)) return;
+    if (!this.editor.apply({ op: 'update', type: 'link', id, fields: { [field]: value } })) return;
+    const said = b.dataset.withdraw
+      ? (risk ? this.texts.linksRiskWithdrawn : this.texts.linksAckWithdrawn)
+      : (risk ? this.texts.linksRiskSaved : this.texts.linksAckSaved);
+    this.announce(said ?? '');
   }
 
   // teams returns the board's teams by name: {id, name}.
@@ -644,6 +741,7 @@ export class LinkEditor {
       case 'critical': fields = { critical: el.checked }; break;
       case 'status': fields = { status: el.value }; break;
       case 'owner': fields = { owner: el.value }; break;
+      case 'holder': fields = { holder: el.value.trim() }; this.editing.dirty.delete('holder'); break;
       default: return;
     }
     const [k, v] = Object.entries(fields)[0];
@@ -698,4 +796,14 @@ function quoted(text) {
 function overlay(node) {
   const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
   return !!el?.closest('.cursors');
+}
+
+// The link dialog's fields that a person types in, which others' changes of the link do
+// not overwrite while they do.
+const RECORD_FIELDS = new Set(['holder', 'risk_by', 'risk_reason', 'risk_on', 'ack_from_by', 'ack_from_on', 'ack_to_by', 'ack_to_on']);
+
+// todayISO is the page's day, as the analysis fields write a day (YYYY-MM-DD).
+function todayISO() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }

@@ -2,8 +2,8 @@
 // stages and lanes (add, rename, change a lane's role, reorder by Alt+arrow or drag,
 // delete after confirming), the optional lanes switched on and off, the teams (add,
 // rename, recolour, delete) and the owning team and kind of a card ("t" and "k" on a
-// focused card, or its ▾ button, whose menu also opens the card's detail and times,
-// details.js). Every change is an op made through the Editor
+// focused card, or its ▾ button, whose menu also sets the card's evidence level,
+// milestone and manual step, and opens the card's detail and times, details.js). Every change is an op made through the Editor
 // (editor.js), so that undo takes it back, cascades included. Texts and the markup it
 // copies come from the StructureUI element the server renders in the page's language.
 
@@ -655,12 +655,20 @@ export class Structure {
     popup.dataset.testid = 'card-popup';
     const teams = [{ value: '', text: this.texts.noTeam ?? '' },
       ...[...view.teams.values()].sort((a, b) => compareStrings(a.name, b.name)).map((t) => ({ value: t.id, text: t.name, team: t.id }))];
-    const kinds = [...this.ui.querySelector('template[data-kind-options]').content.children].map((li) => ({ value: li.dataset.value, text: li.textContent }));
+    const options = (name) => [...(this.ui.querySelector(`template[data-${name}-options]`)?.content.children ?? [])]
+      .map((li) => ({ value: li.dataset.value, text: li.textContent }));
     const lists = {
       team: this.listbox('team', this.texts.cardTeam ?? '', teams, state.team ?? ''),
-      kind: this.listbox('kind', this.texts.cardKind ?? '', kinds, state.kind || 'note'),
+      kind: this.listbox('kind', this.texts.cardKind ?? '', options('kind'), state.kind || 'note'),
     };
-    popup.append(lists.team.box, lists.kind.box);
+    // The facts of the last-mile analysis (docs/analysis.md): how the team knows the card,
+    // whether the journey's first contact or value moment is here, a manual step.
+    const evidence = options('evidence');
+    const milestones = options('milestone');
+    if (evidence.length) lists.evidence = this.listbox('evidence', this.texts.cardEvidence ?? '', evidence, state.evidence ?? '');
+    if (milestones.length) lists.milestone = this.listbox('milestone', this.texts.cardMilestone ?? '', milestones, state.milestone ?? '');
+    popup.append(...Object.values(lists).map((l) => l.box));
+    if (this.texts.cardManual) popup.append(this.manualSwitch(!!state.manual));
     if (this.details) popup.append(this.details.menuItem(card, () => this.closeMenu(false)));
     // Escape on the entry closes the menu as it does on the lists (which handle their keys).
     popup.addEventListener('keydown', (e) => {
@@ -741,12 +749,29 @@ export class Structure {
         e.preventDefault();
         this.closeMenu(true);
       } else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+        // To the list before or after, round.
         e.preventDefault();
-        this.menu?.popup.querySelector(`[role="listbox"]:not([data-testid="card-${field}-list"])`)?.focus();
+        const all = [...(this.menu?.popup.querySelectorAll('[role="listbox"]') ?? [])];
+        const i = all.indexOf(list);
+        all[(i + (e.key === 'ArrowRight' ? 1 : all.length - 1)) % all.length]?.focus();
       }
     });
     box.append(title, list);
     return { box, list };
+  }
+
+  // manualSwitch is the menu's switch of a manual or paper step: a toggle button, which
+  // Enter, Space or a click turns on or off, as one op.
+  manualSwitch(on) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'card-popup-action card-popup-switch';
+    b.dataset.testid = 'card-manual';
+    b.setAttribute('aria-pressed', String(on));
+    b.textContent = this.texts.cardManual ?? '';
+    b.addEventListener('mousedown', (e) => e.preventDefault());
+    b.addEventListener('click', () => this.choose('manual', !on));
+    return b;
   }
 
   choose(field, value) {
@@ -755,7 +780,8 @@ export class Structure {
     const id = card.dataset.cardId;
     const before = this.live.view()?.cards.get(id);
     this.closeMenu(true);
-    if (before && (before[field] ?? '') !== value) this.editor.apply({ op: 'update', type: 'card', id, fields: { [field]: value } });
+    const was = before?.[field] ?? (typeof value === 'boolean' ? false : '');
+    if (before && was !== value) this.editor.apply({ op: 'update', type: 'card', id, fields: { [field]: value } });
   }
 
   closeMenu(refocus) {
