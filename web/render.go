@@ -109,6 +109,7 @@ func boardTexts(p Page) map[string]any {
 		"milestone": byKey("milestone.", blueprint.Milestones),
 		"manual":    p.L.T("mark.manual"),
 		"curveOf":   p.L.TD("emotion.curve_of", map[string]any{"Lane": "{lane}"}),
+		"anno":      annoBadgeTexts(p),
 		"plural": map[string]any{
 			"cards": plural("count.cards"), "minutes": plural("time.minutes"),
 			"hours": plural("time.hours"), "days": plural("time.days"),

@@ -96,6 +96,9 @@ type Guest struct {
 	LinkLabel string
 	Role      Role
 	JoinedAt  time.Time
+	// Person is the identity annotations give the session: "u:" and the user's id, or
+	// "g:" and a digest of the session (as the server stamps them).
+	Person string
 }
 
 // VisibleBoard is a board someone can see, with their role on it: the stronger of their

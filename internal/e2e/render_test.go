@@ -155,6 +155,12 @@ func checkRender(t *testing.T, n *node, tab context.Context, boardID string, see
 		for i, op := range ops {
 			edits[i] = blueprint.Edit{Author: "other", Op: op}
 		}
+		// Comments, markers and +1s by others, for the badges they put on the board.
+		for range rng.IntN(4) {
+			op, o := blueprinttest.RandomAnnotation(rng)
+			ops = append(ops, op)
+			edits = append(edits, blueprint.Edit{Author: o.Name, By: o.By, Moderator: o.Moderator, Op: op})
+		}
 		res, err := n.live.current().ApplyEdits(context.Background(), boardID, edits)
 		if err != nil {
 			t.Fatalf("seed %d: applying ops: %v", seed, err)

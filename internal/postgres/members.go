@@ -45,7 +45,11 @@ func (s *Store) ListMembers(ctx context.Context, boardID string) ([]auth.Member,
 // share links, in the order they joined. The role of each is its link's.
 func (s *Store) ListGuests(ctx context.Context, boardID string) ([]auth.Guest, error) {
 	now := s.now()
-	rows, err := s.pool.Query(ctx, `SELECT COALESCE(u.email, s.guest_name), s.user_id IS NOT NULL, l.id, l.label, l.role, g.created_at
+	// The identity is the one the server stamps on the session's annotations (server.person):
+	// the user's, or a digest of the session's token hash.
+	rows, err := s.pool.Query(ctx, `SELECT COALESCE(u.email, s.guest_name), s.user_id IS NOT NULL, l.id, l.label, l.role, g.created_at,
+		  CASE WHEN s.user_id IS NOT NULL THEN 'u:' || s.user_id
+		       ELSE 'g:' || encode(substring(sha256('lastmile guest'::bytea || '\x00'::bytea || s.token_hash) FROM 1 FOR 16), 'hex') END
 		FROM session_grants g
 		JOIN share_links l ON l.id = g.link_id
 		JOIN sessions s ON s.token_hash = g.token_hash
@@ -59,7 +63,7 @@ func (s *Store) ListGuests(ctx context.Context, boardID string) ([]auth.Guest, e
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.Guest, error) {
 		var g auth.Guest
 		var role string
-		err := r.Scan(&g.Name, &g.SignedIn, &g.LinkID, &g.LinkLabel, &role, &g.JoinedAt)
+		err := r.Scan(&g.Name, &g.SignedIn, &g.LinkID, &g.LinkLabel, &role, &g.JoinedAt, &g.Person)
 		g.Role = auth.Role(role)
 		return g, err
 	})

@@ -272,6 +272,7 @@ func New(cfg Config) *Server {
 			r.With(comment).Post("/markers/{itemID}/plusone", s.annotationRoute(blueprint.TypePlusOne, blueprint.ActionCreate, http.StatusOK, noFields))
 			r.With(comment).Delete("/markers/{itemID}/plusone", s.annotationRoute(blueprint.TypePlusOne, blueprint.ActionDelete, http.StatusOK, noFields))
 			r.With(view, s.loadBoard).Get("/activity", s.handleActivity)
+			r.With(view, s.loadBoard).Get("/people", s.handlePeople)
 			if s.notes != nil {
 				r.With(view).Get("/since", s.handleSince)
 				r.With(view).Post("/seen", s.handleMarkSeen)

@@ -54,6 +54,7 @@ function main() {
   });
   const links = startLinks({ article, live });
   startFilter(article, live);
+  import('./annotations.js').then(({ startAnnotations }) => { page.annotations = startAnnotations({ article, live }); });
   page.overlay = startOverlay(article, live);
   if (canEdit && renderer) {
     // They start at once, so that the page's layout is settled when editing begins.

@@ -251,6 +251,8 @@ export class LiveBoard extends EventTarget {
         conn.welcomed = true;
         conn.welcomedAt = Date.now();
         this.connID = f.conn;
+        // Who the server makes this page's annotations as: the page's own pending ones show so.
+        if (f.by) this.replica.setIdentity(f.by, this.replica.me.author);
         this.peers = new Map((f.peers ?? []).map((p) => [p.conn, p]));
         this.emit('peers', { peers: [...this.peers.values()] });
         // Everything not confirmed goes again, with the same keys: the server applies each

@@ -25,7 +25,8 @@
 // cards, teams, links}: the ids drawn again (Sets; all for a whole redraw, after a
 // snapshot), for whatever marks or draws over the board.
 
-import { bdiText, compareStrings, isolate } from './live-core.js';
+import { bdiText, compareStrings, isolate, SEVERITIES } from './live-core.js';
+import { annotationCounts, sameCount } from './annotations-core.js';
 
 const byOrder = (a, b) => compareStrings(a.order, b.order) || compareStrings(a.id, b.id);
 const byName = (a, b) => compareStrings(a.name, b.name) || compareStrings(a.id, b.id);
@@ -75,6 +76,8 @@ export class Renderer {
       this.arrows[kind] = td?.firstChild?.data.trim().split(' ')[0] ?? '';
     }
 
+    // The comments and markers shown on each anchor (annotations-core.js), as drawn.
+    this.annoCounts = annotationCounts(live.view());
     this.pageOf = new WeakMap(); // shadow node → the page's node
     this.shadow = article.cloneNode(true);
     this.bind(this.shadow, article);
@@ -175,6 +178,7 @@ export class Renderer {
     const view = this.live.view();
     if (!view) return; // forgotten until a snapshot comes: the board stays as it was
     const ch = this.expand(changes, view);
+    const anno = ch.anno ? this.countAnno(view) : null;
     const dirty = { links: new Set(ch.link), curves: new Set(), summaries: false, forms: false, cards: ch.card.size > 0 };
     if (ch.board) this.drawTitle(view, dirty);
     if (ch.stage.size) this.drawStages(view, ch, dirty);
@@ -186,6 +190,7 @@ export class Renderer {
     if (dirty.summaries || dirty.curves.size) this.placeSummaries(view);
     if (dirty.cards && this.count) this.setText(this.count, this.countText('cards', view.cards.size));
     if (dirty.forms || ch.board) this.drawForms(view);
+    if (anno) this.drawAnno(anno);
     this.setAttr(this.shadow, 'data-seq', String(view.seq));
     this.article.dispatchEvent(new CustomEvent('board:render', { detail: ch }));
   }
@@ -199,9 +204,11 @@ export class Renderer {
       const i = at.indexOf(':');
       const type = at.slice(0, i);
       if (type === 'board') ch.board = true;
+      else if (type === 'comment' || type === 'marker') ch.anno = true;
       else ch[type]?.add(at.slice(i + 1));
     }
     if (ch.all) {
+      ch.anno = true;
       const add = (set, keys) => { for (const k of keys) set.add(k); };
       add(ch.stage, this.stages.keys()); add(ch.stage, view.stages.keys());
       add(ch.lane, this.rows.keys()); add(ch.lane, view.lanes.keys());
@@ -400,6 +407,8 @@ export class Renderer {
         break;
       }
     }
+    // The cell's annotations come after its cards.
+    before ??= [...cell.children].find((el) => el !== card && el.dataset.anno !== undefined) ?? null;
     this.insert(cell, card, before);
   }
 
@@ -504,6 +513,82 @@ export class Renderer {
     this.patch(this.forms, this.buildForms(view));
   }
 
+  // --- comments and markers on the board ----------------------------------------------
+
+  // countAnno counts the annotations of the view by anchor and returns the anchors whose
+  // badges change; the entities drawn after it show the new counts.
+  countAnno(view) {
+    const counts = annotationCounts(view);
+    const keys = new Set();
+    for (const k of new Set([...counts.keys(), ...this.annoCounts.keys()])) {
+      if (!sameCount(counts.get(k), this.annoCounts.get(k))) keys.add(k);
+    }
+    this.annoCounts = counts;
+    return keys;
+  }
+
+  // drawAnno draws the badges of the anchors named (card:…, cell:…, link:…, stage:…)
+  // that are on the board: made, changed or taken away, as the last child of their node.
+  drawAnno(keys) {
+    for (const k of keys) {
+      const i = k.indexOf(':');
+      const kind = k.slice(0, i);
+      const id = k.slice(i + 1);
+      let node = null;
+      if (kind === 'card') node = this.cards.get(id);
+      else if (kind === 'stage') node = this.stages.get(id);
+      else if (kind === 'link') node = this.linkRows.get(id)?.cells[4];
+      else if (kind === 'cell') node = this.cells.get(cellKey(...id.split('/')));
+      if (!node) continue;
+      const old = [...node.children].find((el) => el.dataset.anno !== undefined);
+      const fresh = this.buildAnno(k);
+      if (old && fresh) this.patch(old, fresh);
+      else if (old) this.remove(old);
+      else if (fresh) this.insert(node, fresh, null);
+    }
+  }
+
+  // addAnno puts the badges of anchor key at the end of el, a new drawing.
+  addAnno(el, key) {
+    const a = this.buildAnno(key);
+    if (a) el.append(a);
+  }
+
+  // buildAnno returns the badges of an anchor (web/annotations.templ AnnoBadges), or null
+  // when it has no open comment or marker.
+  buildAnno(key) {
+    const n = this.annoCounts.get(key);
+    const tpl = this.templates.get('anno');
+    if (!n || !tpl || (n.comments === 0 && n.markers.every((x) => x === 0))) return null;
+    const el = tpl.firstElementChild.cloneNode(true);
+    const plural = (what, x) => (this.texts.anno?.[what]?.[this.plural.select(x)] ?? this.texts.anno?.[what]?.other ?? '{n}').replace('{n}', String(x));
+    const label = (node, text) => {
+      node.setAttribute('aria-label', text);
+      node.setAttribute('title', text);
+    };
+    const comments = el.querySelector('.anno-comments');
+    if (n.comments > 0) {
+      comments.textContent = String(n.comments);
+      label(comments, plural('comments', n.comments));
+    } else {
+      drop(comments);
+    }
+    const badges = [...el.querySelectorAll('.anno-marker')];
+    // The template has one of each severity, the most severe first.
+    for (const b of badges) {
+      const sev = b.dataset.severity;
+      const x = n.markers[SEVERITIES.indexOf(sev)];
+      if (!x) {
+        drop(b);
+        continue;
+      }
+      b.textContent = String(x);
+      label(b, (this.texts.anno?.markersOf ?? '{markers}, {severity}').replace('{markers}', () => plural('markers', x))
+        .replace('{severity}', () => this.texts.anno?.severity?.[sev] ?? sev));
+    }
+    return el;
+  }
+
   // --- building from the templates -----------------------------------------------------
 
   fromTemplate(name) {
@@ -515,6 +600,7 @@ export class Renderer {
     th.id = `col-${s.id}`;
     th.dataset.stageId = s.id;
     th.firstElementChild.textContent = s.name;
+    this.addAnno(th, `stage:${s.id}`);
     return th;
   }
 
@@ -538,6 +624,7 @@ export class Renderer {
     const td = this.fromTemplate('cell');
     td.dataset.stageId = stage;
     td.dataset.laneId = lane;
+    this.addAnno(td, `cell:${stage}/${lane}`);
     return td;
   }
 
@@ -600,6 +687,7 @@ export class Renderer {
     for (const form of el.querySelectorAll('form[action]')) {
       form.setAttribute('action', form.getAttribute('action').replace(`/${tplID}/`, `/${c.id}/`));
     }
+    this.addAnno(el, `card:${c.id}`);
     return el;
   }
 
@@ -673,6 +761,7 @@ export class Renderer {
     const holder = who.querySelector('.link-holder');
     if (l.holder) sentence(holder, { '{name}': l.holder });
     else drop(holder);
+    this.addAnno(who, `link:${l.id}`);
     return tr;
   }
 

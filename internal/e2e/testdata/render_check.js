@@ -17,9 +17,9 @@
 // Every other attribute and every text is compared as it is.
 
 const DECOR_ATTRS = ['draggable', 'aria-keyshortcuts', 'aria-multiselectable', 'aria-description', 'data-locked-by',
-  'data-filter-note', 'data-structure', 'data-zoom', 'data-team-filter', 'style'];
+  'data-filter-note', 'data-structure', 'data-zoom', 'data-team-filter', 'style', 'data-since'];
 const DECOR_CLASSES = ['links-editable', 'editing', 'dimmed', 'dragging', 'drop-target', 'link-source', 'renaming',
-  'pan-ready', 'panning', 'drop-before', 'drop-after'];
+  'pan-ready', 'panning', 'drop-before', 'drop-after', 'since-mark', 'since-current', 'anno-target'];
 
 const { page } = await import('/static/board.js');
 let ownFetches = 0;
@@ -112,7 +112,8 @@ export async function compare() {
   const ours = document.querySelector('article.board');
   const difference = firstDifference(normalise(ours), normalise(theirs));
   const fetches = performance.getEntriesByType('resource')
-    .filter((e) => e.initiatorType === 'fetch' || e.initiatorType === 'xmlhttprequest').length - ownFetches;
+    .filter((e) => e.initiatorType === 'fetch' || e.initiatorType === 'xmlhttprequest')
+    .filter((e) => !new URL(e.name).pathname.startsWith('/api/notifications')).length - ownFetches; // the header's, not the board's
   return {
     equal: difference === null,
     seq: Number(theirs.dataset.seq),
