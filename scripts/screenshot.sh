@@ -20,7 +20,12 @@
 # reads (framing, launch, volumes, evidence, milestones, times, critical links, friction
 # markers), as an account the script makes so that they are its boards, and takes
 # analysis-{en,fr}-{light,dark}.png (the Analysis page), analysis-funnel-{en,fr}-light.png
-# (further down) and portfolio-{en,fr}-light.png. The script prints the URLs of the two boards.
+# (further down) and portfolio-{en,fr}-light.png. The set "analysis-overlay" gives the
+# boards the same facts and a link acknowledged by one side, and takes the board with its
+# analysis overlay shown (analysis-overlay-board-{en,fr}-light.png, -en-dark), a card's ▾
+# menu with its evidence, milestone and manual step (analysis-overlay-menu-{en,fr}.png)
+# and a link's dialog with its holder, risk and acknowledgements
+# (analysis-overlay-link-{en,fr}.png). The script prints the URLs of the two boards.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -41,7 +46,7 @@ chromium=$("$root/scripts/chromium.sh")
 auth=()
 account=screenshots@example.org
 export LASTMILE_SCREENSHOT_PASSWORD=${LASTMILE_SCREENSHOT_PASSWORD:-screenshots-$RANDOM-$RANDOM}
-if [[ $set == analysis ]]; then
+if [[ $set == analysis || $set == analysis-overlay ]]; then
 	jar=$(mktemp)
 	trap 'rm -f "$jar"' EXIT
 	account=screenshots-$(date +%s)@example.org
@@ -257,6 +262,23 @@ if [[ $set == analysis ]]; then
 		"analysis-funnel-fr-light=/boards/$fr/analysis?lang=fr#funnel,signin:$account"
 		"portfolio-en-light=/portfolio?lang=en,signin:$account"
 		"portfolio-fr-light=/portfolio?lang=fr,signin:$account"
+	)
+elif [[ $set == analysis-overlay ]]; then
+	analysis_facts "$en" "Residents give up their permit application before it is done" '["Desk clerk", "Permits officer"]' \
+		"The permit granted online, with no visit to the town hall"
+	analysis_facts "$fr" "Les résidents abandonnent leur demande de carte avant la fin" '["Agent d’accueil", "Instructeur des cartes"]' \
+		"La carte accordée en ligne, sans passage en mairie"
+	for b in "$en" "$fr"; do
+		post_json "/api/boards/$b/ops" <<<'[{"op": "update", "type": "link", "id": "k1", "fields": {"ack_from": {"by": "Léa M.", "on": "2026-11-30"}}}]'
+	done
+	shots=(
+		"analysis-overlay-board-en-light=/boards/$en?lang=en,board,overlay,signin:$account"
+		"analysis-overlay-board-fr-light=/boards/$fr?lang=fr,board,overlay,signin:$account"
+		"analysis-overlay-board-en-dark=/boards/$en?lang=en,board,overlay,dark,signin:$account"
+		"analysis-overlay-menu-en=/boards/$en?lang=en,board,menu:c16,signin:$account"
+		"analysis-overlay-menu-fr=/boards/$fr?lang=fr,board,menu:c16,signin:$account"
+		"analysis-overlay-link-en=/boards/$en?lang=en,board,link:k1,signin:$account"
+		"analysis-overlay-link-fr=/boards/$fr?lang=fr,board,link:k1,signin:$account"
 	)
 elif [[ $set == editor ]]; then
 	# The editor: a card's detail and times being edited (a detail typed, then an active

@@ -5,7 +5,7 @@
 //
 //	go run ./scripts/screenshots -chromium PATH -base URL -out DIR SHOT...
 //
-// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL]:
+// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay]:
 // the page at base+PATH is written to DIR/NAME.png. dark emulates prefers-color-scheme:
 // dark; large turns on the large mode as its switch remembers it (localStorage
 // "lastmile.large"); board waits until the board's page is live and its arrows are drawn;
@@ -14,7 +14,9 @@
 // title to rename it in place, and keys:TEXT then types TEXT, percent-decoded (%2C for a
 // comma, %09 for Tab), into what has the focus. signin:EMAIL signs in as that account
 // first, with the password in LASTMILE_SCREENSHOT_PASSWORD (scripts/screenshot.sh makes
-// the account).
+// the account). overlay shows the board's analysis overlay (its button in the tool bar),
+// menu:CARD opens the ▾ menu of the card whose id is CARD (t on the focused card), and
+// link:ID the dialog of the link whose id is ID (Enter on its row of the links table).
 package main
 
 import (
@@ -45,12 +47,14 @@ type shot struct {
 	details, keys             string // the card whose dialog is opened; what is typed
 	title                     bool   // the title being renamed
 	signin                    string // the account signed in first
+	menu, link                string // the card whose ▾ menu is opened; the link whose dialog is
+	overlay                   bool   // the analysis overlay shown
 }
 
 func parseShot(s string) (shot, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok || name == "" || strings.ContainsAny(name, "/\\") {
-		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL]", s)
+		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay]", s)
 	}
 	parts := strings.Split(rest, ",")
 	sh := shot{name: name, path: parts[0]}
@@ -66,6 +70,8 @@ func parseShot(s string) (shot, error) {
 			sh.print = true
 		case "title":
 			sh.title = true
+		case "overlay":
+			sh.overlay = true
 		default:
 			if card, ok := strings.CutPrefix(p, "details:"); ok && card != "" {
 				sh.details = card
@@ -73,6 +79,14 @@ func parseShot(s string) (shot, error) {
 			}
 			if email, ok := strings.CutPrefix(p, "signin:"); ok && email != "" {
 				sh.signin = email
+				continue
+			}
+			if card, ok := strings.CutPrefix(p, "menu:"); ok && card != "" {
+				sh.menu = card
+				continue
+			}
+			if link, ok := strings.CutPrefix(p, "link:"); ok && link != "" {
+				sh.link = link
 				continue
 			}
 			if text, ok := strings.CutPrefix(p, "keys:"); ok {
@@ -208,6 +222,38 @@ func take(bctx context.Context, base string, sh shot, file string) error {
 // act does on the board what the shot asks for before the picture: opens a card's detail
 // and times, or the title's field, and types.
 func act(ctx context.Context, sh shot) error {
+	if sh.overlay {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="overlay-toggle"]:not([hidden])') !== null`)),
+			chromedp.Click(chromedp.CSS(`[data-testid="overlay-toggle"]`)),
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="overlay-stages"] li') !== null`)),
+		)
+		if err != nil {
+			return fmt.Errorf("showing the analysis overlay: %w", err)
+		}
+	}
+	if sh.menu != "" {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('td.cell > .card[tabindex]') !== null`)),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('.card[data-card-id=%q]').focus()`, sh.menu)),
+			chromedp.KeyEvent("t"),
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="card-popup"]') !== null`)),
+		)
+		if err != nil {
+			return fmt.Errorf("opening the menu of card %s: %w", sh.menu, err)
+		}
+	}
+	if sh.link != "" {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('td.cell > .card[tabindex]') !== null`)),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('tr[data-link-id=%q]').focus()`, sh.link)),
+			chromedp.KeyEvent("\r"),
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="link-dialog"]')?.open === true`)),
+		)
+		if err != nil {
+			return fmt.Errorf("opening the dialog of link %s: %w", sh.link, err)
+		}
+	}
 	if sh.details != "" {
 		err := chromedp.Do(ctx,
 			// The editor starts after the page is live: wait for the cards' tab stops.
