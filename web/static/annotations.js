@@ -69,8 +69,8 @@ class Annotations {
     if (this.composer) this.startComposer();
 
     live.addEventListener('view', (e) => {
-      const keys = e.detail.changes?.keys ?? [];
-      if (e.detail.changes?.all || keys.length > 0) this.changed();
+      const ch = e.detail.changes;
+      if (ch?.all || [...(ch?.keys ?? [])].length > 0) this.changed();
     });
     live.addEventListener('change', (e) => this.notify(e.detail.ops ?? []));
     live.addEventListener('nack', (e) => {
@@ -109,6 +109,7 @@ class Annotations {
     if (!this.canComment || e.shiftKey) return;
     const anchor = this.anchorAt(el);
     if (!anchor) return;
+    if (e.key === 'c' || e.key === 'm') swallowChar(e);
     if (e.key === 'c') {
       e.preventDefault();
       this.compose(anchor);
@@ -720,6 +721,14 @@ class Annotations {
       }
     }
   }
+}
+
+// swallowChar keeps the character of a key that moved the focus into a text field from
+// being typed there, where a browser (or a test driver) sends it after the keydown.
+function swallowChar(e) {
+  const swallow = (ev) => { if (ev.key === e.key) ev.preventDefault(); };
+  document.addEventListener('keypress', swallow, true);
+  document.addEventListener('keyup', () => document.removeEventListener('keypress', swallow, true), { once: true, capture: true });
 }
 
 function el(tag, className = '', text) {
