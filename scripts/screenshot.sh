@@ -25,7 +25,13 @@
 # analysis overlay shown (analysis-overlay-board-{en,fr}-light.png, -en-dark), a card's ▾
 # menu with its evidence, milestone and manual step (analysis-overlay-menu-{en,fr}.png)
 # and a link's dialog with its holder, risk and acknowledgements
-# (analysis-overlay-link-{en,fr}.png). The script prints the URLs of the two boards.
+# (analysis-overlay-link-{en,fr}.png). The set "annotations" has the account look at the
+# boards, then a guest of a commenter link (Bea) comment, mention the account, reply, +1
+# and mark friction, and the account change a card; it takes the side panel of comments
+# and markers (annotations-panel-{en,fr}.png), the composer completing a mention
+# (annotations-composer-{en,fr}.png), "since you last looked" (annotations-since-{en,fr}.png)
+# and the header's notifications (annotations-notifications-{en,fr}.png).
+# The script prints the URLs of the two boards.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -46,7 +52,7 @@ chromium=$("$root/scripts/chromium.sh")
 auth=()
 account=screenshots@example.org
 export LASTMILE_SCREENSHOT_PASSWORD=${LASTMILE_SCREENSHOT_PASSWORD:-screenshots-$RANDOM-$RANDOM}
-if [[ $set == analysis || $set == analysis-overlay ]]; then
+if [[ $set == analysis || $set == analysis-overlay || $set == annotations ]]; then
 	jar=$(mktemp)
 	trap 'rm -f "$jar"' EXIT
 	account=screenshots-$(date +%s)@example.org
@@ -279,6 +285,60 @@ elif [[ $set == analysis-overlay ]]; then
 		"analysis-overlay-menu-fr=/boards/$fr?lang=fr,board,menu:c16,signin:$account"
 		"analysis-overlay-link-en=/boards/$en?lang=en,board,link:k1,signin:$account"
 		"analysis-overlay-link-fr=/boards/$fr?lang=fr,board,link:k1,signin:$account"
+	)
+elif [[ $set == annotations ]]; then
+	analysis_facts "$en" "Residents give up their permit application before it is done" '["Desk clerk", "Permits officer"]' \
+		"The permit granted online, with no visit to the town hall"
+	analysis_facts "$fr" "Les résidents abandonnent leur demande de carte avant la fin" '["Agent d’accueil", "Instructeur des cartes"]' \
+		"La carte accordée en ligne, sans passage en mairie"
+	guest=$(mktemp)
+	trap 'rm -f "$jar" "$guest"' EXIT
+	for b in "$en" "$fr"; do
+		# The account's last look, then a guest's work on the board.
+		curl -fsS "${auth[@]}" -o /dev/null "$base/boards/$b" || die "GET /boards/$b failed"
+		page=$(curl -fsS "${auth[@]}" -L --data-urlencode role=commenter --data-urlencode label=Workshop "$base/boards/$b/share") ||
+			die "making a commenter link failed"
+		link=$(grep -o '/s/[A-Za-z0-9_-]*' <<<"$page" | head -n 1)
+		[[ -n $link ]] || die "no share link in the answer"
+		curl -fsS -o /dev/null -c "$guest" -b "$guest" --data-urlencode name=Bea "$base$link" || die "joining $link failed"
+		me=$(curl -fsS "${auth[@]}" "$base/boards/$b" | grep -o 'id="board-viewer"[^<]*' | grep -o '"by":"u:[^"]*"' | cut -d'"' -f4) ||
+			die "the account's identity is not on the board's page"
+		if [[ $b == "$en" ]]; then
+			q1="Who signs the paper form at the town hall? @${account%@*} can you check?"
+			r1="Only the permits officer, on Tuesdays and Thursdays."
+			q2="Residents ask twice for the same document."
+			mk="Residents print the form, sign it and scan it again"
+			ev="https://example.org/field-notes/permit-desk"
+		else
+			q1="Qui signe le formulaire papier en mairie ? @${account%@*} peux-tu vérifier ?"
+			r1="Seulement l’instructeur des cartes, le mardi et le jeudi."
+			q2="Les usagers demandent deux fois le même justificatif."
+			mk="Les usagers impriment le formulaire, le signent et le scannent à nouveau"
+			ev="https://example.org/notes-de-terrain/guichet"
+		fi
+		g=(-c "$guest" -b "$guest")
+		curl -fsS -o /dev/null "${g[@]}" -H 'Content-Type: application/json' \
+			-d "{\"id\": \"m-q1\", \"anchor\": {\"card\": \"c16\"}, \"text\": \"$q1\", \"mentions\": [\"$me\"]}" "$base/api/boards/$b/comments" || die "commenting failed"
+		curl -fsS -o /dev/null "${auth[@]}" -H 'Content-Type: application/json' \
+			-d "{\"parent\": \"m-q1\", \"text\": \"$r1\"}" "$base/api/boards/$b/comments" || die "replying failed"
+		curl -fsS -o /dev/null "${g[@]}" -H 'Content-Type: application/json' \
+			-d "{\"id\": \"m-q2\", \"anchor\": {\"stage\": \"s-upload\"}, \"text\": \"$q2\"}" "$base/api/boards/$b/comments" || die "commenting failed"
+		curl -fsS -o /dev/null "${g[@]}" -H 'Content-Type: application/json' \
+			-d "{\"anchor\": {\"card\": \"c17\"}, \"severity\": \"high\", \"kind\": \"manual\", \"text\": \"$mk\", \"evidence\": \"$ev\"}" "$base/api/boards/$b/markers" || die "marking failed"
+		for m in $(curl -fsS "${auth[@]}" "$base/api/boards/$b/markers" | grep -o '"id":"[^"]*","anchor":{"card":"c1[05]"' | cut -d'"' -f4); do
+			curl -fsS -o /dev/null "${g[@]}" -X POST "$base/api/boards/$b/markers/$m/plusone" || die "+1 failed"
+		done
+		post_json "/api/boards/$b/ops" <<<'[{"op": "update", "type": "card", "id": "c13", "fields": {"wait_minutes": 4320}}]'
+	done
+	shots=(
+		"annotations-panel-en=/boards/$en?lang=en,board,panel,signin:$account"
+		"annotations-panel-fr=/boards/$fr?lang=fr,board,panel,signin:$account"
+		"annotations-composer-en=/boards/$en?lang=en,board,compose:c10,keys:The desk asks for it again %40B,signin:$account"
+		"annotations-composer-fr=/boards/$fr?lang=fr,board,compose:c10,keys:Le guichet le redemande %40B,signin:$account"
+		"annotations-since-en=/boards/$en?lang=en,board,since,signin:$account"
+		"annotations-since-fr=/boards/$fr?lang=fr,board,since,signin:$account"
+		"annotations-notifications-en=/boards/$en?lang=en,board,notifications,signin:$account"
+		"annotations-notifications-fr=/boards/$fr?lang=fr,board,notifications,signin:$account"
 	)
 elif [[ $set == editor ]]; then
 	# The editor: a card's detail and times being edited (a detail typed, then an active

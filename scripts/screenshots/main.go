@@ -5,7 +5,7 @@
 //
 //	go run ./scripts/screenshots -chromium PATH -base URL -out DIR SHOT...
 //
-// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay]:
+// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay][,panel][,compose:CARD][,since][,notifications]:
 // the page at base+PATH is written to DIR/NAME.png. dark emulates prefers-color-scheme:
 // dark; large turns on the large mode as its switch remembers it (localStorage
 // "lastmile.large"); board waits until the board's page is live and its arrows are drawn;
@@ -17,6 +17,10 @@
 // the account). overlay shows the board's analysis overlay (its button in the tool bar),
 // menu:CARD opens the ▾ menu of the card whose id is CARD (t on the focused card), and
 // link:ID the dialog of the link whose id is ID (Enter on its row of the links table).
+// panel opens the side panel of comments and markers, compose:CARD its composer on a card
+// (C on the focused card; keys then type, and a mention's completion is waited for),
+// since waits for "since you last looked" and its marks on the board, and
+// notifications opens the header's list.
 package main
 
 import (
@@ -49,12 +53,14 @@ type shot struct {
 	signin                    string // the account signed in first
 	menu, link                string // the card whose ▾ menu is opened; the link whose dialog is
 	overlay                   bool   // the analysis overlay shown
+	panel, since, notes       bool   // the annotations panel, since-you-last-looked, the notifications
+	compose                   string // the card the composer is opened on
 }
 
 func parseShot(s string) (shot, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok || name == "" || strings.ContainsAny(name, "/\\") {
-		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay]", s)
+		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay][,panel][,compose:CARD][,since][,notifications]", s)
 	}
 	parts := strings.Split(rest, ",")
 	sh := shot{name: name, path: parts[0]}
@@ -72,6 +78,12 @@ func parseShot(s string) (shot, error) {
 			sh.title = true
 		case "overlay":
 			sh.overlay = true
+		case "panel":
+			sh.panel = true
+		case "since":
+			sh.since = true
+		case "notifications":
+			sh.notes = true
 		default:
 			if card, ok := strings.CutPrefix(p, "details:"); ok && card != "" {
 				sh.details = card
@@ -83,6 +95,10 @@ func parseShot(s string) (shot, error) {
 			}
 			if card, ok := strings.CutPrefix(p, "menu:"); ok && card != "" {
 				sh.menu = card
+				continue
+			}
+			if card, ok := strings.CutPrefix(p, "compose:"); ok && card != "" {
+				sh.compose = card
 				continue
 			}
 			if link, ok := strings.CutPrefix(p, "link:"); ok && link != "" {
@@ -276,9 +292,53 @@ func act(ctx context.Context, sh shot) error {
 			return fmt.Errorf("renaming the title: %w", err)
 		}
 	}
+	if sh.panel {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('[data-anno-tools]:not([hidden])') !== null`)),
+			chromedp.Click(chromedp.CSS(`[data-testid="anno-toggle"]`)),
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="anno-thread"]') !== null`)),
+		)
+		if err != nil {
+			return fmt.Errorf("opening the comments panel: %w", err)
+		}
+	}
+	if sh.compose != "" {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('td.cell > .card[tabindex]') !== null`)),
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector('.card[data-card-id=%q]').focus()`, sh.compose)),
+			chromedp.KeyEvent("c"),
+			discard(chromedp.Poll[bool](`document.activeElement?.dataset.testid === "anno-text"`)),
+		)
+		if err != nil {
+			return fmt.Errorf("opening the composer on card %s: %w", sh.compose, err)
+		}
+	}
+	if sh.since {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="since"]:not([hidden])') !== null`)),
+		)
+		if err != nil {
+			return fmt.Errorf("waiting for since-you-last-looked: %w", err)
+		}
+	}
+	if sh.notes {
+		err := chromedp.Do(ctx,
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="notif-count"]:not([hidden])') !== null`)),
+			chromedp.Click(chromedp.CSS(`[data-testid="notif-toggle"]`)),
+			discard(chromedp.Poll[bool](`document.querySelector('[data-testid="notif-item"]') !== null`)),
+		)
+		if err != nil {
+			return fmt.Errorf("opening the notifications: %w", err)
+		}
+	}
 	if sh.keys != "" {
 		if err := chromedp.Do(ctx, chromedp.KeyEvent(sh.keys)); err != nil {
 			return fmt.Errorf("typing: %w", err)
+		}
+		if sh.compose != "" && strings.Contains(sh.keys, "@") {
+			if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](`document.querySelector('[data-testid="anno-people"]:not([hidden])') !== null`))); err != nil {
+				return fmt.Errorf("waiting for the completion: %w", err)
+			}
 		}
 	}
 	return nil
