@@ -1,0 +1,2 @@
+DROP TABLE board_versions;
+DROP TABLE board_snapshots;
