@@ -47,6 +47,11 @@ type slot struct {
 	read atomic.Pointer[blueprint.Board] // never changed once stored; nil when unknown
 }
 
+// historyEvery is how far apart, in ops, the copies of a board's state kept in
+// board_snapshots are, for rebuilding past versions (history.go): a commit that rewrites
+// the stored state and crosses a multiple of historyEvery keeps a copy of it too.
+const historyEvery = 1024
+
 // snapshotEvery is how many ops a board's stored state may lag behind its log before a
 // commit writes it again.
 const snapshotEvery = 256
@@ -122,6 +127,11 @@ func (s *Store) CreateBoard(ctx context.Context, title, template, author string,
 	}
 	if err := insertOps(ctx, tx, id, edits, seqs, now); err != nil {
 		return nil, err
+	}
+	if b.Seq >= historyEvery { // a large import: its past versions start from here
+		if _, err := tx.Exec(ctx, `INSERT INTO board_snapshots (board_id, seq, state) VALUES ($1, $2, $3)`, id, b.Seq, state); err != nil {
+			return nil, interpretError(err, "board")
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, interpretError(err, "board")
@@ -490,11 +500,13 @@ type notice struct {
 // commit.
 func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, seqs []int64, notices []notice, stateSeq int64, now time.Time) (int64, error) {
 	var state []byte // NULL keeps the stored state
+	keep := false    // whether to keep a copy of the state in board_snapshots too
 	if b.Seq-stateSeq >= snapshotEvery {
 		var err error
 		if state, err = blueprint.MarshalBoard(b); err != nil {
 			return 0, blueprint.Internal(err)
 		}
+		keep = b.Seq/historyEvery > stateSeq/historyEvery
 		stateSeq = b.Seq
 	}
 	keys, authors, bys, bodies, err := opColumns(applied)
@@ -506,6 +518,8 @@ func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, 
 	batch.Queue(`WITH b AS (
 			UPDATE boards SET seq = $2, title = $3, card_count = $4, updated_at = $5, state = COALESCE($6, state)
 			WHERE id = $1 RETURNING id),
+		h AS (INSERT INTO board_snapshots (board_id, seq, state) SELECT b.id, $2, $6 FROM b WHERE $19
+			ON CONFLICT DO NOTHING),
 		n AS (INSERT INTO notifications (person, board_id, seq, kind, item, anchor, actor, actor_name, created_at)
 			SELECT t.person, b.id, t.seq, t.kind, t.item, t.anchor, t.actor, t.actor_name, $5
 			FROM b, unnest($12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
@@ -514,7 +528,7 @@ func queueWrite(batch *pgx.Batch, b *blueprint.Board, applied []blueprint.Edit, 
 		SELECT b.id, t.seq, NULLIF(t.key, ''), t.author, t.made_by, t.op::jsonb, $5
 		FROM b, unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[]) AS t(seq, key, author, op, made_by)`,
 		b.ID, b.Seq, b.Title, len(b.Cards), now, state, seqs, keys, authors, bodies, bys,
-		n.person, n.seq, n.kind, n.item, n.anchor, n.actor, n.actorName).
+		n.person, n.seq, n.kind, n.item, n.anchor, n.actor, n.actorName, keep).
 		Exec(func(tag pgconn.CommandTag) error {
 			if tag.RowsAffected() != want {
 				return blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
