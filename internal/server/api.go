@@ -40,7 +40,8 @@ type boardCreated struct {
 }
 
 // handleCreateBoard serves POST /api/boards: a new board from a template
-// ({"template": "service-blueprint"}) or from a lastmile JSON export.
+// ({"template": "service-blueprint"}), from a lastmile JSON export, or from a CSV of cards
+// (Content-Type: text/csv; with ?preview=1, what it would create, writing nothing).
 func (s *Server) handleCreateBoard(w http.ResponseWriter, r *http.Request) {
 	if err := s.mayCreate(r); err != nil {
 		s.fail(w, r, err)
@@ -52,7 +53,16 @@ func (s *Server) handleCreateBoard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b *blueprint.Board
-	if isExport(data) {
+	if isCSV(r) {
+		var imp *blueprint.CSVImport
+		if imp, err = blueprint.DecodeCSV(data); err == nil && r.URL.Query().Get("preview") == "1" {
+			writeJSON(w, http.StatusOK, previewOf(imp)) // nothing is written
+			return
+		}
+		if err == nil {
+			b, err = s.importCSV(r, imp)
+		}
+	} else if isExport(data) {
 		b, err = s.importBoard(r, data)
 	} else {
 		var req createBoardRequest

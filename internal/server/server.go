@@ -255,6 +255,7 @@ func New(cfg Config) *Server {
 			r.Use(s.authorize)
 			r.With(view, s.loadBoard).Get("/", s.handleGetBoard)
 			r.With(view, s.loadBoard).Get("/analysis", s.handleAnalysis)
+			r.With(view, s.loadBoard).Get("/export.csv", s.handleExportCSV)
 			r.With(comment).Post("/ops", s.handlePostOps)
 			r.With(view).Get("/ops", s.handleGetOps)
 			r.With(view, s.loadBoard).Get("/comments", s.handleListComments)

@@ -1,0 +1,117 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// csvRows reads an export.csv answer, without its BOM, and drops the link counts (a CSV
+// import makes no links).
+func csvRows(t *testing.T, r response) [][]string {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("export.csv: %v", r)
+	}
+	if !bytes.HasPrefix(r.body, []byte("\ufeff")) {
+		t.Fatalf("export.csv has no BOM: %q", truncate(string(r.body), 60))
+	}
+	rows, err := csv.NewReader(bytes.NewReader(r.body[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		rows[i] = rows[i][:len(rows[i])-2]
+	}
+	return rows
+}
+
+func (e *env) postCSV(t *testing.T, query, body string) response {
+	t.Helper()
+	return e.do(t, http.MethodPost, "/api/boards"+query, strings.NewReader(body), "Content-Type", "text/csv; charset=utf-8")
+}
+
+func TestCSV(t *testing.T) {
+	e := setup(t)
+	orig := e.mustBoard(t, "blank")
+	e.mustOps(t, orig.ID, fullBoardOps(orig.ID)...)
+	r := e.get(t, "/api/boards/"+orig.ID+"/export.csv")
+
+	t.Run("Export", func(t *testing.T) {
+		if ct := r.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+			t.Errorf("Content-Type %q", ct)
+		}
+		if cd := r.header.Get("Content-Disposition"); cd != `attachment; filename=`+orig.ID+`.csv` {
+			t.Errorf("Content-Disposition %q", cd)
+		}
+		rows := csvRows(t, r)
+		if len(rows) != 4 || rows[0][0] != "stage" || rows[1][6] != "Books a repair slot online" || rows[1][8] != "'-2" {
+			t.Errorf("rows %q", rows)
+		}
+		if !strings.Contains(string(r.body), "Dépose le vélo à l’accueil") {
+			t.Errorf("the French text is not in the export")
+		}
+	})
+	t.Run("RoundTrip", func(t *testing.T) {
+		c := e.postCSV(t, "?title=Copie", string(r.body))
+		if c.status != http.StatusCreated {
+			t.Fatalf("import: %v", c)
+		}
+		copied := mustDecode[created](t, c)
+		if got := e.mustExport(t, copied.ID).Title; got != "Copie" {
+			t.Errorf("title %q", got)
+		}
+		if diff := cmp.Diff(csvRows(t, r), csvRows(t, e.get(t, "/api/boards/"+copied.ID+"/export.csv"))); diff != "" {
+			t.Errorf("cards of the copy (-original +copy):\n%s", diff)
+		}
+	})
+	t.Run("Preview", func(t *testing.T) {
+		before := e.mustList(t)
+		p := e.postCSV(t, "?preview=1", "text,stage,lane,team\nCalls,Contact,Customer,Desk\n=1+1,Contact,Customer,\nAnswers,Contact,Staff,Desk\nx,Contact,Customer,,extra\n")
+		if p.status != http.StatusOK {
+			t.Fatalf("preview: %v", p)
+		}
+		type problem struct {
+			Row     int
+			Message string
+		}
+		got := mustDecode[struct {
+			Stages, Lanes, Teams []string
+			Cards                int
+			Problems             []problem
+		}](t, p)
+		if got.Cards != 3 || !cmp.Equal(got.Stages, []string{"Contact"}) || !cmp.Equal(got.Lanes, []string{"Customer", "Staff"}) ||
+			!cmp.Equal(got.Teams, []string{"Desk"}) || len(got.Problems) != 1 || got.Problems[0].Row != 3 ||
+			!strings.Contains(got.Problems[0].Message, "formula") {
+			t.Errorf("preview %+v", got)
+		}
+		if diff := cmp.Diff(before, e.mustList(t)); diff != "" {
+			t.Errorf("a preview wrote a board:\n%s", diff)
+		}
+	})
+	t.Run("Refused", func(t *testing.T) {
+		before := e.mustList(t)
+		for name, tc := range map[string]struct {
+			body   string
+			status int
+			words  []string
+		}{
+			"Formula":    {"text\nfine\n@SUM(A1)\n", http.StatusBadRequest, []string{"1 rows", "row 3", "formula"}},
+			"Columns":    {"title,colour\nx,y\n", http.StatusBadRequest, []string{`"title"`}},
+			"NotUTF8":    {"text\n\xff\n", http.StatusBadRequest, []string{"UTF-8"}},
+			"Hostile":    {"text,kind\n" + hostileScript + ",nope\n", http.StatusBadRequest, []string{"row 2"}},
+			"FiftyMegas": {"text\n" + strings.Repeat("a fine card\n", 50<<20/12), http.StatusRequestEntityTooLarge, []string{"larger than"}},
+		} {
+			t.Run(name, func(t *testing.T) {
+				wantAPIError(t, e.postCSV(t, "", tc.body), tc.status, tc.words...)
+			})
+		}
+		if diff := cmp.Diff(before, e.mustList(t)); diff != "" {
+			t.Errorf("a refused import wrote a board:\n%s", diff)
+		}
+	})
+}
