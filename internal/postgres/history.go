@@ -63,7 +63,7 @@ func (s *Store) BoardAt(ctx context.Context, id string, seq int64) (*blueprint.B
 
 // NameVersion names the board's current sequence (see blueprint.HistoryService).
 func (s *Store) NameVersion(ctx context.Context, boardID, name, author string) (blueprint.Version, error) {
-	v := blueprint.Version{Name: name, Author: author, At: s.now().UTC()}
+	v := blueprint.Version{Name: name, Author: author, At: s.now().UTC().Truncate(time.Microsecond)} // as Postgres keeps it
 	if !blueprint.ValidID(boardID) {
 		return v, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}

@@ -274,6 +274,13 @@ func New(cfg Config) *Server {
 			r.With(comment).Delete("/markers/{itemID}/plusone", s.annotationRoute(blueprint.TypePlusOne, blueprint.ActionDelete, http.StatusOK, noFields))
 			r.With(view, s.loadBoard).Get("/activity", s.handleActivity)
 			r.With(view, s.loadBoard).Get("/people", s.handlePeople)
+			if s.history() != nil {
+				r.With(view, s.loadBoard).Get("/history", s.handleHistory)
+				r.With(view).Get("/versions", s.handleListVersions)
+				r.With(edit).Post("/versions", s.handleNameVersion)
+				r.With(view).Get("/versions/{seq}", s.handleGetVersion)
+				r.With(edit).Post("/restore", s.handleRestore)
+			}
 			if s.notes != nil {
 				r.With(view).Get("/since", s.handleSince)
 				r.With(view).Post("/seen", s.handleMarkSeen)
