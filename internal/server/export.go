@@ -75,3 +75,20 @@ func (s *Server) importCSV(r *http.Request, imp *blueprint.CSVImport) (*blueprin
 	}
 	return s.boards.CreateBoard(r.Context(), title, "", "import", imp.Ops)
 }
+
+// handleExportMarkdown serves GET /api/boards/{id}/export.md: the board as a Markdown
+// report, then the summary of its analysis.
+func (s *Server) handleExportMarkdown(w http.ResponseWriter, r *http.Request) {
+	b := boardFrom(r)
+	a, err := s.analyze(r.Context(), b)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := blueprint.WriteMarkdown(&buf, b, a); err != nil {
+		s.fail(w, r, blueprint.Internal(err))
+		return
+	}
+	sendFile(w, "text/markdown; charset=utf-8", b.ID+".md", buf.Bytes())
+}

@@ -115,3 +115,23 @@ func TestCSV(t *testing.T) {
 		}
 	})
 }
+
+func TestMarkdownExport(t *testing.T) {
+	e := setup(t)
+	b := e.mustBoard(t, "blank")
+	e.mustOps(t, b.ID, fullBoardOps(b.ID)...)
+	r := e.get(t, "/api/boards/"+b.ID+"/export.md")
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "text/markdown; charset=utf-8" {
+		t.Fatalf("export.md: %v %q", r, r.header.Get("Content-Type"))
+	}
+	md := string(r.body)
+	for _, want := range []string{"# Réparer un vélo\n", "1. Book\n", "### Workshop (backstage)\n", `- \<img src\=x onerror\=alert\(1\)\>`,
+		"- Books a repair slot online — Book, touchpoint, team Accueil, active 15 min, wait 2 d, emotion -2", "## Analysis ("} {
+		if !strings.Contains(md, want) {
+			t.Errorf("export.md lacks %q:\n%s", want, md)
+		}
+	}
+	if r := e.get(t, "/api/boards/nosuchboard/export.md"); r.status != http.StatusNotFound {
+		t.Errorf("a missing board: %v", r)
+	}
+}
