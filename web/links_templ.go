@@ -547,7 +547,7 @@ func LinkUI(p Page, v *BoardView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "</div><p class=\"link-error\" role=\"alert\" data-link-error data-testid=\"link-error\"></p><div class=\"dialog-actions\"><button type=\"button\" class=\"danger\" data-link-delete data-testid=\"link-delete\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "</div><p class=\"link-error\" aria-live=\"assertive\" aria-atomic=\"true\" data-link-error data-testid=\"link-error\"></p><div class=\"dialog-actions\"><button type=\"button\" class=\"danger\" data-link-delete data-testid=\"link-delete\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
