@@ -23,6 +23,9 @@ type Session struct {
 	Email     string // the user's e-mail, "" for a guest
 	GuestName string // the name a guest gave, "" for a user
 	ExpiresAt time.Time
+	// APIToken is true when the caller sent a personal API token rather than a cookie;
+	// TokenHash is then the token's hash.
+	APIToken bool
 }
 
 // Name is how the session's person is shown to others: a guest's chosen name, or the

@@ -90,9 +90,14 @@ type PasswordHasher interface {
 const sessionCookie = "lastmile_session"
 
 // session finds the caller's session from the cookie and puts it on the context. A
-// cookie naming no live session is cleared.
+// cookie naming no live session is cleared. On /api, an Authorization header (a personal
+// API token, see bearer) is read instead of the cookie.
 func (s *Server) session(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Header.Get("Authorization"); h != "" && strings.HasPrefix(r.URL.Path, "/api/") {
+			s.bearer(w, r, next, h)
+			return
+		}
 		c, err := r.Cookie(sessionCookie)
 		if err != nil || c.Value == "" || len(c.Value) > 100 || noSession(r.URL.Path) {
 			next.ServeHTTP(w, r)

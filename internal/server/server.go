@@ -125,6 +125,7 @@ type Server struct {
 	closeBoard  func(boardID string, gone bool)
 	notes       Notes
 	unsubscribe func(token string) (string, error)
+	tokens      Tokens // personal API tokens; nil without accounts
 
 	readiness readiness   // what /readyz last said, to log changes only
 	methods   methodIndex // which methods each path has routes for
@@ -152,6 +153,7 @@ func New(cfg Config) *Server {
 	if n, ok := cfg.Boards.(Notes); ok && s.notes == nil {
 		s.notes = n
 	}
+	s.tokens, _ = cfg.Accounts.(Tokens)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -199,6 +201,11 @@ func New(cfg Config) *Server {
 		r.Post("/signout", s.handleSignOut)
 		r.Get("/account/password", s.handlePasswordPage)
 		r.Post("/account/password", s.handleChangePassword)
+		if s.tokens != nil {
+			r.Get("/account/tokens", s.handleTokensPage)
+			r.Post("/account/tokens", s.handleCreateTokenForm)
+			r.Post("/account/tokens/{tokenID}/revoke", s.handleRevokeTokenForm)
+		}
 		r.Get("/s/{token}", s.handleShareLink)
 		r.Post("/s/{token}", s.handleJoin)
 	}
@@ -251,6 +258,11 @@ func New(cfg Config) *Server {
 			r.Post("/notifications/read", s.handleReadNotifications)
 		}
 		r.Post("/boards", s.handleCreateBoard)
+		if s.tokens != nil {
+			r.Get("/tokens", s.handleListTokens)
+			r.Post("/tokens", s.handleCreateToken)
+			r.Delete("/tokens/{tokenID}", s.handleRevokeToken)
+		}
 		r.Route("/boards/{boardID}", func(r chi.Router) {
 			r.Use(s.authorize)
 			r.With(view, s.loadBoard).Get("/", s.handleGetBoard)
