@@ -252,6 +252,7 @@ func New(cfg Config) *Server {
 		r.Get("/unsubscribe", s.handleUnsubscribe)
 	}
 	r.Route("/api", func(r chi.Router) {
+		r.Get("/openapi.json", s.handleOpenAPI)
 		r.Get("/boards", s.handleListBoards)
 		if s.notes != nil && s.accounts != nil {
 			r.Get("/notifications", s.handleNotifications)
