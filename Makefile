@@ -21,6 +21,7 @@ FUZZ_FLAGS ?=
 FUZZ_TARGETS := \
 	./internal/blueprint:FuzzDecodeOps \
 	./internal/blueprint:FuzzDecodeExport \
+	./internal/blueprint:FuzzDecodeCSV \
 	./internal/blueprint:FuzzKeyBetween \
 	./internal/protocol:FuzzDecodeFrame
 

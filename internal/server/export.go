@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"lastmile/internal/blueprint"
+	"lastmile/web"
 )
 
 // handleExportCSV serves GET /api/boards/{id}/export.csv: one row per card, with the
@@ -91,4 +92,17 @@ func (s *Server) handleExportMarkdown(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sendFile(w, "text/markdown; charset=utf-8", b.ID+".md", buf.Bytes())
+}
+
+// handleExportSVG serves GET /api/boards/{id}/export.svg: the board as a vector picture,
+// rendered by templ (web.BoardSVG), its line names in the reader's language.
+func (s *Server) handleExportSVG(w http.ResponseWriter, r *http.Request) {
+	b := boardFrom(r)
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	if err := web.BoardSVG(s.page(r, b.Title), web.NewSVGView(b)).Render(r.Context(), &buf); err != nil {
+		s.fail(w, r, blueprint.Internal(err))
+		return
+	}
+	sendFile(w, "image/svg+xml; charset=utf-8", b.ID+".svg", buf.Bytes())
 }

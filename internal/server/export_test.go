@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,5 +135,37 @@ func TestMarkdownExport(t *testing.T) {
 	}
 	if r := e.get(t, "/api/boards/nosuchboard/export.md"); r.status != http.StatusNotFound {
 		t.Errorf("a missing board: %v", r)
+	}
+}
+
+func TestSVGExport(t *testing.T) {
+	e := setup(t)
+	b := e.mustBoard(t, "service-blueprint")
+	e.mustOps(t, b.ID, cardOp("c1", "stage-1", "lane-2", "V", hostileScript))
+	r := e.get(t, "/api/boards/"+b.ID+"/export.svg", "Accept-Language", "fr")
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "image/svg+xml; charset=utf-8" {
+		t.Fatalf("export.svg: %v %q", r, r.header.Get("Content-Type"))
+	}
+	d := xml.NewDecoder(bytes.NewReader(r.body))
+	var text strings.Builder
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not XML: %v", err)
+		}
+		if c, ok := tok.(xml.CharData); ok {
+			text.Write(c)
+		}
+		if s, ok := tok.(xml.StartElement); ok && s.Name.Local == "script" {
+			t.Fatalf("a card's text became a script element")
+		}
+	}
+	for _, want := range []string{"Ligne de visibilité", "</script><script>alert(1)</script>"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the picture lacks %q", want)
+		}
 	}
 }

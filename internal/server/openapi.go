@@ -32,6 +32,7 @@ var apiOps = []apiOp{
 	{"GET", "/api/boards/{boardID}/analysis", "analysis", "The last-mile analysis of the board now", nil, false, 200},
 	{"GET", "/api/boards/{boardID}/export.csv", "exports", "The board's cards as CSV (UTF-8 with a BOM)", nil, false, 200},
 	{"GET", "/api/boards/{boardID}/export.md", "exports", "The board as a Markdown report", nil, false, 200},
+	{"GET", "/api/boards/{boardID}/export.svg", "exports", "The board as an SVG picture", nil, false, 200},
 	{"POST", "/api/boards/{boardID}/ops", "ops", "Apply a JSON array of ops, in order", nil, true, 200},
 	{"GET", "/api/boards/{boardID}/ops", "ops", "The op log after a sequence number", []string{"after", "limit"}, false, 200},
 	{"GET", "/api/boards/{boardID}/activity", "ops", "The ops after a sequence number, as activity", []string{"after", "limit"}, false, 200},

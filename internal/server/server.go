@@ -270,6 +270,7 @@ func New(cfg Config) *Server {
 			r.With(view, s.loadBoard).Get("/analysis", s.handleAnalysis)
 			r.With(view, s.loadBoard).Get("/export.csv", s.handleExportCSV)
 			r.With(view, s.loadBoard).Get("/export.md", s.handleExportMarkdown)
+			r.With(view, s.loadBoard).Get("/export.svg", s.handleExportSVG)
 			r.With(comment).Post("/ops", s.handlePostOps)
 			r.With(view).Get("/ops", s.handleGetOps)
 			r.With(view, s.loadBoard).Get("/comments", s.handleListComments)
