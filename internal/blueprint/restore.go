@@ -181,3 +181,43 @@ func boardFields(b *Board) Fields {
 		Problem: ptr(fr.Problem), DailyUsers: ptr(slices.Clone(fr.DailyUsers)), MinimumUseful: ptr(fr.MinimumUseful),
 		Deadline: ptr(fr.Deadline), CheckIn: ptr(fr.CheckIn)}
 }
+
+// VersionDiff says how a past version of a board differs from the board now, by id:
+// cards and links removed since (on the past board, not now), added since (now, not on
+// the past board) and changed since (on both, with a field of their own different).
+type VersionDiff struct {
+	AddedCards, RemovedCards, ChangedCards []string
+	AddedLinks, RemovedLinks, ChangedLinks []string
+}
+
+// Compare returns how past differs from now.
+func Compare(past, now *Board) VersionDiff {
+	var d VersionDiff
+	for _, id := range sortedKeys(past.Cards) {
+		switch n := now.Cards[id]; {
+		case n == nil:
+			d.RemovedCards = append(d.RemovedCards, id)
+		case *n != *past.Cards[id]:
+			d.ChangedCards = append(d.ChangedCards, id)
+		}
+	}
+	for _, id := range sortedKeys(now.Cards) {
+		if past.Cards[id] == nil {
+			d.AddedCards = append(d.AddedCards, id)
+		}
+	}
+	for _, id := range sortedKeys(past.Links) {
+		switch n := now.Links[id]; {
+		case n == nil:
+			d.RemovedLinks = append(d.RemovedLinks, id)
+		case *n != *past.Links[id]:
+			d.ChangedLinks = append(d.ChangedLinks, id)
+		}
+	}
+	for _, id := range sortedKeys(now.Links) {
+		if past.Links[id] == nil {
+			d.AddedLinks = append(d.AddedLinks, id)
+		}
+	}
+	return d
+}

@@ -216,6 +216,12 @@ func New(cfg Config) *Server {
 		r.Use(s.authorize)
 		r.With(view, s.loadBoard).Get("/", s.handleBoardPage)
 		r.With(view, s.loadBoard).Get("/analysis", s.handleAnalysisPage)
+		if s.history() != nil {
+			r.With(view, s.loadBoard).Get("/history", s.handleHistoryPage)
+			r.With(view, s.loadBoard).Get("/versions/{seq}", s.handleVersionPage)
+			r.With(edit).Post("/versions", s.handleNameVersionForm)
+			r.With(edit).Post("/versions/{seq}/restore", s.handleRestoreForm)
+		}
 		r.With(edit).Post("/analysis/framing", s.handleFramingForm)
 		r.With(edit).Post("/analysis/launch", s.handleLaunchForm)
 		r.With(edit).Post("/analysis/volumes", s.handleVolumesForm)
