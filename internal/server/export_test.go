@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/xml"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -168,4 +169,69 @@ func TestSVGExport(t *testing.T) {
 			t.Errorf("the picture lacks %q", want)
 		}
 	}
+}
+
+// postMultipart posts a multipart form: fields, and the file csv when file is not "".
+func (e *env) postMultipart(t *testing.T, path string, fields map[string]string, file string, header ...string) response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	if file != "" {
+		fw, _ := mw.CreateFormFile("csv", "cards.csv")
+		_, _ = io.WriteString(fw, file)
+	}
+	_ = mw.Close()
+	return e.do(t, http.MethodPost, path, &buf, append([]string{"Content-Type", mw.FormDataContentType()}, header...)...)
+}
+
+func TestImportForm(t *testing.T) {
+	e := setup(t)
+	before := e.mustList(t)
+	good := "\ufefftext,stage,lane,team\nAppelle,Contact,Client,Accueil\n'=Répond,Contact,Équipe,Accueil\n"
+
+	t.Run("Preview", func(t *testing.T) {
+		r := e.postMultipart(t, "/boards/import", map[string]string{"title": "Importé"}, good, "Accept-Language", "fr")
+		doc := mustPage(t, r)
+		if r.status != http.StatusOK {
+			t.Fatalf("preview: %v", r)
+		}
+		created := texts(doc.Find(`[data-testid="import-created"] li`))
+		if diff := cmp.Diff([]string{"Nouvelle étape « Contact »", "Nouveau couloir « Client »", "Nouveau couloir « Équipe »", "Nouvelle équipe « Accueil »"}, created); diff != "" {
+			t.Errorf("created (-want +got):\n%s", diff)
+		}
+		if doc.Find(`[data-testid="import-confirm"] textarea[name="data"]`).Text() != good {
+			t.Errorf("the confirmation does not carry the CSV")
+		}
+		if diff := cmp.Diff(before, e.mustList(t)); diff != "" {
+			t.Errorf("a preview wrote a board:\n%s", diff)
+		}
+	})
+	t.Run("Problems", func(t *testing.T) {
+		r := e.postMultipart(t, "/boards/import", nil, "text,kind\nfine,note\n=1+1,note\nx,nope\n", "Accept-Language", "fr")
+		doc := mustPage(t, r)
+		if r.status != http.StatusBadRequest || doc.Find(`[data-testid="import-confirm"]`).Length() != 0 {
+			t.Fatalf("problems: %v", r)
+		}
+		problems := texts(doc.Find(`[data-testid="import-problems"] li`))
+		if len(problems) != 2 || !strings.HasPrefix(problems[0], "ligne 3 : ") || !strings.Contains(problems[0], "formule") || !strings.HasPrefix(problems[1], "ligne 4 : ") {
+			t.Errorf("problems %q", problems)
+		}
+		if diff := cmp.Diff(before, e.mustList(t)); diff != "" {
+			t.Errorf("a refused import wrote a board:\n%s", diff)
+		}
+	})
+	t.Run("Confirm", func(t *testing.T) {
+		r := e.postMultipart(t, "/boards/import", map[string]string{"title": "Importé", "data": good, "confirm": "1"}, "")
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("confirm: %v", r)
+		}
+		id := strings.TrimPrefix(r.header.Get("Location"), "/boards/")
+		x := e.mustExport(t, id)
+		if x.Title != "Importé" || len(x.Cards) != 2 || len(x.Lanes) != 2 || x.Cards[1].Text != "=Répond" && x.Cards[0].Text != "=Répond" {
+			t.Errorf("imported board %+v", x)
+		}
+	})
 }

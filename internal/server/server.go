@@ -192,6 +192,7 @@ func New(cfg Config) *Server {
 
 	r.Get("/", s.handleHome)
 	r.Post("/boards", s.handleCreateBoardForm)
+	r.Post("/boards/import", s.handleImportForm)
 	r.Get("/portfolio", s.handlePortfolio)
 	if s.accounts != nil {
 		r.Get("/signup", s.handleSignUpPage)
