@@ -1,7 +1,9 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -105,4 +107,38 @@ func (s *Server) handleRestoreForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/boards/"+id, http.StatusSeeOther)
+}
+
+// handleDuplicateForm serves POST /boards/{id}/duplicate (title): makes a new board, the
+// caller's, with this board's document as it is now — not its comments and markers,
+// which are other people's words on this board, nor its history — then goes to it (303).
+// Whoever may view a board may copy it, as they may export it.
+func (s *Server) handleDuplicateForm(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	src := boardFrom(r)
+	title := strings.TrimSpace(r.PostForm.Get("title"))
+	if title == "" {
+		title = src.Title
+	}
+	err := s.mayCreate(r)
+	var b *blueprint.Board
+	if err == nil {
+		e := src.Export()
+		ops := e.Ops()
+		if op, ok := e.FramingOp(blueprint.TypeBoard); ok { // CreateBoard gives it the new board's id
+			ops = append(ops, op)
+		}
+		b, err = s.boards.CreateBoard(r.Context(), title, src.Template, cmp.Or(sessionFrom(r).Name(), "copy"), ops)
+	}
+	if err == nil {
+		err = s.addOwner(w, r, b)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/boards/"+b.ID, http.StatusSeeOther)
 }

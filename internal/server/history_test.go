@@ -3,6 +3,8 @@ package server_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -104,4 +106,30 @@ func TestHistory(t *testing.T) {
 		wantAPIError(t, e.postJSON(t, base+"/restore", []byte(`{"seq": 0}`)), http.StatusBadRequest, "sequence from 1")
 		wantAPIError(t, e.postJSON(t, base+"/restore", []byte(`{"seq": 1000}`)), http.StatusNotFound, "does not exist")
 	})
+}
+
+func TestDuplicateBoard(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	b := e.mustBoard(t, "service-blueprint")
+	e.mustOps(t, b.ID, blueprint.Op{Action: blueprint.ActionCreate, Type: blueprint.TypeCard, ID: "c1",
+		Fields: blueprint.Fields{Stage: ptr("stage-1"), Lane: ptr("lane-1"), Order: ptr("V"), Text: ptr("Asks")}},
+		blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: b.ID,
+			Fields: blueprint.Fields{Problem: ptr("Too slow")}})
+	r := e.postForm(t, "/boards/"+b.ID+"/duplicate", url.Values{"title": {"Copie « 2 »"}})
+	loc := r.header.Get("Location")
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/boards/") || loc == "/boards/"+b.ID {
+		t.Fatalf("POST duplicate: %v, Location %q", r, loc)
+	}
+	src, dup := e.mustExport(t, b.ID), e.mustExport(t, strings.TrimPrefix(loc, "/boards/"))
+	if dup.Title != "Copie « 2 »" {
+		t.Errorf("copy's title %q", dup.Title)
+	}
+	src.ID, src.Seq, src.Title, dup.ID, dup.Seq, dup.Title = "", 0, "", "", 0, ""
+	if diff := cmp.Diff(src, dup); diff != "" {
+		t.Fatalf("the copy differs from the board (-want +got):\n%s", diff)
+	}
+	if r := e.postForm(t, "/boards/"+b.ID+"/duplicate", url.Values{"title": {strings.Repeat("x", 201)}}); r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a title of 201 characters: %v; want 413", r)
+	}
 }

@@ -222,6 +222,7 @@ func New(cfg Config) *Server {
 			r.With(view, s.loadBoard).Get("/versions/{seq}", s.handleVersionPage)
 			r.With(edit).Post("/versions", s.handleNameVersionForm)
 			r.With(edit).Post("/versions/{seq}/restore", s.handleRestoreForm)
+			r.With(view, s.loadBoard).Post("/duplicate", s.handleDuplicateForm)
 		}
 		r.With(edit).Post("/analysis/framing", s.handleFramingForm)
 		r.With(edit).Post("/analysis/launch", s.handleLaunchForm)
