@@ -34,10 +34,11 @@ const (
 	Edit          Action = "edit"           // send ops
 	ManageLinks   Action = "manage_links"   // create, list and revoke share links
 	ManageMembers Action = "manage_members" // list members, invite, change roles, remove
+	Facilitate    Action = "facilitate"     // lock the board or its structure (docs/facilitation.md)
 )
 
 var allowed = map[Role]map[Action]bool{
-	Facilitator: {View: true, Comment: true, Edit: true, ManageLinks: true, ManageMembers: true},
+	Facilitator: {View: true, Comment: true, Edit: true, ManageLinks: true, ManageMembers: true, Facilitate: true},
 	Editor:      {View: true, Comment: true, Edit: true},
 	Commenter:   {View: true, Comment: true},
 	Viewer:      {View: true},

@@ -16,6 +16,7 @@ const (
 	ETOOLARGE     = "too_large"    // the input exceeds a documented size limit
 	EUNAVAILABLE  = "unavailable"  // the service is draining or overloaded; try again
 	ETOOMANY      = "too_many"     // the caller tried too often; wait before trying again
+	ELOCKED       = "locked"       // a facilitator's lock on the board forbids the change
 	EINTERNAL     = "internal"     // a bug or an infrastructure failure
 )
 

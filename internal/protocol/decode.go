@@ -20,6 +20,7 @@ type ClientFrame struct {
 	RawOps  json.RawMessage `json:"ops,omitempty"`
 	Cursor  *Cursor         `json:"cursor,omitempty"`
 	Editing *string         `json:"editing,omitempty"`
+	Lock    *string         `json:"lock,omitempty"`
 
 	// Ops are the ops of a Submit, decoded: 1 to blueprint.MaxOpsPerBatch of them.
 	Ops []blueprint.Op `json:"-"`
@@ -30,6 +31,8 @@ var frameFields = map[string][]string{
 	TypeHello:    {"v", "client", "seq", "name"},
 	TypeSubmit:   {"ops"},
 	TypePresence: {"cursor", "editing"},
+	// A facilitate frame holds one change; later changes (a timer) add their own fields.
+	TypeFacilitate: {"lock"},
 }
 
 // present returns the names of the fields f holds besides t.
@@ -39,7 +42,8 @@ func (f *ClientFrame) present() []string {
 		name string
 		set  bool
 	}{{"v", f.V != nil}, {"client", f.Client != nil}, {"seq", f.Seq != nil}, {"name", f.Name != nil},
-		{"ops", f.RawOps != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil}} {
+		{"ops", f.RawOps != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil},
+		{"lock", f.Lock != nil}} {
 		if field.set {
 			names = append(names, field.name)
 		}
@@ -54,7 +58,8 @@ func (f *ClientFrame) present() []string {
 // (protocol); a hello of another version (version) or without a valid client id
 // (protocol); an ops frame without ops or whose ops cannot be read (invalid, or
 // too_large past blueprint.MaxOpsPerBatch); a presence whose editing is not an id
-// (invalid). What it returns is a frame of a known type that holds only its own fields,
+// (invalid); a facilitate frame without a change or whose lock is unknown (invalid).
+// What it returns is a frame of a known type that holds only its own fields,
 // with its ops decoded; what the connection's state allows is for the caller to check.
 func DecodeFrame(data []byte) (ClientFrame, error) {
 	var f ClientFrame
@@ -102,6 +107,13 @@ func DecodeFrame(data []byte) (ClientFrame, error) {
 	case TypePresence:
 		if f.Editing != nil && *f.Editing != "" && !blueprint.ValidID(*f.Editing) {
 			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "editing must be a card id")
+		}
+	case TypeFacilitate:
+		if f.Lock == nil {
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs a change: lock")
+		}
+		if !blueprint.ValidLock(*f.Lock) {
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "lock must be structure, board or empty, not %q", truncate(*f.Lock, 40))
 		}
 	}
 	return f, nil

@@ -82,6 +82,11 @@ func FuzzDecodeFrame(f *testing.F) {
 		`null`,
 		"{\"t\":\"\xff\"}",
 		`{"t":"presence"} trailing`,
+		`{"t":"facilitate","lock":"structure"}`,
+		`{"t":"facilitate","lock":""}`,
+		`{"t":"facilitate","lock":"all"}`,
+		`{"t":"facilitate"}`,
+		`{"t":"facilitate","lock":"board","editing":"c-1"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -115,6 +120,10 @@ func FuzzDecodeFrame(f *testing.F) {
 		case TypePresence:
 			if fr.Editing != nil && *fr.Editing != "" && !blueprint.ValidID(*fr.Editing) {
 				t.Fatalf("DecodeFrame(%q) read editing %q", data, *fr.Editing)
+			}
+		case TypeFacilitate:
+			if fr.Lock == nil || !blueprint.ValidLock(*fr.Lock) {
+				t.Fatalf("DecodeFrame(%q) read a facilitate frame without a valid lock", data)
 			}
 		}
 	})

@@ -72,7 +72,8 @@ func exampleFrames(t *testing.T) map[string]any {
 		"client-hello":    Hello{T: TypeHello, V: Version, Client: exampleClient, Name: "Ana", Seq: -1},
 		"client-ops":      Submit{T: TypeSubmit, Ops: ops},
 		"client-presence": Presence{T: TypePresence, Cursor: &Cursor{X: 412.5, Y: 88}, Editing: ptr("c-12")},
-		"server-welcome":  Welcome{T: TypeWelcome, V: Version, Board: b.ID, Conn: exampleConn, Role: "editor", By: "c:" + exampleClient, Seq: b.Seq, Peers: []Peer{bo}},
+		"server-welcome": Welcome{T: TypeWelcome, V: Version, Board: b.ID, Conn: exampleConn, Role: "editor", By: "c:" + exampleClient, Seq: b.Seq, Peers: []Peer{bo},
+			Facilitation: &blueprint.Facilitation{}, Now: exampleAt},
 		"server-snapshot": Snapshot{T: TypeSnapshot, Board: b.Export()},
 		"server-peers":    Peers{T: TypePeers, Peers: []Peer{bo}, Left: []string{exampleCy}},
 	}
@@ -95,22 +96,28 @@ func exampleFrames(t *testing.T) map[string]any {
 		t.Fatal("a hello of version 2 was read")
 	}
 	frames["server-error"] = Error{T: TypeError, Code: blueprint.ErrorCode(err), Message: blueprint.ErrorMessage(err)}
+	// The facilitator locks the structure: every connection is told, with the server's
+	// clock.
+	frames["client-facilitate"] = Facilitate{T: TypeFacilitate, Lock: ptr(blueprint.LockStructure)}
+	frames["server-facilitation"] = FacilitationFrame{T: TypeFacilitation, Facilitation: blueprint.Facilitation{Seq: 1, Lock: blueprint.LockStructure}, Now: exampleAt}
 	return frames
 }
 
 // newFrame returns a new value of the type of the example frame name, to decode into.
 func newFrame(name string) any {
 	return map[string]func() any{
-		"client-hello":    func() any { return new(Hello) },
-		"client-ops":      func() any { return new(Submit) },
-		"client-presence": func() any { return new(Presence) },
-		"server-welcome":  func() any { return new(Welcome) },
-		"server-snapshot": func() any { return new(Snapshot) },
-		"server-ops":      func() any { return new(Ops) },
-		"server-ack":      func() any { return new(Ack) },
-		"server-nack":     func() any { return new(Nack) },
-		"server-peers":    func() any { return new(Peers) },
-		"server-error":    func() any { return new(Error) },
+		"client-hello":        func() any { return new(Hello) },
+		"client-ops":          func() any { return new(Submit) },
+		"client-presence":     func() any { return new(Presence) },
+		"server-welcome":      func() any { return new(Welcome) },
+		"server-snapshot":     func() any { return new(Snapshot) },
+		"server-ops":          func() any { return new(Ops) },
+		"server-ack":          func() any { return new(Ack) },
+		"server-nack":         func() any { return new(Nack) },
+		"server-peers":        func() any { return new(Peers) },
+		"server-error":        func() any { return new(Error) },
+		"client-facilitate":   func() any { return new(Facilitate) },
+		"server-facilitation": func() any { return new(FacilitationFrame) },
 	}[name]()
 }
 

@@ -27,6 +27,8 @@ const (
 	TypeHello    = "hello"    // first frame: version, client id, last sequence held
 	TypeSubmit   = "ops"      // a batch of ops with idempotency keys
 	TypePresence = "presence" // cursor and the card being edited (soft lock)
+	// TypeFacilitate changes the board's facilitation state (a lock); facilitators only.
+	TypeFacilitate = "facilitate"
 
 	// server → client
 	TypeWelcome  = "welcome"  // the connection is in the room
@@ -36,6 +38,8 @@ const (
 	TypeNack     = "nack"     // an op (or a soft lock) refused; it changed nothing
 	TypePeers    = "peers"    // presence that changed since the last such frame, and who left
 	TypeError    = "error"    // a protocol error; the server may close after it
+	// TypeFacilitation is the board's facilitation state after a change, to everyone.
+	TypeFacilitation = "facilitation"
 )
 
 // Codes of error frames beyond the domain's.
@@ -48,7 +52,7 @@ const (
 // server sends over a websocket, then the protocol's own.
 func Codes() []string {
 	return []string{blueprint.EINVALID, blueprint.ENOTFOUND, blueprint.ECONFLICT, blueprint.EFORBIDDEN,
-		blueprint.ETOOLARGE, blueprint.EUNAVAILABLE, blueprint.EINTERNAL, CodeVersion, CodeProtocol}
+		blueprint.ETOOLARGE, blueprint.EUNAVAILABLE, blueprint.EINTERNAL, blueprint.ELOCKED, CodeVersion, CodeProtocol}
 }
 
 // Close codes the server closes a connection with (RFC 6455, section 7.4.1), and what
@@ -127,6 +131,27 @@ type Welcome struct {
 	By    string `json:"by,omitempty"`
 	Seq   int64  `json:"seq"`
 	Peers []Peer `json:"peers"`
+	// Facilitation is the board's facilitation state (docs/facilitation.md), and Now the
+	// server's clock (unix milliseconds) when the frame was made.
+	Facilitation *blueprint.Facilitation `json:"facilitation,omitempty"`
+	Now          int64                   `json:"now,omitempty"`
+}
+
+// Facilitate asks for a change of the board's facilitation state: Lock, one of
+// blueprint.Locks. Only a facilitator may send it; anyone else gets an error frame with
+// code forbidden, and nothing changes.
+type Facilitate struct {
+	T    string  `json:"t"`
+	Lock *string `json:"lock,omitempty"`
+}
+
+// FacilitationFrame is the board's facilitation state after a change, sent to every
+// connection of the board once the change is stored; Now is the server's clock (unix
+// milliseconds) when it was sent.
+type FacilitationFrame struct {
+	T            string                 `json:"t"`
+	Facilitation blueprint.Facilitation `json:"facilitation"`
+	Now          int64                  `json:"now"`
 }
 
 // Snapshot is the whole board, for a client too far behind or holding nothing.
@@ -204,6 +229,9 @@ type ServerFrame struct {
 	Message string          `json:"message,omitempty"`
 	Peers   []Peer          `json:"peers,omitempty"` // welcome: who is here; peers: whose presence changed
 	Left    []string        `json:"left,omitempty"`  // peers: connections that left
+	// welcome, facilitation: the board's facilitation state and the server's clock
+	Facilitation *blueprint.Facilitation `json:"facilitation,omitempty"`
+	Now          int64                   `json:"now,omitempty"`
 }
 
 // Encode returns the JSON of a frame of this package, as it goes on the wire.

@@ -336,6 +336,8 @@ func (c *conn) handle(r *room, f protocol.ClientFrame) bool {
 			return false
 		}
 		return true
+	case protocol.TypeFacilitate:
+		return c.handleFacilitate(r, f)
 	case protocol.TypeHello:
 		c.sendJSON(c.errorFor(blueprint.Errorf(protocol.CodeProtocol, "hello is sent once, first")))
 	}

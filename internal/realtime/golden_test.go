@@ -21,6 +21,9 @@ import (
 // commitTime is the commit time of a committed op.
 var commitTime = regexp.MustCompile(`"at":[0-9]+`)
 
+// serverClock is the server's clock in a welcome or facilitation frame.
+var serverClock = regexp.MustCompile(`"now":[0-9]+`)
+
 // goldenFrame returns the example frame name of internal/protocol/testdata/frames.
 func goldenFrame(t *testing.T, name string) []byte {
 	t.Helper()
@@ -72,6 +75,7 @@ func TestLive_FramesAreTheExamples(t *testing.T) {
 	ids := map[string]string{b.ID: snap.Board.ID}
 	normal := func(data []byte) []byte {
 		out := commitTime.ReplaceAllString(string(data), `"at":1767225600123`)
+		out = serverClock.ReplaceAllString(out, `"now":1767225600123`)
 		for moment, example := range ids {
 			out = strings.ReplaceAll(out, `"`+moment+`"`, `"`+example+`"`)
 		}

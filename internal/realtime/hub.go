@@ -170,6 +170,10 @@ func (h *Hub) room(ctx context.Context, boardID string) (*room, error) {
 	if err != nil {
 		return nil, err
 	}
+	fac, err := h.loadFacilitation(ctx, boardID)
+	if err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -178,7 +182,7 @@ func (h *Hub) room(ctx context.Context, boardID string) (*room, error) {
 	if r, ok := h.rooms[boardID]; ok {
 		return r, nil
 	}
-	r := newRoom(h, boardID, seq)
+	r := newRoom(h, boardID, seq, fac)
 	h.rooms[boardID] = r
 	h.metrics.rooms.Inc()
 	h.wg.Add(1)

@@ -57,8 +57,9 @@ type room struct {
 
 	seq     int64 // the last sequence broadcast to the room
 	conns   map[*conn]struct{}
-	joining *conn            // the connection being admitted, not yet in conns
-	locks   map[string]*lock // card id → lock
+	joining *conn                  // the connection being admitted, not yet in conns
+	locks   map[string]*lock       // card id → lock
+	fac     blueprint.Facilitation // the board's facilitation state, as stored (facilitation.go)
 
 	logChecked  time.Time            // when the room last knew it was current with the log
 	snapshot    []byte               // the last snapshot frame sent, encoded, for the next joiners
@@ -72,22 +73,23 @@ type room struct {
 	presenceTick *time.Timer
 	presenceDue  bool // presenceTick is running
 
-	submit   chan *submission // unbuffered: senders wait while a commit is in flight
-	join     chan *conn
-	leave    chan *conn
-	presence chan presenceUpdate
-	remote   chan struct{}   // capacity 1: "the log may have moved on"
-	revoke   chan revocation // connections that must close
-	done     chan struct{}   // closed when the room has stopped
+	submit       chan *submission // unbuffered: senders wait while a commit is in flight
+	join         chan *conn
+	leave        chan *conn
+	presence     chan presenceUpdate
+	remote       chan struct{}   // capacity 1: "the log may have moved on"
+	revoke       chan revocation // connections that must close
+	facilitateCh chan facilitateRequest
+	done         chan struct{} // closed when the room has stopped
 
 	remoteSeq atomic.Int64
 }
 
-func newRoom(h *Hub, id string, seq int64) *room {
+func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 	tick := time.NewTimer(time.Hour)
 	tick.Stop()
 	return &room{
-		hub: h, id: id, seq: seq,
+		hub: h, id: id, seq: seq, fac: fac, facilitateCh: make(chan facilitateRequest),
 		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
 		changed: map[*conn]struct{}{}, presenceTick: tick,
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
@@ -138,6 +140,8 @@ func (r *room) run() {
 			idleSince = time.Now()
 		case p := <-r.presence:
 			r.relay(p)
+		case req := <-r.facilitateCh:
+			r.facilitate(req)
 		case <-r.presenceTick.C:
 			r.flushPresence()
 		case v := <-r.revoke:
@@ -196,7 +200,11 @@ func (r *room) commit(batch []*submission) {
 		res := make([]blueprint.Result, len(s.edits))
 		pre[s] = res
 		for i, e := range s.edits {
-			if err := r.checkLock(s.conn, e.Op); err != nil {
+			err := r.refuseLocked(e)
+			if err == nil {
+				err = r.checkLock(s.conn, e.Op)
+			}
+			if err != nil {
 				res[i].Err = err
 				continue
 			}
@@ -415,7 +423,8 @@ func (r *room) admit(c *conn) {
 		r.catchUp()
 	}
 	held := c.resume
-	welcome := protocol.Welcome{T: protocol.TypeWelcome, V: protocol.Version, Board: r.id, Conn: c.id, Role: c.p.Role, By: c.by(), Peers: r.peers()}
+	welcome := protocol.Welcome{T: protocol.TypeWelcome, V: protocol.Version, Board: r.id, Conn: c.id, Role: c.p.Role, By: c.by(), Peers: r.peers(),
+		Facilitation: &r.fac, Now: time.Now().UnixMilli()}
 	if held >= 0 && held <= r.seq && r.seq-held <= r.hub.opts.Horizon {
 		// A joiner current or a little behind (a board page joins from the sequence it
 		// was rendered at) is caught up from memory; one further behind, from the log.

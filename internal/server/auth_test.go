@@ -318,7 +318,7 @@ func TestRoleMatrix(t *testing.T) {
 	allowed := map[string]map[auth.Action]bool{}
 	for _, role := range []auth.Role{auth.Facilitator, auth.Editor, auth.Commenter, auth.Viewer} {
 		allowed[string(role)] = map[auth.Action]bool{}
-		for _, a := range []auth.Action{auth.View, auth.Comment, auth.Edit, auth.ManageLinks, auth.ManageMembers} {
+		for _, a := range []auth.Action{auth.View, auth.Comment, auth.Edit, auth.ManageLinks, auth.ManageMembers, auth.Facilitate} {
 			allowed[string(role)][a] = auth.Can(role, a)
 		}
 	}
@@ -405,6 +405,7 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	actions = append(actions, annotationActions(t, e, board)...)
 	actions = append(actions, analysisActions(board)...)
+	actions = append(actions, facilitationActions(e, board)...)
 	n := 0
 	for _, role := range []string{"facilitator", "editor", "commenter", "viewer", "stranger", "anonymous"} {
 		for _, a := range actions {

@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	blueprint.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	blueprint.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	blueprint.ETOOMANY:      http.StatusTooManyRequests,
+	blueprint.ELOCKED:       http.StatusLocked,
 	blueprint.EINTERNAL:     http.StatusInternalServerError,
 }
 

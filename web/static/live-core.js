@@ -14,6 +14,7 @@ export const Code = Object.freeze({
   TOO_LARGE: 'too_large',
   UNAVAILABLE: 'unavailable',
   INTERNAL: 'internal',
+  LOCKED: 'locked',
   VERSION: 'version',
   PROTOCOL: 'protocol',
 });
