@@ -28,6 +28,7 @@ import (
 	"lastmile/internal/postgres"
 	"lastmile/internal/realtime"
 	"lastmile/internal/server"
+	"lastmile/internal/webhook"
 )
 
 // Main is the program: main() only handles signals, Main.Run does the wiring, so that
@@ -189,8 +190,18 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		go func() { defer background.Done(); mailer.Run(bg) }()
 	}
 
+	// Outgoing webhooks: the worker fills their outbox from the op log and sends it; it
+	// stops with the other background work.
+	privateHooks, err := strconv.ParseBool(m.env("LASTMILE_WEBHOOKS_PRIVATE", "false"))
+	if err != nil {
+		return fmt.Errorf("LASTMILE_WEBHOOKS_PRIVATE is %q: expected true or false", m.Getenv("LASTMILE_WEBHOOKS_PRIVATE"))
+	}
+	hooks := &webhook.Worker{Store: store, Boards: store, Log: log, AllowPrivate: privateHooks}
+	background.Add(1)
+	go func() { defer background.Done(); hooks.Run(bg) }()
+
 	srv := server.New(server.Config{
-		Boards: store, Editor: hub, Catalog: catalog, Logger: log,
+		Boards: store, Editor: hub, Catalog: catalog, Logger: log, AllowPrivateWebhooks: privateHooks,
 		Accounts: store, HashSlots: *hashSlots, SignUpClosed: *signUp == "closed", AccountRequired: !*anonymous,
 		TrustedProxies: proxies, Unsubscribe: unsubscribe,
 		// Access taken away closes this process's sockets at once, and every other

@@ -96,6 +96,9 @@ type Config struct {
 	// Unsubscribe checks the signed link of an e-mail's unsubscribe link and returns the
 	// user it names (mail.Mailer's Check); without it GET /unsubscribe is absent.
 	Unsubscribe func(token string) (userID string, err error)
+	// AllowPrivateWebhooks lets webhooks be sent to loopback and private addresses
+	// (LASTMILE_WEBHOOKS_PRIVATE); refused otherwise, against server-side request forgery.
+	AllowPrivateWebhooks bool
 }
 
 // Server routes requests. It is an http.Handler.
@@ -126,6 +129,9 @@ type Server struct {
 	notes       Notes
 	unsubscribe func(token string) (string, error)
 	tokens      Tokens // personal API tokens; nil without accounts
+	// webhooks keeps boards' outgoing webhooks; nil without accounts or storage for them.
+	webhooks             Webhooks
+	allowPrivateWebhooks bool
 
 	readiness readiness   // what /readyz last said, to log changes only
 	methods   methodIndex // which methods each path has routes for
@@ -154,6 +160,10 @@ func New(cfg Config) *Server {
 		s.notes = n
 	}
 	s.tokens, _ = cfg.Accounts.(Tokens)
+	if s.accounts != nil {
+		s.webhooks, _ = cfg.Boards.(Webhooks)
+	}
+	s.allowPrivateWebhooks = cfg.AllowPrivateWebhooks
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -313,6 +323,13 @@ func New(cfg Config) *Server {
 				r.Post("/claim", s.handleClaim)
 				r.With(manage).Get("/share", s.handleListLinks)
 				r.With(members).Get("/members", s.handleListMembers)
+				if s.webhooks != nil {
+					r.With(members).Get("/webhooks", s.handleListWebhooks)
+					r.With(members).Post("/webhooks", s.handleCreateWebhook)
+					r.With(members).Delete("/webhooks/{webhookID}", s.handleDeleteWebhook)
+					r.With(members).Post("/webhooks/{webhookID}/test", s.handleTestWebhook)
+					r.With(members).Get("/webhooks/{webhookID}/deliveries", s.handleWebhookDeliveries)
+				}
 			}
 		})
 	})
