@@ -263,6 +263,11 @@ func New(cfg Config) *Server {
 			r.With(members).Post("/members", s.handleInviteMember)
 			r.With(members).Post("/members/{userID}/role", s.handleSetMemberRole)
 			r.With(members).Post("/members/{userID}/remove", s.handleRemoveMember)
+			if s.webhooks != nil {
+				r.With(members, s.loadBoard).Get("/webhooks", s.handleWebhooksPage)
+				r.With(members).Post("/webhooks", s.handleCreateWebhookForm)
+				r.With(members).Post("/webhooks/{webhookID}/{verb:test|delete}", s.handleWebhookVerbForm)
+			}
 		}
 	})
 

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -159,5 +161,54 @@ func TestWebhookAddresses(t *testing.T) {
 	r := owner.do(t, http.MethodPost, "/api/boards/"+board+"/webhooks", strings.NewReader(`{"url":"https://hooks.example.com/x"}`), "Content-Type", "application/json")
 	if r.status != http.StatusCreated {
 		t.Errorf("a public address: %v", r)
+	}
+}
+
+// TestWebhooksPage manages webhooks from the facilitator's page, without JavaScript.
+func TestWebhooksPage(t *testing.T) {
+	t.Parallel()
+	e := setupAuth(t)
+	owner := e.person(t)
+	owner.mustSignUp(t, "owner@example.org")
+	board := owner.mustBoard(t)
+	page := "/boards/" + board + "/webhooks"
+	if r := owner.do(t, http.MethodGet, "/boards/"+board, nil); !strings.Contains(string(r.body), `href="`+page+`"`) {
+		t.Errorf("the board page does not link the webhooks page")
+	}
+	if r := owner.form(t, page, url.Values{"url": {"http://127.0.0.1:9/"}}); r.status != http.StatusBadRequest {
+		t.Errorf("a loopback address from the form: %v", r)
+	}
+	if r := owner.form(t, page, url.Values{"url": {"https://hooks.example.com/x"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("add: %v", r)
+	}
+	r := owner.do(t, http.MethodGet, page, nil)
+	m := regexp.MustCompile(`value="(whsec_[A-Za-z0-9_-]+)"`).FindStringSubmatch(string(r.body))
+	if r.status != http.StatusOK || m == nil || !strings.Contains(string(r.body), "https://hooks.example.com/x") {
+		t.Fatalf("the page shows no new secret: %v", r)
+	}
+	if again := owner.do(t, http.MethodGet, page, nil); strings.Contains(string(again.body), m[1]) {
+		t.Error("the secret is shown a second time")
+	}
+	var list struct{ Webhooks []struct{ ID string } }
+	if r := owner.do(t, http.MethodGet, "/api"+page, nil); json.Unmarshal(r.body, &list) != nil || len(list.Webhooks) != 1 {
+		t.Fatalf("webhooks: %v", r)
+	}
+	id := list.Webhooks[0].ID
+	if r := owner.form(t, page+"/"+id+"/test", nil); r.status != http.StatusSeeOther {
+		t.Errorf("send test: %v", r)
+	}
+	if r := owner.do(t, http.MethodGet, "/api"+page+"/"+id+"/deliveries", nil); !strings.Contains(string(r.body), `"event":"test"`) {
+		t.Errorf("no test delivery queued: %v", r)
+	}
+	stranger := e.person(t)
+	stranger.mustSignUp(t, "stranger@example.org")
+	if r := stranger.do(t, http.MethodGet, page, nil); r.status != http.StatusForbidden {
+		t.Errorf("a stranger opens the page: %d", r.status)
+	}
+	if r := owner.form(t, page+"/"+id+"/delete", nil); r.status != http.StatusSeeOther {
+		t.Errorf("delete: %v", r)
+	}
+	if r := owner.do(t, http.MethodGet, "/api"+page, nil); strings.Contains(string(r.body), id) {
+		t.Errorf("the webhook is still listed: %v", r)
 	}
 }
