@@ -47,6 +47,7 @@ const PRESENCE_EVERY = 50; // ms between presence frames, at most
  *   'error'   detail {code, message}: an error frame
  *   'peers'   detail {peers}: someone came or left, or changed name, role or card edited
  *   'cursors' detail {peers}: only pointers moved
+ *   'facilitation' detail {facilitation, now}: the board's facilitation state (welcome, change)
  * The connection state goes to the onState callback and to 'state' events.
  */
 export class LiveBoard extends EventTarget {
@@ -73,6 +74,7 @@ export class LiveBoard extends EventTarget {
     this.backoff = { base: 250, max: 10000, jitter: 0.5, ...o.backoff };
     this.replica = new Replica({ board: o.board ?? null, seq: o.seq ?? -1 });
     this.peers = new Map();
+    this.facilitation = null; // the board's facilitation state, from the welcome on
     this.state = null;
     this.conn = null; // {ws, welcomed, openedAt, welcomedAt}
     this.connID = '';
@@ -254,6 +256,7 @@ export class LiveBoard extends EventTarget {
         // Who the server makes this page's annotations as: the page's own pending ones show so.
         if (f.by) this.replica.setIdentity(f.by, this.replica.me.author);
         this.peers = new Map((f.peers ?? []).map((p) => [p.conn, p]));
+        if (f.facilitation) this.onFacilitation(f);
         this.emit('peers', { peers: [...this.peers.values()] });
         // Everything not confirmed goes again, with the same keys: the server applies each
         // key once, and answers a resend of an applied op with an ack.
@@ -310,6 +313,9 @@ export class LiveBoard extends EventTarget {
         this.emit(who ? 'peers' : 'cursors', { peers: [...this.peers.values()] });
         break;
       }
+      case 'facilitation':
+        this.onFacilitation(f);
+        break;
       case 'error':
         if (f.code === Code.VERSION) this.fatal = true; // the close (1008) follows
         this.emit('error', { code: f.code, message: f.message });
@@ -338,6 +344,18 @@ export class LiveBoard extends EventTarget {
       size += n;
     }
     flush();
+  }
+
+  // onFacilitation keeps the board's facilitation state (docs/facilitation.md) and tells
+  // the page: 'facilitation' {facilitation, now}, now being the server's clock.
+  onFacilitation(f) {
+    this.facilitation = f.facilitation;
+    this.emit('facilitation', { facilitation: f.facilitation, now: f.now });
+  }
+
+  /** facilitate asks the server for a change of the facilitation state (facilitators only). */
+  facilitate(change) {
+    if (this.conn?.welcomed) this.send(this.conn.ws, { t: 'facilitate', ...change });
   }
 
   sendPresence() {
