@@ -13,11 +13,12 @@ import (
 var _ webhook.Store = (*Store)(nil)
 
 // CreateWebhook stores a board's webhook; it hears of the ops after the board's last.
-func (s *Store) CreateWebhook(ctx context.Context, boardID, url, secret string) (*webhook.Hook, error) {
-	h := webhook.Hook{ID: "w" + newBoardID(), BoardID: boardID, URL: url, Secret: secret, CreatedAt: s.now().UTC()}
-	err := s.pool.QueryRow(ctx, `INSERT INTO webhooks (id, board_id, url, secret, created_at, cursor)
-		SELECT $1, $2, $3, $4, $5, seq FROM boards WHERE id = $2 RETURNING cursor`,
-		h.ID, boardID, url, secret, h.CreatedAt).Scan(&h.Cursor)
+// readiness is the board's overall readiness level now, from which a change is announced.
+func (s *Store) CreateWebhook(ctx context.Context, boardID, url, secret, readiness string) (*webhook.Hook, error) {
+	h := webhook.Hook{ID: "w" + newBoardID(), BoardID: boardID, URL: url, Secret: secret, CreatedAt: s.now().UTC(), Readiness: readiness}
+	err := s.pool.QueryRow(ctx, `INSERT INTO webhooks (id, board_id, url, secret, created_at, cursor, readiness)
+		SELECT $1, $2, $3, $4, $5, seq, $6 FROM boards WHERE id = $2 RETURNING cursor`,
+		h.ID, boardID, url, secret, h.CreatedAt, readiness).Scan(&h.Cursor)
 	if err != nil {
 		return nil, interpretError(err, "board")
 	}

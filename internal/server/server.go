@@ -265,7 +265,7 @@ func New(cfg Config) *Server {
 			r.With(members).Post("/members/{userID}/remove", s.handleRemoveMember)
 			if s.webhooks != nil {
 				r.With(members, s.loadBoard).Get("/webhooks", s.handleWebhooksPage)
-				r.With(members).Post("/webhooks", s.handleCreateWebhookForm)
+				r.With(members, s.loadBoard).Post("/webhooks", s.handleCreateWebhookForm)
 				r.With(members).Post("/webhooks/{webhookID}/{verb:test|delete}", s.handleWebhookVerbForm)
 			}
 		}
@@ -330,7 +330,7 @@ func New(cfg Config) *Server {
 				r.With(members).Get("/members", s.handleListMembers)
 				if s.webhooks != nil {
 					r.With(members).Get("/webhooks", s.handleListWebhooks)
-					r.With(members).Post("/webhooks", s.handleCreateWebhook)
+					r.With(members, s.loadBoard).Post("/webhooks", s.handleCreateWebhook)
 					r.With(members).Delete("/webhooks/{webhookID}", s.handleDeleteWebhook)
 					r.With(members).Post("/webhooks/{webhookID}/test", s.handleTestWebhook)
 					r.With(members).Get("/webhooks/{webhookID}/deliveries", s.handleWebhookDeliveries)

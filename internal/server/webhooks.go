@@ -16,8 +16,9 @@ import (
 // Webhooks keeps the outgoing webhooks of boards; the Postgres store is one. The
 // webhook.Worker sends their deliveries.
 type Webhooks interface {
-	// CreateWebhook stores a board's webhook. ENOTFOUND for an unknown board.
-	CreateWebhook(ctx context.Context, boardID, url, secret string) (*webhook.Hook, error)
+	// CreateWebhook stores a board's webhook, with the board's readiness level now (a
+	// later change of it is announced). ENOTFOUND for an unknown board.
+	CreateWebhook(ctx context.Context, boardID, url, secret, readiness string) (*webhook.Hook, error)
 	// ListWebhooks returns a board's webhooks, oldest first.
 	ListWebhooks(ctx context.Context, boardID string) ([]*webhook.Hook, error)
 	// DeleteWebhook deletes a board's webhook. ENOTFOUND when the board has none of that id.
@@ -66,9 +67,7 @@ func (s *Server) handleCreateWebhook(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errWebhookURL)
 		return
 	}
-	secret, _ := auth.NewToken()
-	secret = "whsec_" + secret
-	h, err := s.webhooks.CreateWebhook(r.Context(), chi.URLParam(r, "boardID"), req.URL, secret)
+	h, secret, err := s.createWebhook(r, req.URL)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -106,4 +105,18 @@ func (s *Server) handleWebhookDeliveries(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": list})
+}
+
+// createWebhook makes a webhook of the request's board (loaded) to an address already
+// checked, with a new signing secret and the board's readiness level now.
+func (s *Server) createWebhook(r *http.Request, url string) (*webhook.Hook, string, error) {
+	b := boardFrom(r)
+	a, err := s.analyze(r.Context(), b)
+	if err != nil {
+		return nil, "", err
+	}
+	secret, _ := auth.NewToken()
+	secret = "whsec_" + secret
+	h, err := s.webhooks.CreateWebhook(r.Context(), b.ID, url, secret, string(a.Readiness.Level))
+	return h, secret, err
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"lastmile/internal/auth"
 	"lastmile/internal/webhook"
 	"lastmile/web"
 )
@@ -55,9 +54,8 @@ func (s *Server) handleCreateWebhookForm(w http.ResponseWriter, r *http.Request)
 		s.fail(w, r, errWebhookURL)
 		return
 	}
-	secret, _ := auth.NewToken()
-	secret = "whsec_" + secret
-	if _, err := s.webhooks.CreateWebhook(r.Context(), id, r.PostForm.Get("url"), secret); err != nil {
+	_, secret, err := s.createWebhook(r, r.PostForm.Get("url"))
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -104,8 +104,8 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("ops deliveries %+v then %+v, want the same delivery answered 500 then 200", first, retry)
 	}
 
-	var exp struct{ Stages []struct{ ID string } }
-	if r := owner.do(t, http.MethodGet, "/api/boards/"+board, nil); json.Unmarshal(r.body, &exp) != nil || len(exp.Stages) == 0 {
+	var exp struct{ Stages, Lanes []struct{ ID string } }
+	if r := owner.do(t, http.MethodGet, "/api/boards/"+board, nil); json.Unmarshal(r.body, &exp) != nil || len(exp.Stages) == 0 || len(exp.Lanes) == 0 {
 		t.Fatalf("board: %v", r)
 	}
 	if r := owner.do(t, http.MethodPost, "/api/boards/"+board+"/comments", strings.NewReader(`{"anchor":{"stage":"`+exp.Stages[0].ID+`"},"text":"for the ticket tool"}`),
@@ -113,6 +113,17 @@ func TestWebhooks(t *testing.T) {
 		t.Fatalf("comment: %v", r)
 	}
 	wait("comment")
+
+	// A blocking marker makes the board red: one readiness event says from what to what.
+	var before struct{ Readiness struct{ Level string } }
+	if r := owner.do(t, http.MethodGet, "/api/boards/"+board+"/analysis", nil); json.Unmarshal(r.body, &before) != nil || before.Readiness.Level == "red" {
+		t.Fatalf("analysis before the marker: %v", r)
+	}
+	if r := owner.do(t, http.MethodPost, "/api/boards/"+board+"/markers", strings.NewReader(`{"anchor":{"stage":"`+exp.Stages[0].ID+`","lane":"`+exp.Lanes[0].ID+`"},"severity":"blocking","kind":"manual","text":"paper form"}`),
+		"Content-Type", "application/json"); r.status != http.StatusCreated {
+		t.Fatalf("marker: %v", r)
+	}
+	wait("readiness")
 
 	r = owner.do(t, http.MethodGet, "/api/boards/"+board+"/webhooks/"+hook.ID+"/deliveries", nil)
 	var log struct {
