@@ -1,7 +1,7 @@
 package blueprint
 
 // Facilitation is the live state of a workshop on a board that the facilitator controls:
-// today its lock. It is not part of the board's document (docs/facilitation.md): it is
+// its lock and its timer. It is not part of the board's document (docs/facilitation.md): it is
 // kept apart, never undone, and never in an export or a past version; a change to it is
 // durable before anyone is told of it.
 type Facilitation struct {
@@ -11,6 +11,75 @@ type Facilitation struct {
 	// Lock is what is frozen for everyone but the board's facilitators: LockNone,
 	// LockStructure or LockBoard.
 	Lock string `json:"lock,omitempty"`
+	// Timer is the workshop's timer, the zero Timer (left out of the JSON) when there is none.
+	Timer Timer `json:"timer,omitzero"`
+}
+
+// Timer is a facilitator's countdown, counted by every page from the server's clock:
+// while Running it ends at EndsAt (unix ms, the server's clock); paused, RemainingMs are
+// left. DurationMs is its length as started, plus the minutes added.
+type Timer struct {
+	Running     bool  `json:"running"`
+	EndsAt      int64 `json:"ends_at,omitempty"`
+	RemainingMs int64 `json:"remaining_ms,omitempty"`
+	DurationMs  int64 `json:"duration_ms"`
+}
+
+// The actions on a timer, and the minutes a timer may last.
+const (
+	TimerStart  = "start"  // a new timer of Minutes, running
+	TimerPause  = "pause"  // freezes a running timer
+	TimerResume = "resume" // runs a paused timer again
+	TimerAdd    = "add"    // one more minute, running or paused
+	TimerStop   = "stop"   // no timer any more
+
+	MinTimerMinutes = 1
+	MaxTimerMinutes = 120
+)
+
+// TimerActions are the actions on a timer.
+var TimerActions = []string{TimerStart, TimerPause, TimerResume, TimerAdd, TimerStop}
+
+const minuteMs = 60_000
+
+// Apply returns the timer after action at now (the server's clock, unix ms); minutes is
+// a start's length. The error (EINVALID) says why the action does not apply.
+func (t Timer) Apply(action string, minutes int, now int64) (Timer, error) {
+	switch action {
+	case TimerStart:
+		if minutes < MinTimerMinutes || minutes > MaxTimerMinutes {
+			return t, Errorf(EINVALID, "a timer lasts from %d to %d minutes", MinTimerMinutes, MaxTimerMinutes)
+		}
+		d := int64(minutes) * minuteMs
+		return Timer{Running: true, EndsAt: now + d, DurationMs: d}, nil
+	case TimerPause:
+		if !t.Running {
+			return t, Errorf(EINVALID, "the timer is not running")
+		}
+		return Timer{RemainingMs: max(0, t.EndsAt-now), DurationMs: t.DurationMs}, nil
+	case TimerResume:
+		if t.Running || t.DurationMs == 0 {
+			return t, Errorf(EINVALID, "the timer is not paused")
+		}
+		return Timer{Running: true, EndsAt: now + t.RemainingMs, DurationMs: t.DurationMs}, nil
+	case TimerAdd:
+		if t.DurationMs == 0 {
+			return t, Errorf(EINVALID, "there is no timer to add a minute to")
+		}
+		if t.DurationMs+minuteMs > MaxTimerMinutes*minuteMs {
+			return t, Errorf(EINVALID, "a timer lasts from %d to %d minutes", MinTimerMinutes, MaxTimerMinutes)
+		}
+		t.DurationMs += minuteMs
+		if t.Running {
+			t.EndsAt = max(t.EndsAt, now) + minuteMs
+		} else {
+			t.RemainingMs += minuteMs
+		}
+		return t, nil
+	case TimerStop:
+		return Timer{}, nil
+	}
+	return t, Errorf(EINVALID, "a timer's action is start, pause, resume, add or stop, not %q", action)
 }
 
 // The locks a facilitator may put on a board.

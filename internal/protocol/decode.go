@@ -21,6 +21,7 @@ type ClientFrame struct {
 	Cursor  *Cursor         `json:"cursor,omitempty"`
 	Editing *string         `json:"editing,omitempty"`
 	Lock    *string         `json:"lock,omitempty"`
+	Timer   *TimerChange    `json:"timer,omitempty"`
 
 	// Ops are the ops of a Submit, decoded: 1 to blueprint.MaxOpsPerBatch of them.
 	Ops []blueprint.Op `json:"-"`
@@ -31,8 +32,8 @@ var frameFields = map[string][]string{
 	TypeHello:    {"v", "client", "seq", "name"},
 	TypeSubmit:   {"ops"},
 	TypePresence: {"cursor", "editing"},
-	// A facilitate frame holds one change; later changes (a timer) add their own fields.
-	TypeFacilitate: {"lock"},
+	// A facilitate frame holds one change: a lock or a timer's action.
+	TypeFacilitate: {"lock", "timer"},
 }
 
 // present returns the names of the fields f holds besides t.
@@ -43,7 +44,7 @@ func (f *ClientFrame) present() []string {
 		set  bool
 	}{{"v", f.V != nil}, {"client", f.Client != nil}, {"seq", f.Seq != nil}, {"name", f.Name != nil},
 		{"ops", f.RawOps != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil},
-		{"lock", f.Lock != nil}} {
+		{"lock", f.Lock != nil}, {"timer", f.Timer != nil}} {
 		if field.set {
 			names = append(names, field.name)
 		}
@@ -58,7 +59,8 @@ func (f *ClientFrame) present() []string {
 // (protocol); a hello of another version (version) or without a valid client id
 // (protocol); an ops frame without ops or whose ops cannot be read (invalid, or
 // too_large past blueprint.MaxOpsPerBatch); a presence whose editing is not an id
-// (invalid); a facilitate frame without a change or whose lock is unknown (invalid).
+// (invalid); a facilitate frame without one change, whose lock is unknown, or whose
+// timer's action or minutes are not valid (invalid).
 // What it returns is a frame of a known type that holds only its own fields,
 // with its ops decoded; what the connection's state allows is for the caller to check.
 func DecodeFrame(data []byte) (ClientFrame, error) {
@@ -109,10 +111,20 @@ func DecodeFrame(data []byte) (ClientFrame, error) {
 			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "editing must be a card id")
 		}
 	case TypeFacilitate:
-		if f.Lock == nil {
-			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs a change: lock")
+		if (f.Lock == nil) == (f.Timer == nil) {
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock or timer")
 		}
-		if !blueprint.ValidLock(*f.Lock) {
+		if f.Timer != nil {
+			if !slices.Contains(blueprint.TimerActions, f.Timer.Action) {
+				return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a timer's action is start, pause, resume, add or stop, not %q", truncate(f.Timer.Action, 40))
+			}
+			if (f.Timer.Action == blueprint.TimerStart) != (f.Timer.Minutes != nil) {
+				return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "minutes go with a timer's start, and only with it")
+			}
+			if m := f.Timer.Minutes; m != nil && (*m < blueprint.MinTimerMinutes || *m > blueprint.MaxTimerMinutes) {
+				return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a timer lasts from %d to %d minutes", blueprint.MinTimerMinutes, blueprint.MaxTimerMinutes)
+			}
+		} else if !blueprint.ValidLock(*f.Lock) {
 			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "lock must be structure, board or empty, not %q", truncate(*f.Lock, 40))
 		}
 	}

@@ -87,6 +87,12 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"t":"facilitate","lock":"all"}`,
 		`{"t":"facilitate"}`,
 		`{"t":"facilitate","lock":"board","editing":"c-1"}`,
+		`{"t":"facilitate","timer":{"action":"start","minutes":5}}`,
+		`{"t":"facilitate","timer":{"action":"start","minutes":0}}`,
+		`{"t":"facilitate","timer":{"action":"pause"}}`,
+		`{"t":"facilitate","timer":{"action":"add","minutes":1}}`,
+		`{"t":"facilitate","timer":{"action":"lap"}}`,
+		`{"t":"facilitate","lock":"","timer":{"action":"stop"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -122,8 +128,15 @@ func FuzzDecodeFrame(f *testing.F) {
 				t.Fatalf("DecodeFrame(%q) read editing %q", data, *fr.Editing)
 			}
 		case TypeFacilitate:
-			if fr.Lock == nil || !blueprint.ValidLock(*fr.Lock) {
+			switch {
+			case (fr.Lock == nil) == (fr.Timer == nil):
+				t.Fatalf("DecodeFrame(%q) read a facilitate frame without exactly one change", data)
+			case fr.Lock != nil && !blueprint.ValidLock(*fr.Lock):
 				t.Fatalf("DecodeFrame(%q) read a facilitate frame without a valid lock", data)
+			case fr.Timer != nil && !slices.Contains(blueprint.TimerActions, fr.Timer.Action):
+				t.Fatalf("DecodeFrame(%q) read a timer's action %q", data, fr.Timer.Action)
+			case fr.Timer != nil && fr.Timer.Minutes != nil && (*fr.Timer.Minutes < blueprint.MinTimerMinutes || *fr.Timer.Minutes > blueprint.MaxTimerMinutes):
+				t.Fatalf("DecodeFrame(%q) read a timer of %d minutes", data, *fr.Timer.Minutes)
 			}
 		}
 	})

@@ -138,11 +138,19 @@ type Welcome struct {
 }
 
 // Facilitate asks for a change of the board's facilitation state: Lock, one of
-// blueprint.Locks. Only a facilitator may send it; anyone else gets an error frame with
+// blueprint.Locks, or Timer, an action on the timer. Only a facilitator may send it; anyone else gets an error frame with
 // code forbidden, and nothing changes.
 type Facilitate struct {
-	T    string  `json:"t"`
-	Lock *string `json:"lock,omitempty"`
+	T     string       `json:"t"`
+	Lock  *string      `json:"lock,omitempty"`
+	Timer *TimerChange `json:"timer,omitempty"`
+}
+
+// TimerChange is an action on the board's timer (blueprint.TimerActions); Minutes, from
+// blueprint.MinTimerMinutes to MaxTimerMinutes, goes with start and only with it.
+type TimerChange struct {
+	Action  string `json:"action"`
+	Minutes *int   `json:"minutes,omitempty"`
 }
 
 // FacilitationFrame is the board's facilitation state after a change, sent to every

@@ -25,12 +25,14 @@ type Vocab struct {
 	EvidenceLevels []string `json:"evidenceLevels"`
 	Milestones     []string `json:"milestones"`
 	// A friction marker's severities and kinds (blueprint/annotation.go).
-	Severities    []string          `json:"severities"`
-	FrictionKinds []string          `json:"frictionKinds"`
-	OrderDigits   string            `json:"orderDigits"`
-	Codes         map[string]string `json:"codes"`  // by name: NOT_FOUND for not_found
-	Close         map[string]int    `json:"close"`  // by name: POLICY for ClosePolicy
-	Reload        []int             `json:"reload"` // the close codes after which a client stops
+	Severities    []string `json:"severities"`
+	FrictionKinds []string `json:"frictionKinds"`
+	// The actions on the facilitator's timer (blueprint/facilitation.go).
+	TimerActions []string          `json:"timerActions"`
+	OrderDigits  string            `json:"orderDigits"`
+	Codes        map[string]string `json:"codes"`  // by name: NOT_FOUND for not_found
+	Close        map[string]int    `json:"close"`  // by name: POLICY for ClosePolicy
+	Reload       []int             `json:"reload"` // the close codes after which a client stops
 }
 
 // Limits are the domain's limits on ops and boards.
@@ -64,6 +66,8 @@ type Limits struct {
 	ProblemLen int `json:"problemLen"`
 	MinimumLen int `json:"minimumLen"`
 	ReasonLen  int `json:"reasonLen"`
+	// The longest a facilitator's timer lasts, in minutes (blueprint/facilitation.go).
+	TimerMinutes int `json:"timerMinutes"`
 }
 
 // Vocabulary returns the vocabulary of the protocol, from the domain's definitions and
@@ -83,6 +87,7 @@ func Vocabulary() Vocab {
 			Comments: blueprint.MaxComments, Markers: blueprint.MaxMarkers, PlusOnes: blueprint.MaxPlusOnes,
 			Volume: blueprint.MaxVolume, DailyUsers: blueprint.MaxDailyUsers, ProblemLen: blueprint.MaxProblemLen,
 			MinimumLen: blueprint.MaxMinimumLen, ReasonLen: blueprint.MaxReasonLen,
+			TimerMinutes: blueprint.MaxTimerMinutes,
 		},
 		Actions:        []string{blueprint.ActionCreate, blueprint.ActionUpdate, blueprint.ActionDelete},
 		Fields:         map[string][]string{},
@@ -93,6 +98,7 @@ func Vocabulary() Vocab {
 		Milestones:     slices.Clone(blueprint.Milestones),
 		Severities:     slices.Clone(blueprint.Severities),
 		FrictionKinds:  slices.Clone(blueprint.FrictionKinds),
+		TimerActions:   slices.Clone(blueprint.TimerActions),
 		OrderDigits:    blueprint.OrderDigits,
 		Codes:          map[string]string{},
 		Close: map[string]int{

@@ -22,8 +22,9 @@ type FacilitationStore interface {
 
 // facilitateRequest is a facilitator's change of the board's facilitation state.
 type facilitateRequest struct {
-	conn *conn
-	lock string
+	conn  *conn
+	lock  *string               // a new lock, or
+	timer *protocol.TimerChange // an action on the timer
 }
 
 // loadFacilitation reads the board's facilitation state, for a room that starts.
@@ -45,7 +46,8 @@ func (r *room) refuseLocked(e blueprint.Edit) error {
 }
 
 // facilitate stores a facilitator's change and, once it is stored, tells everyone of the
-// new state. A change that cannot be stored is an error frame to its sender only.
+// new state. A timer's action is applied at the server's clock; one that does not apply
+// (a pause of a timer that is not running) is an error frame to its sender. A change that cannot be stored is an error frame to its sender only.
 func (r *room) facilitate(req facilitateRequest) {
 	fs, ok := r.hub.store.(FacilitationStore)
 	if !ok {
@@ -53,7 +55,22 @@ func (r *room) facilitate(req facilitateRequest) {
 		return
 	}
 	next := r.fac
-	next.Lock = req.lock
+	now := time.Now().UnixMilli()
+	if req.lock != nil {
+		next.Lock = *req.lock
+	}
+	if t := req.timer; t != nil {
+		minutes := 0
+		if t.Minutes != nil {
+			minutes = *t.Minutes
+		}
+		timer, err := next.Timer.Apply(t.Action, minutes, now)
+		if err != nil {
+			req.conn.sendJSON(req.conn.errorFor(err))
+			return
+		}
+		next.Timer = timer
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
 	stored, err := fs.SetFacilitation(ctx, r.id, next)
 	cancel()
@@ -76,11 +93,15 @@ func (r *room) facilitate(req facilitateRequest) {
 // facilitator gets an error frame with code forbidden, and nothing changes.
 func (c *conn) handleFacilitate(r *room, f protocol.ClientFrame) bool {
 	if !c.p.Moderator {
-		c.sendJSON(c.errorFor(blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can lock it")))
+		err := blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can lock it")
+		if f.Timer != nil {
+			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can run its timer")
+		}
+		c.sendJSON(c.errorFor(err))
 		return true
 	}
 	select {
-	case r.facilitateCh <- facilitateRequest{conn: c, lock: *f.Lock}:
+	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer}:
 		return true
 	case <-r.done:
 		c.closeWith(protocol.CloseRestart, "server restarting")

@@ -127,11 +127,80 @@ func TestFacilitationLock(t *testing.T) {
 		}
 	})
 
+	// The timer: start, pause, add a minute, resume, stop, told to everyone with the
+	// server's clock; a participant's timer frame is forbidden; an action that does not
+	// apply, and a bad duration, are refused; the lock is left as it was.
+	t.Run("Timer", func(t *testing.T) {
+		timerOf := func(f frame) frame {
+			fac, _ := f["facilitation"].(frame)
+			timer, _ := fac["timer"].(frame)
+			return timer
+		}
+		ms := func(v any) int64 { n, _ := v.(float64); return int64(n) }
+		act := func(t *testing.T, change frame) frame {
+			t.Helper()
+			send(t, fac, frame{"t": "facilitate", "timer": change})
+			f := next(t, fac, "facilitation")
+			if g := next(t, ed, "facilitation"); g["facilitation"].(frame)["seq"] != f["facilitation"].(frame)["seq"] {
+				t.Fatalf("the participant is told %v; the facilitator %v", g, f)
+			}
+			if lockOf(f) != "structure" {
+				t.Fatalf("a timer's action changed the lock: %v", f)
+			}
+			return f
+		}
+		send(t, ed, frame{"t": "facilitate", "timer": frame{"action": "start", "minutes": 5}})
+		if f := next(t, ed, "error"); f["code"] != blueprint.EFORBIDDEN {
+			t.Fatalf("a participant's timer frame: %v; want forbidden", f)
+		}
+		send(t, fac, frame{"t": "facilitate", "timer": frame{"action": "start", "minutes": 121}})
+		if f := next(t, fac, "error"); f["code"] != blueprint.EINVALID || !strings.Contains(f["message"].(string), "120 minutes") {
+			t.Fatalf("a 121-minute timer: %v; want invalid", f)
+		}
+		send(t, fac, frame{"t": "facilitate", "timer": frame{"action": "pause"}})
+		if f := next(t, fac, "error"); f["code"] != blueprint.EINVALID {
+			t.Fatalf("pausing no timer: %v; want invalid", f)
+		}
+
+		f := act(t, frame{"action": "start", "minutes": 5})
+		tm, now := timerOf(f), ms(f["now"])
+		if tm["running"] != true || ms(tm["duration_ms"]) != 300_000 || ms(tm["ends_at"])-now < 299_000 || ms(tm["ends_at"])-now > 300_000 {
+			t.Fatalf("a started timer: %v at %d", tm, now)
+		}
+		f = act(t, frame{"action": "pause"})
+		tm = timerOf(f)
+		if tm["running"] != false || tm["ends_at"] != nil || ms(tm["remaining_ms"]) < 290_000 || ms(tm["remaining_ms"]) > 300_000 {
+			t.Fatalf("a paused timer: %v", tm)
+		}
+		remaining := ms(tm["remaining_ms"])
+		f = act(t, frame{"action": "add"})
+		if tm = timerOf(f); ms(tm["remaining_ms"]) != remaining+60_000 || ms(tm["duration_ms"]) != 360_000 {
+			t.Fatalf("a minute added to a paused timer: %v", tm)
+		}
+		f = act(t, frame{"action": "resume"})
+		tm = timerOf(f)
+		if left := ms(tm["ends_at"]) - ms(f["now"]); tm["running"] != true || left > remaining+60_000 || left < remaining+58_000 {
+			t.Fatalf("a resumed timer: %v at %v", tm, f["now"])
+		}
+		if got, err := store.Facilitation(context.Background(), b.ID); err != nil || !got.Timer.Running || got.Timer.DurationMs != 360_000 {
+			t.Fatalf("the stored timer: %+v, %v", got.Timer, err)
+		}
+		if f = act(t, frame{"action": "stop"}); timerOf(f) != nil {
+			t.Fatalf("a stopped timer: %v", f)
+		}
+		// A paused timer for the restart.
+		act(t, frame{"action": "start", "minutes": 2})
+		act(t, frame{"action": "pause"})
+	})
+
 	t.Run("SurvivesRestart", func(t *testing.T) {
 		_, url2 := serve(t)
 		_, welcome := dial(t, url2, "viewer")
 		if lockOf(welcome) != "structure" {
 			t.Fatalf("welcome after a restart: %v; want the structure lock", welcome)
+		}
+		if f, _ := welcome["facilitation"].(frame)["timer"].(frame); f["running"] != false || f["remaining_ms"] == nil {
+			t.Fatalf("welcome after a restart: %v; want the paused timer", welcome)
 		}
 	})
 

@@ -59,6 +59,8 @@ export const Limits = Object.freeze({
   problemLen: 500,
   minimumLen: 2000,
   reasonLen: 500,
+  // The longest a facilitator's timer lasts, in minutes (internal/blueprint/facilitation.go).
+  timerMinutes: 120,
 });
 
 export const ACTIONS = ['create', 'update', 'delete'];
@@ -72,6 +74,8 @@ export const EVIDENCE_LEVELS = ['observed', 'assumed', 'to_verify'];
 export const MILESTONES = ['first_contact', 'value_moment'];
 // A friction marker's severities, least severe first, and kinds of friction.
 export const SEVERITIES = ['low', 'medium', 'high', 'blocking'];
+// The actions on the facilitator's timer (a facilitate frame's timer.action).
+export const TIMER_ACTIONS = ['start', 'pause', 'resume', 'add', 'stop'];
 export const FRICTION_KINDS = ['waiting', 'rework', 'manual', 'missing_info', 'handoff_gap', 'tool_gap', 'other'];
 // Annotation op types: they change the state's comments and markers, never the board.
 export const ANNOTATION_TYPES = ['comment', 'marker', 'plusone'];

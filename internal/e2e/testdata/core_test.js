@@ -12,7 +12,7 @@ import { formatDuration, parseDuration } from '/static/duration.js';
 import { describe, inverseOps, planStep, undoOf } from '/static/undo.js';
 import {
   ACTIONS, ALLOWED_FIELDS, ANNOTATION_TYPES, CARD_KINDS, Code, DIGITS, EVIDENCE_LEVELS, FRICTION_KINDS, LANE_ROLES,
-  LINK_KINDS, LINK_STATUSES, Limits, MILESTONES, SEVERITIES, validID,
+  LINK_KINDS, LINK_STATUSES, Limits, MILESTONES, SEVERITIES, TIMER_ACTIONS, validID,
 } from '/static/live-core.js';
 import { Close, ProtocolVersion } from '/static/live.js';
 
@@ -991,6 +991,7 @@ test('protocol: the limits and vocabularies are the domain\'s (protocol.Vocabula
   eq(LINK_STATUSES, v.linkStatuses, 'LINK_STATUSES');
   eq(SEVERITIES, v.severities, 'SEVERITIES');
   eq(FRICTION_KINDS, v.frictionKinds, 'FRICTION_KINDS');
+  eq(TIMER_ACTIONS, v.timerActions, 'TIMER_ACTIONS');
   eq(EVIDENCE_LEVELS, v.evidenceLevels, 'EVIDENCE_LEVELS');
   eq(MILESTONES, v.milestones, 'MILESTONES');
   eq(DIGITS, v.orderDigits, 'DIGITS (order keys)');
