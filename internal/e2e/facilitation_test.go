@@ -92,3 +92,65 @@ func TestFacilitationLock(t *testing.T) {
 	n.live.startHub()
 	check("after a restart")
 }
+
+// TestFacilitationTimer: the facilitator starts a 1-minute timer with the keyboard; a
+// participant's tab shows the same time left within a second of the facilitator's; a
+// pause freezes both at the same time; after a reload the paused timer is still there.
+func TestFacilitationTimer(t *testing.T) {
+	n := startNode(t, nil, withAccounts)
+	fac := newTab(t, chromedp.WithNewBrowserContext())
+	watchConsole(t, fac, false)
+	part := newTab(t, chromedp.WithNewBrowserContext())
+	watchConsole(t, part, false)
+	boardID := signUpWithBoard(t, fac, n, "facilitator@example.org")
+	run(t, fac, "making an editor link", waitLive,
+		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "editor"),
+		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="copy-share-url"]`)))
+	link := eval[string](t, fac, `document.querySelector('[data-testid="new-share-url"]').value`)
+	run(t, part, "joining as editor", waitLive,
+		chromedp.Navigate(link+"?lang=en"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), "Pia"),
+		chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
+	waitState(t, part, "connected")
+	if eval[int](t, part, `document.querySelectorAll('[data-testid="timer-start"]').length`) != 0 {
+		t.Fatal("a participant has the facilitator's timer buttons")
+	}
+
+	run(t, fac, "back to the board", waitLive, chromedp.Navigate(n.url+"/boards/"+boardID+"?lang=en"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
+	waitState(t, fac, "connected")
+	waitFor(t, fac, "the timer buttons", `!document.querySelector('[data-testid="facilitation"]').hidden`)
+	eval[chromedp.Void](t, fac, `document.querySelector('[data-testid="timer-minutes"]').value = '1'`)
+	focusEl(t, fac, `[data-testid="timer-start"]`)
+	keys(t, fac, "starting the timer", kb.Enter)
+
+	const secs = `Number(document.querySelector('[data-testid="timer-time"]').dataset.seconds ?? -1)`
+	stateIs := func(s string) string {
+		return `!document.querySelector('[data-testid="timer-badge"]').hidden && document.querySelector('[data-testid="timer-badge"]').dataset.state === '` + s + `'`
+	}
+	waitFor(t, fac, "the facilitator's running timer", stateIs("running")+` && `+secs+` <= 60 && `+secs+` > 0`)
+	waitFor(t, part, "the participant's running timer", stateIs("running")+` && `+secs+` <= 60 && `+secs+` > 0`)
+	a, b := eval[int](t, fac, secs), eval[int](t, part, secs)
+	if d := a - b; d < -1 || d > 1 {
+		t.Fatalf("the facilitator's tab shows %d s left, the participant's %d s", a, b)
+	}
+
+	focusEl(t, fac, `[data-testid="timer-pause"]`)
+	keys(t, fac, "pausing the timer", kb.Enter)
+	waitFor(t, fac, "the facilitator's paused timer", stateIs("paused"))
+	waitFor(t, part, "the participant's paused timer", stateIs("paused"))
+	a, b = eval[int](t, fac, secs), eval[int](t, part, secs)
+	if a != b || a <= 0 {
+		t.Fatalf("paused, the facilitator's tab shows %d s left, the participant's %d s", a, b)
+	}
+	if got := eval[string](t, part, `document.querySelector('[data-testid="timer-state"]').textContent`); got != "(paused)" {
+		t.Fatalf("the paused timer says %q", got)
+	}
+
+	run(t, part, "reloading", waitLive, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
+	waitFor(t, part, "the paused timer after a reload", stateIs("paused")+fmt.Sprintf(` && %s === %d`, secs, a))
+	if got := eval[int](t, fac, secs); got != a {
+		t.Fatalf("the paused timer went on on the facilitator's tab: %d s, then %d s", a, got)
+	}
+}

@@ -75,6 +75,7 @@ export class LiveBoard extends EventTarget {
     this.replica = new Replica({ board: o.board ?? null, seq: o.seq ?? -1 });
     this.peers = new Map();
     this.facilitation = null; // the board's facilitation state, from the welcome on
+    this.facilitationNow = null; // the server's clock when it came
     this.state = null;
     this.conn = null; // {ws, welcomed, openedAt, welcomedAt}
     this.connID = '';
@@ -350,6 +351,7 @@ export class LiveBoard extends EventTarget {
   // the page: 'facilitation' {facilitation, now}, now being the server's clock.
   onFacilitation(f) {
     this.facilitation = f.facilitation;
+    this.facilitationNow = f.now;
     this.emit('facilitation', { facilitation: f.facilitation, now: f.now });
   }
 
