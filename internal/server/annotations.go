@@ -502,10 +502,7 @@ func (s *Server) handleReadNotifications(w http.ResponseWriter, r *http.Request)
 		All   bool    `json:"all"`
 		Board string  `json:"board"`
 	}
-	data, err := readBody(w, r, MaxFormBody)
-	if err == nil {
-		err = decodeJSON(data, &body)
-	}
+	err = readJSON(w, r, MaxFormBody, &body)
 	if err == nil && body.All == (len(body.IDs) > 0) {
 		err = blueprint.Errorf(blueprint.EINVALID, `give either "ids" or "all": true`)
 	}

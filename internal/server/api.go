@@ -94,6 +94,15 @@ func isExport(data []byte) bool {
 	return ok
 }
 
+// readJSON reads a request body of at most limit bytes and decodes it strictly into v.
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	data, err := readBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(data, v)
+}
+
 func decodeJSON(data []byte, v any) error {
 	if !utf8.Valid(data) {
 		return blueprint.Errorf(blueprint.EINVALID, "the body is not valid UTF-8")

@@ -91,10 +91,7 @@ func (s *Server) handleNameVersion(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Name string `json:"name"`
 	}
-	data, err := readBody(w, r, MaxHistoryBody)
-	if err == nil {
-		err = decodeJSON(data, &in)
-	}
+	err := readJSON(w, r, MaxHistoryBody, &in)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -129,10 +126,7 @@ func (s *Server) handleRestore(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Seq int64 `json:"seq"`
 	}
-	data, err := readBody(w, r, MaxHistoryBody)
-	if err == nil {
-		err = decodeJSON(data, &in)
-	}
+	err := readJSON(w, r, MaxHistoryBody, &in)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -198,10 +198,7 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
 	}
-	data, err := readBody(w, r, MaxFormBody)
-	if err == nil {
-		err = decodeJSON(data, &req)
-	}
+	err := readJSON(w, r, MaxFormBody, &req)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -55,10 +55,7 @@ func (s *Server) handleCreateWebhook(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		URL string `json:"url"`
 	}
-	data, err := readBody(w, r, MaxFormBody)
-	if err == nil {
-		err = decodeJSON(data, &req)
-	}
+	err := readJSON(w, r, MaxFormBody, &req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
