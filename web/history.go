@@ -44,3 +44,21 @@ func compareStyles(d blueprint.VersionDiff) string {
 	mark("data-link-id", d.ChangedLinks, "changed")
 	return sb.String()
 }
+
+// namedVerbs are the activity verbs whose message names what they count (threads, replies,
+// frictions, +1s): the clause adds no type after them.
+var namedVerbs = map[string]bool{"comment": true, "reply": true, "mark": true, "plusone": true, "withdraw": true}
+
+// historyClause writes one clause of a history group as a sentence: "added 4 cards in
+// Find out", the type in the count's plural form, and the stage its entities are in when
+// they are all in one that still exists.
+func historyClause(p Page, b *blueprint.Board, it blueprint.ActivityItem) string {
+	s := p.L.N("history.verb."+it.Verb, it.Count)
+	if !namedVerbs[it.Verb] {
+		s += " " + p.L.N("history.type."+it.Type, it.Count)
+	}
+	if st := b.Stages[it.Stage]; it.Stage != "" && st != nil {
+		s += " " + p.L.TD("history.in_stage", map[string]any{"Stage": st.Name})
+	}
+	return s
+}
