@@ -1,7 +1,7 @@
 package blueprint
 
 // Facilitation is the live state of a workshop on a board that the facilitator controls:
-// its lock and its timer. It is not part of the board's document (docs/facilitation.md): it is
+// its lock, its timer and its votes. It is not part of the board's document (docs/facilitation.md): it is
 // kept apart, never undone, and never in an export or a past version; a change to it is
 // durable before anyone is told of it.
 type Facilitation struct {
@@ -13,6 +13,9 @@ type Facilitation struct {
 	Lock string `json:"lock,omitempty"`
 	// Timer is the workshop's timer, the zero Timer (left out of the JSON) when there is none.
 	Timer Timer `json:"timer,omitzero"`
+	// Votes are the board's dot votes, the open one (at most one) and the past ones, in
+	// the order they were opened (vote.go).
+	Votes []Vote `json:"votes,omitempty"`
 }
 
 // Timer is a facilitator's countdown, counted by every page from the server's clock:

@@ -12,16 +12,19 @@ import (
 // a Presence. Which fields it may hold depends on T (frameFields); a field absent from
 // the frame is nil.
 type ClientFrame struct {
-	T       string          `json:"t"`
-	V       *int            `json:"v,omitempty"`
-	Client  *string         `json:"client,omitempty"`
-	Seq     *int64          `json:"seq,omitempty"`
-	Name    *string         `json:"name,omitempty"`
-	RawOps  json.RawMessage `json:"ops,omitempty"`
-	Cursor  *Cursor         `json:"cursor,omitempty"`
-	Editing *string         `json:"editing,omitempty"`
-	Lock    *string         `json:"lock,omitempty"`
-	Timer   *TimerChange    `json:"timer,omitempty"`
+	T       string                `json:"t"`
+	V       *int                  `json:"v,omitempty"`
+	Client  *string               `json:"client,omitempty"`
+	Seq     *int64                `json:"seq,omitempty"`
+	Name    *string               `json:"name,omitempty"`
+	RawOps  json.RawMessage       `json:"ops,omitempty"`
+	Cursor  *Cursor               `json:"cursor,omitempty"`
+	Editing *string               `json:"editing,omitempty"`
+	Lock    *string               `json:"lock,omitempty"`
+	Timer   *TimerChange          `json:"timer,omitempty"`
+	Vote    *blueprint.VoteChange `json:"vote,omitempty"`
+	Item    *string               `json:"item,omitempty"`
+	Delta   *int                  `json:"delta,omitempty"`
 
 	// Ops are the ops of a Submit, decoded: 1 to blueprint.MaxOpsPerBatch of them.
 	Ops []blueprint.Op `json:"-"`
@@ -32,8 +35,9 @@ var frameFields = map[string][]string{
 	TypeHello:    {"v", "client", "seq", "name"},
 	TypeSubmit:   {"ops"},
 	TypePresence: {"cursor", "editing"},
-	// A facilitate frame holds one change: a lock or a timer's action.
-	TypeFacilitate: {"lock", "timer"},
+	// A facilitate frame holds one change: a lock, a timer's action or a vote's.
+	TypeFacilitate: {"lock", "timer", "vote"},
+	TypeVote:       {"item", "delta"},
 }
 
 // present returns the names of the fields f holds besides t.
@@ -44,7 +48,8 @@ func (f *ClientFrame) present() []string {
 		set  bool
 	}{{"v", f.V != nil}, {"client", f.Client != nil}, {"seq", f.Seq != nil}, {"name", f.Name != nil},
 		{"ops", f.RawOps != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil},
-		{"lock", f.Lock != nil}, {"timer", f.Timer != nil}} {
+		{"lock", f.Lock != nil}, {"timer", f.Timer != nil}, {"vote", f.Vote != nil},
+		{"item", f.Item != nil}, {"delta", f.Delta != nil}} {
 		if field.set {
 			names = append(names, field.name)
 		}
@@ -60,7 +65,8 @@ func (f *ClientFrame) present() []string {
 // (protocol); an ops frame without ops or whose ops cannot be read (invalid, or
 // too_large past blueprint.MaxOpsPerBatch); a presence whose editing is not an id
 // (invalid); a facilitate frame without one change, whose lock is unknown, or whose
-// timer's action or minutes are not valid (invalid).
+// timer's action or minutes are not valid (invalid); a vote without an item or whose
+// delta is not 1 or -1 (invalid).
 // What it returns is a frame of a known type that holds only its own fields,
 // with its ops decoded; what the connection's state allows is for the caller to check.
 func DecodeFrame(data []byte) (ClientFrame, error) {
@@ -110,11 +116,28 @@ func DecodeFrame(data []byte) (ClientFrame, error) {
 		if f.Editing != nil && *f.Editing != "" && !blueprint.ValidID(*f.Editing) {
 			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "editing must be a card id")
 		}
-	case TypeFacilitate:
-		if (f.Lock == nil) == (f.Timer == nil) {
-			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock or timer")
+	case TypeVote:
+		if f.Item == nil || !blueprint.ValidID(*f.Item) {
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a vote names its item, a card's or a marker's id")
 		}
-		if f.Timer != nil {
+		if f.Delta == nil || (*f.Delta != 1 && *f.Delta != -1) {
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a ballot adds one vote or takes one back")
+		}
+	case TypeFacilitate:
+		changes := 0
+		for _, set := range []bool{f.Lock != nil, f.Timer != nil, f.Vote != nil} {
+			if set {
+				changes++
+			}
+		}
+		if changes != 1 {
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock, timer or vote")
+		}
+		if f.Vote != nil {
+			if err := f.Vote.Check(); err != nil {
+				return ClientFrame{}, err
+			}
+		} else if f.Timer != nil {
 			if !slices.Contains(blueprint.TimerActions, f.Timer.Action) {
 				return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a timer's action is start, pause, resume, add or stop, not %q", truncate(f.Timer.Action, 40))
 			}

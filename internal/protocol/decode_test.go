@@ -93,6 +93,15 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"t":"facilitate","timer":{"action":"add","minutes":1}}`,
 		`{"t":"facilitate","timer":{"action":"lap"}}`,
 		`{"t":"facilitate","lock":"","timer":{"action":"stop"}}`,
+		`{"t":"facilitate","vote":{"action":"open","on":"cards","per_person":3,"multiple":true,"minutes":5}}`,
+		`{"t":"facilitate","vote":{"action":"open","on":"both","per_person":21}}`,
+		`{"t":"facilitate","vote":{"action":"reopen","id":"v-1"}}`,
+		`{"t":"facilitate","vote":{"action":"close","id":"v-1"}}`,
+		`{"t":"facilitate","vote":{"action":"discard"}}`,
+		`{"t":"vote","item":"c-1","delta":1}`,
+		`{"t":"vote","item":"c-1","delta":2}`,
+		`{"t":"vote","item":"../x","delta":-1}`,
+		`{"t":"vote","delta":1}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -127,9 +136,19 @@ func FuzzDecodeFrame(f *testing.F) {
 			if fr.Editing != nil && *fr.Editing != "" && !blueprint.ValidID(*fr.Editing) {
 				t.Fatalf("DecodeFrame(%q) read editing %q", data, *fr.Editing)
 			}
+		case TypeVote:
+			if fr.Item == nil || !blueprint.ValidID(*fr.Item) || fr.Delta == nil || (*fr.Delta != 1 && *fr.Delta != -1) {
+				t.Fatalf("DecodeFrame(%q) read a vote without an item or a delta of 1 or -1", data)
+			}
 		case TypeFacilitate:
+			n := 0
+			for _, set := range []bool{fr.Lock != nil, fr.Timer != nil, fr.Vote != nil} {
+				if set {
+					n++
+				}
+			}
 			switch {
-			case (fr.Lock == nil) == (fr.Timer == nil):
+			case n != 1:
 				t.Fatalf("DecodeFrame(%q) read a facilitate frame without exactly one change", data)
 			case fr.Lock != nil && !blueprint.ValidLock(*fr.Lock):
 				t.Fatalf("DecodeFrame(%q) read a facilitate frame without a valid lock", data)
@@ -137,6 +156,8 @@ func FuzzDecodeFrame(f *testing.F) {
 				t.Fatalf("DecodeFrame(%q) read a timer's action %q", data, fr.Timer.Action)
 			case fr.Timer != nil && fr.Timer.Minutes != nil && (*fr.Timer.Minutes < blueprint.MinTimerMinutes || *fr.Timer.Minutes > blueprint.MaxTimerMinutes):
 				t.Fatalf("DecodeFrame(%q) read a timer of %d minutes", data, *fr.Timer.Minutes)
+			case fr.Vote != nil && fr.Vote.Check() != nil:
+				t.Fatalf("DecodeFrame(%q) read a vote's change that does not check: %v", data, fr.Vote.Check())
 			}
 		}
 	})

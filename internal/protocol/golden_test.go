@@ -105,6 +105,15 @@ func exampleFrames(t *testing.T) map[string]any {
 	frames["client-facilitate.timer"] = Facilitate{T: TypeFacilitate, Timer: &TimerChange{Action: blueprint.TimerStart, Minutes: ptr(5)}}
 	frames["server-facilitation.timer"] = FacilitationFrame{T: TypeFacilitation, Now: exampleAt, Facilitation: blueprint.Facilitation{
 		Seq: 2, Lock: blueprint.LockStructure, Timer: blueprint.Timer{Running: true, EndsAt: exampleAt + 5*60_000, DurationMs: 5 * 60_000}}}
+	// The facilitator opens a dot vote on cards, three votes each; a participant votes
+	// and gets their own ballot, which nobody else is sent; the vote closes with its
+	// results, ranked.
+	frames["client-facilitate.vote"] = Facilitate{T: TypeFacilitate, Vote: &blueprint.VoteChange{Action: blueprint.VoteOpen, On: blueprint.VoteCards, PerPerson: 3}}
+	frames["client-vote"] = Vote{T: TypeVote, Item: "c-12", Delta: 1}
+	frames["server-ballot"] = Ballot{T: TypeBallot, Vote: "v-4kq2m7x3a6b2", Items: map[string]int{"c-12": 1}, Used: 1}
+	frames["server-facilitation.vote"] = FacilitationFrame{T: TypeFacilitation, Now: exampleAt, Facilitation: blueprint.Facilitation{
+		Seq: 4, Votes: []blueprint.Vote{{ID: "v-4kq2m7x3a6b2", On: blueprint.VoteCards, PerPerson: 3, OpenedAt: exampleAt - 300_000,
+			ClosedAt: exampleAt, Voters: 2, Results: []blueprint.VoteResult{{Item: "c-12", Votes: 4}, {Item: "c-3", Votes: 2}}}}}}
 	return frames
 }
 
@@ -125,6 +134,10 @@ func newFrame(name string) any {
 		"server-facilitation":       func() any { return new(FacilitationFrame) },
 		"client-facilitate.timer":   func() any { return new(Facilitate) },
 		"server-facilitation.timer": func() any { return new(FacilitationFrame) },
+		"client-facilitate.vote":    func() any { return new(Facilitate) },
+		"client-vote":               func() any { return new(Vote) },
+		"server-ballot":             func() any { return new(Ballot) },
+		"server-facilitation.vote":  func() any { return new(FacilitationFrame) },
 	}[name]()
 }
 

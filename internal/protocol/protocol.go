@@ -29,6 +29,8 @@ const (
 	TypePresence = "presence" // cursor and the card being edited (soft lock)
 	// TypeFacilitate changes the board's facilitation state (a lock); facilitators only.
 	TypeFacilitate = "facilitate"
+	// TypeVote casts or takes back one vote in the board's open vote (commenters and up).
+	TypeVote = "vote"
 
 	// server → client
 	TypeWelcome  = "welcome"  // the connection is in the room
@@ -40,6 +42,8 @@ const (
 	TypeError    = "error"    // a protocol error; the server may close after it
 	// TypeFacilitation is the board's facilitation state after a change, to everyone.
 	TypeFacilitation = "facilitation"
+	// TypeBallot is a person's own votes in the open vote, to their connections only.
+	TypeBallot = "ballot"
 )
 
 // Codes of error frames beyond the domain's.
@@ -138,12 +142,31 @@ type Welcome struct {
 }
 
 // Facilitate asks for a change of the board's facilitation state: Lock, one of
-// blueprint.Locks, or Timer, an action on the timer. Only a facilitator may send it; anyone else gets an error frame with
+// blueprint.Locks, Timer, an action on the timer, or Vote, an action on the votes. Only a facilitator may send it; anyone else gets an error frame with
 // code forbidden, and nothing changes.
 type Facilitate struct {
-	T     string       `json:"t"`
-	Lock  *string      `json:"lock,omitempty"`
-	Timer *TimerChange `json:"timer,omitempty"`
+	T     string                `json:"t"`
+	Lock  *string               `json:"lock,omitempty"`
+	Timer *TimerChange          `json:"timer,omitempty"`
+	Vote  *blueprint.VoteChange `json:"vote,omitempty"`
+}
+
+// Vote casts one vote on Item (Delta 1) or takes one back (Delta -1) in the board's open
+// vote. The answer is a Ballot to the voter's connections, or an error frame.
+type Vote struct {
+	T     string `json:"t"`
+	Item  string `json:"item"`
+	Delta int    `json:"delta"`
+}
+
+// Ballot is a person's own votes in the open vote Vote: item → votes, and Used, their sum.
+// It goes to that person's connections only, after each of their votes and when they join
+// while a vote is open: while a vote is open nobody sees the others' votes.
+type Ballot struct {
+	T     string         `json:"t"`
+	Vote  string         `json:"vote"`
+	Items map[string]int `json:"items"`
+	Used  int            `json:"used"`
 }
 
 // TimerChange is an action on the board's timer (blueprint.TimerActions); Minutes, from
@@ -240,6 +263,10 @@ type ServerFrame struct {
 	// welcome, facilitation: the board's facilitation state and the server's clock
 	Facilitation *blueprint.Facilitation `json:"facilitation,omitempty"`
 	Now          int64                   `json:"now,omitempty"`
+	// ballot: the vote, this person's votes in it per item, and their sum
+	Vote  string         `json:"vote,omitempty"`
+	Items map[string]int `json:"items,omitempty"`
+	Used  int            `json:"used,omitempty"`
 }
 
 // Encode returns the JSON of a frame of this package, as it goes on the wire.

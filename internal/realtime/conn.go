@@ -338,6 +338,8 @@ func (c *conn) handle(r *room, f protocol.ClientFrame) bool {
 		return true
 	case protocol.TypeFacilitate:
 		return c.handleFacilitate(r, f)
+	case protocol.TypeVote:
+		return c.handleVote(r, f)
 	case protocol.TypeHello:
 		c.sendJSON(c.errorFor(blueprint.Errorf(protocol.CodeProtocol, "hello is sent once, first")))
 	}

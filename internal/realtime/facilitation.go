@@ -20,11 +20,35 @@ type FacilitationStore interface {
 	SetFacilitation(ctx context.Context, boardID string, f blueprint.Facilitation) (blueprint.Facilitation, error)
 }
 
-// facilitateRequest is a facilitator's change of the board's facilitation state.
+// VoteStore keeps the ballots of a board's votes (blueprint.Vote), apart from the
+// facilitation state that everyone sees. A hub whose Store implements it serves votes.
+type VoteStore interface {
+	// CastBallot adds one vote (delta 1) or takes one back (-1) for voter on item in the
+	// board's open vote voteID, checking the vote's rules and that it is still open at now
+	// (the server's clock, unix ms), and returns the voter's ballot after it.
+	CastBallot(ctx context.Context, boardID, voteID, voter, item string, delta int, now int64) (blueprint.Ballot, error)
+	// BallotOf returns voter's ballot in the vote.
+	BallotOf(ctx context.Context, boardID, voteID, voter string) (blueprint.Ballot, error)
+	// Tally counts the vote's ballots: its voters and each item's votes.
+	Tally(ctx context.Context, boardID, voteID string) (int, []blueprint.VoteResult, error)
+	// DiscardBallots deletes the vote's ballots.
+	DiscardBallots(ctx context.Context, boardID, voteID string) error
+}
+
+// facilitateRequest is a facilitator's change of the board's facilitation state; conn
+// is nil for the room's own change (a vote whose time is up).
 type facilitateRequest struct {
 	conn  *conn
 	lock  *string               // a new lock, or
-	timer *protocol.TimerChange // an action on the timer
+	timer *protocol.TimerChange // an action on the timer, or
+	vote  *blueprint.VoteChange // an action on the votes
+}
+
+// voteRequest is one vote cast or taken back by a participant.
+type voteRequest struct {
+	conn  *conn
+	item  string
+	delta int
 }
 
 // loadFacilitation reads the board's facilitation state, for a room that starts.
@@ -49,11 +73,21 @@ func (r *room) refuseLocked(e blueprint.Edit) error {
 // new state. A timer's action is applied at the server's clock; one that does not apply
 // (a pause of a timer that is not running) is an error frame to its sender. A change that cannot be stored is an error frame to its sender only.
 func (r *room) facilitate(req facilitateRequest) {
+	refuse := func(err error) {
+		if req.conn != nil {
+			req.conn.sendJSON(req.conn.errorFor(err))
+		} else {
+			r.hub.log.Warn("changing the facilitation state", "board", r.id, "err", err)
+		}
+	}
 	fs, ok := r.hub.store.(FacilitationStore)
-	if !ok {
-		req.conn.sendJSON(req.conn.errorFor(blueprint.Errorf(blueprint.EUNAVAILABLE, "this server cannot keep a facilitation state")))
+	vs, votes := r.hub.store.(VoteStore)
+	if !ok || (req.vote != nil && !votes) {
+		refuse(blueprint.Errorf(blueprint.EUNAVAILABLE, "this server cannot keep a facilitation state"))
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+	defer cancel()
 	next := r.fac
 	now := time.Now().UnixMilli()
 	if req.lock != nil {
@@ -66,26 +100,173 @@ func (r *room) facilitate(req facilitateRequest) {
 		}
 		timer, err := next.Timer.Apply(t.Action, minutes, now)
 		if err != nil {
-			req.conn.sendJSON(req.conn.errorFor(err))
+			refuse(err)
 			return
 		}
 		next.Timer = timer
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+	if v := req.vote; v != nil {
+		tally := func(voteID string) (int, []blueprint.VoteResult, error) { return vs.Tally(ctx, r.id, voteID) }
+		changed, err := next.ApplyVote(*v, now, "v-"+newConnID()[:12], tally)
+		if err != nil {
+			refuse(unavailableIfInternal(err))
+			return
+		}
+		next = changed
+	}
 	stored, err := fs.SetFacilitation(ctx, r.id, next)
-	cancel()
 	if err != nil {
 		r.hub.log.Warn("storing the facilitation state", "board", r.id, "err", err)
-		if blueprint.ErrorCode(err) == blueprint.EINTERNAL {
-			err = blueprint.Errorf(blueprint.EUNAVAILABLE, "the change could not be saved; try again")
-		}
-		req.conn.sendJSON(req.conn.errorFor(err))
+		refuse(unavailableIfInternal(err))
 		return
 	}
 	r.fac = stored
+	if v := req.vote; v != nil && v.Action == blueprint.VoteDiscard {
+		if err := vs.DiscardBallots(ctx, r.id, v.ID); err != nil {
+			r.hub.log.Warn("discarding a vote's ballots", "board", r.id, "vote", v.ID, "err", err)
+		}
+	}
 	data := protocol.Encode(protocol.FacilitationFrame{T: protocol.TypeFacilitation, Facilitation: stored, Now: time.Now().UnixMilli()})
 	for c := range r.conns {
 		r.send(c, outMsg{data: data})
+	}
+	if v := req.vote; v != nil && v.Action == blueprint.VoteReopen {
+		r.sendBallots(ctx, nil) // each voter's votes are theirs again
+	}
+	r.scheduleVoteEnd()
+}
+
+// unavailableIfInternal turns an infrastructure failure into a message a person can act on.
+func unavailableIfInternal(err error) error {
+	if blueprint.ErrorCode(err) == blueprint.EINTERNAL {
+		return blueprint.Errorf(blueprint.EUNAVAILABLE, "the change could not be saved; try again")
+	}
+	return err
+}
+
+// scheduleVoteEnd sets the room's vote clock to the end of the open vote, if it has one;
+// when it rings, the room closes the vote (endVote).
+func (r *room) scheduleVoteEnd() {
+	r.voteEnd.Stop()
+	if v := r.fac.OpenVote(); v != nil && v.EndsAt > 0 {
+		r.voteEnd.Reset(time.Until(time.UnixMilli(v.EndsAt)))
+	}
+}
+
+// endVote closes the open vote whose time is up, and shows its results to everyone.
+func (r *room) endVote() {
+	if v := r.fac.OpenVote(); v != nil && v.EndsAt > 0 {
+		if wait := time.Until(time.UnixMilli(v.EndsAt)); wait > 0 { // the vote was changed meanwhile
+			r.voteEnd.Reset(wait)
+			return
+		}
+		r.facilitate(facilitateRequest{vote: &blueprint.VoteChange{Action: blueprint.VoteClose}})
+	}
+}
+
+// vote casts or takes back one vote, then sends the voter's ballot to each of their
+// connections (and to them only): while a vote is open nobody sees the others' votes.
+func (r *room) vote(req voteRequest) {
+	c := req.conn
+	vs, ok := r.hub.store.(VoteStore)
+	v := r.fac.OpenVote()
+	switch {
+	case !ok:
+		c.sendJSON(c.errorFor(blueprint.Errorf(blueprint.EUNAVAILABLE, "this server cannot keep a facilitation state")))
+		return
+	case v == nil:
+		c.sendJSON(c.errorFor(blueprint.Errorf(blueprint.ECONFLICT, "no vote is open")))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+	defer cancel()
+	if req.delta > 0 {
+		b, err := r.hub.store.FindBoard(ctx, r.id)
+		if err != nil {
+			c.sendJSON(c.errorFor(unavailableIfInternal(err)))
+			return
+		}
+		if !v.Votable(b, req.item) {
+			c.sendJSON(c.errorFor(notVotable(v.On)))
+			return
+		}
+	}
+	ballot, err := vs.CastBallot(ctx, r.id, v.ID, c.by(), req.item, req.delta, time.Now().UnixMilli())
+	if err != nil {
+		c.sendJSON(c.errorFor(unavailableIfInternal(err)))
+		return
+	}
+	r.sendBallot(c.by(), v.ID, ballot)
+}
+
+// notVotable is the error of a vote on something the open vote is not on.
+func notVotable(on string) error {
+	switch on {
+	case blueprint.VoteCards:
+		return blueprint.Errorf(blueprint.ENOTFOUND, "this vote is on cards: there is no such card on the board")
+	case blueprint.VoteMarkers:
+		return blueprint.Errorf(blueprint.ENOTFOUND, "this vote is on friction markers: there is no such marker on the board")
+	}
+	return blueprint.Errorf(blueprint.ENOTFOUND, "this vote is on cards and friction markers: there is no such card or marker on the board")
+}
+
+// sendBallot sends voter's ballot in vote voteID to each of their connections.
+func (r *room) sendBallot(voter, voteID string, b blueprint.Ballot) {
+	data := protocol.Encode(protocol.Ballot{T: protocol.TypeBallot, Vote: voteID, Items: b.Items, Used: b.Used})
+	for c := range r.conns {
+		if c.by() == voter {
+			r.send(c, outMsg{data: data})
+		}
+	}
+	if j := r.joining; j != nil && j.by() == voter {
+		r.send(j, outMsg{data: data})
+	}
+}
+
+// sendBallots sends each person of the room (or only the connection only, when it is
+// not nil) their ballot in the open vote, if one is open.
+func (r *room) sendBallots(ctx context.Context, only *conn) {
+	vs, ok := r.hub.store.(VoteStore)
+	v := r.fac.OpenVote()
+	if !ok || v == nil {
+		return
+	}
+	voters := map[string]bool{}
+	if only != nil {
+		voters[only.by()] = true
+	} else {
+		for c := range r.conns {
+			voters[c.by()] = true
+		}
+	}
+	for voter := range voters {
+		b, err := vs.BallotOf(ctx, r.id, v.ID, voter)
+		if err != nil {
+			r.hub.log.Warn("reading a ballot", "board", r.id, "err", err)
+			continue
+		}
+		if only != nil {
+			r.send(only, outMsg{data: protocol.Encode(protocol.Ballot{T: protocol.TypeBallot, Vote: v.ID, Items: b.Items, Used: b.Used})})
+		} else {
+			r.sendBallot(voter, v.ID, b)
+		}
+	}
+}
+
+// handleVote hands a vote to the room; people who cannot comment (viewers) cannot vote.
+func (c *conn) handleVote(r *room, f protocol.ClientFrame) bool {
+	if !c.p.CanComment && !c.p.CanEdit {
+		c.sendJSON(c.errorFor(blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot vote", blueprint.Term(c.p.Role))))
+		return true
+	}
+	select {
+	case r.voteCh <- voteRequest{conn: c, item: *f.Item, delta: *f.Delta}:
+		return true
+	case <-r.done:
+		c.closeWith(protocol.CloseRestart, "server restarting")
+		return false
+	case <-c.closing:
+		return false
 	}
 }
 
@@ -97,11 +278,14 @@ func (c *conn) handleFacilitate(r *room, f protocol.ClientFrame) bool {
 		if f.Timer != nil {
 			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can run its timer")
 		}
+		if f.Vote != nil {
+			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can run its votes")
+		}
 		c.sendJSON(c.errorFor(err))
 		return true
 	}
 	select {
-	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer}:
+	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote}:
 		return true
 	case <-r.done:
 		c.closeWith(protocol.CloseRestart, "server restarting")

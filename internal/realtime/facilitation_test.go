@@ -33,42 +33,9 @@ func TestFacilitationLock(t *testing.T) {
 	b := mustBoard(t, store)
 	stage, lane := b.SortedStages()[0].ID, b.SortedLanes()[0].ID
 
-	// serve starts a hub with a server whose participants come from ?role=.
-	serve := func(t *testing.T) (*realtime.Hub, string) {
-		hub := realtime.NewHub(store, nil, quietLog(), nil, realtime.Options{})
-		up := websocket.Upgrader{}
-		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ws, err := up.Upgrade(w, r, nil)
-			if err != nil {
-				return
-			}
-			role := r.URL.Query().Get("role")
-			hub.Serve(ws, b.ID, realtime.Participant{Name: role, Role: role, CanEdit: true, CanComment: true, Moderator: role == "facilitator"})
-		}))
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := hub.Shutdown(ctx); err != nil {
-				t.Error(err)
-			}
-			hs.CloseClientConnections()
-			hs.Close()
-		})
-		return hub, "ws" + strings.TrimPrefix(hs.URL, "http") + "/"
-	}
+	serve := func(t *testing.T) (*realtime.Hub, string) { return serveRoles(t, store, b.ID) }
 	type frame = map[string]any
-	dial := func(t *testing.T, url, role string) (*websocket.Conn, frame) {
-		t.Helper()
-		ws, _, err := websocket.DefaultDialer.Dial(url+"?role="+role, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ws.Close() })
-		if err := ws.WriteJSON(frame{"t": "hello", "v": 1, "client": "c" + role, "seq": b.Seq}); err != nil {
-			t.Fatal(err)
-		}
-		return ws, next(t, ws, "welcome")
-	}
+	dial := func(t *testing.T, url, role string) (*websocket.Conn, frame) { return dialRole(t, url, role, b.Seq) }
 	lockOf := func(f frame) string {
 		fac, _ := f["facilitation"].(frame)
 		lock, _ := fac["lock"].(string)
@@ -214,6 +181,48 @@ func TestFacilitationLock(t *testing.T) {
 			t.Fatalf("a participant's card under the board lock: %v", f)
 		}
 	})
+}
+
+// serveRoles starts a hub on store with a server whose participants of board come from
+// ?role=: a facilitator is a moderator, a viewer can neither edit nor comment, a
+// commenter only comments, anyone else edits. Each connection's identity is its client id.
+func serveRoles(t *testing.T, store *postgres.Store, board string) (*realtime.Hub, string) {
+	hub := realtime.NewHub(store, nil, quietLog(), nil, realtime.Options{})
+	up := websocket.Upgrader{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		role := r.URL.Query().Get("role")
+		hub.Serve(ws, board, realtime.Participant{Name: role, Role: role, CanEdit: role != "viewer" && role != "commenter",
+			CanComment: role != "viewer", Moderator: role == "facilitator"})
+	}))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := hub.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		hs.CloseClientConnections()
+		hs.Close()
+	})
+	return hub, "ws" + strings.TrimPrefix(hs.URL, "http") + "/"
+}
+
+// dialRole connects to a serveRoles server as role, with the client id "c"+role, holding
+// the board at seq, and returns the connection and its welcome.
+func dialRole(t *testing.T, url, role string, seq int64) (*websocket.Conn, map[string]any) {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial(url+"?role="+role, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.WriteJSON(map[string]any{"t": "hello", "v": 1, "client": "c" + role, "seq": seq}); err != nil {
+		t.Fatal(err)
+	}
+	return ws, next(t, ws, "welcome")
 }
 
 // send writes a frame to ws.

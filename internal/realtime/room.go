@@ -80,6 +80,8 @@ type room struct {
 	remote       chan struct{}   // capacity 1: "the log may have moved on"
 	revoke       chan revocation // connections that must close
 	facilitateCh chan facilitateRequest
+	voteCh       chan voteRequest
+	voteEnd      *time.Timer   // rings when the open vote's time is up (scheduleVoteEnd)
 	done         chan struct{} // closed when the room has stopped
 
 	remoteSeq atomic.Int64
@@ -88,8 +90,11 @@ type room struct {
 func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 	tick := time.NewTimer(time.Hour)
 	tick.Stop()
+	voteEnd := time.NewTimer(time.Hour)
+	voteEnd.Stop()
 	return &room{
 		hub: h, id: id, seq: seq, fac: fac, facilitateCh: make(chan facilitateRequest),
+		voteCh: make(chan voteRequest), voteEnd: voteEnd,
 		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
 		changed: map[*conn]struct{}{}, presenceTick: tick,
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
@@ -124,6 +129,8 @@ func (r *room) run() {
 	}()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	defer r.voteEnd.Stop()
+	r.scheduleVoteEnd()
 	idleSince := time.Now()
 	gone := false // the board was deleted: the room stops once its connections have left
 	for {
@@ -142,6 +149,10 @@ func (r *room) run() {
 			r.relay(p)
 		case req := <-r.facilitateCh:
 			r.facilitate(req)
+		case req := <-r.voteCh:
+			r.vote(req)
+		case <-r.voteEnd.C:
+			r.endVote()
 		case <-r.presenceTick.C:
 			r.flushPresence()
 		case v := <-r.revoke:
@@ -484,6 +495,11 @@ func (r *room) snapshotFrame() ([]byte, int64, error) {
 }
 
 func (r *room) addConn(c *conn) {
+	if r.fac.OpenVote() != nil { // their own votes, private while the vote is open
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+		r.sendBallots(ctx, c)
+		cancel()
+	}
 	r.conns[c] = struct{}{}
 	r.hub.metrics.conns.Inc()
 	r.presenceChanged(c)

@@ -57,6 +57,7 @@ function main() {
   import('./annotations.js').then(({ startAnnotations }) => { page.annotations = startAnnotations({ article, live }); });
   page.overlay = startOverlay(article, live);
   import('./facilitation.js').then(({ startFacilitation }) => startFacilitation({ live }));
+  import('./votes.js').then(({ startVotes }) => { page.votes = startVotes({ article, live }); });
   if (canEdit && renderer) {
     // They start at once, so that the page's layout is settled when editing begins.
     Promise.all([import('./editor.js'), import('./structure.js'), import('./details.js'), import('./title.js')])

@@ -48,6 +48,7 @@ const PRESENCE_EVERY = 50; // ms between presence frames, at most
  *   'peers'   detail {peers}: someone came or left, or changed name, role or card edited
  *   'cursors' detail {peers}: only pointers moved
  *   'facilitation' detail {facilitation, now}: the board's facilitation state (welcome, change)
+ *   'ballot' detail {vote, items, used}: this person's own votes in the open vote
  * The connection state goes to the onState callback and to 'state' events.
  */
 export class LiveBoard extends EventTarget {
@@ -76,6 +77,7 @@ export class LiveBoard extends EventTarget {
     this.peers = new Map();
     this.facilitation = null; // the board's facilitation state, from the welcome on
     this.facilitationNow = null; // the server's clock when it came
+    this.ballot = null; // this person's own votes in the open vote: {vote, items, used}
     this.state = null;
     this.conn = null; // {ws, welcomed, openedAt, welcomedAt}
     this.connID = '';
@@ -317,6 +319,10 @@ export class LiveBoard extends EventTarget {
       case 'facilitation':
         this.onFacilitation(f);
         break;
+      case 'ballot':
+        this.ballot = { vote: f.vote, items: f.items ?? {}, used: f.used ?? 0 };
+        this.emit('ballot', this.ballot);
+        break;
       case 'error':
         if (f.code === Code.VERSION) this.fatal = true; // the close (1008) follows
         this.emit('error', { code: f.code, message: f.message });
@@ -353,6 +359,11 @@ export class LiveBoard extends EventTarget {
     this.facilitation = f.facilitation;
     this.facilitationNow = f.now;
     this.emit('facilitation', { facilitation: f.facilitation, now: f.now });
+  }
+
+  /** vote casts one vote on item (delta 1) or takes one back (-1) in the open vote. */
+  vote(item, delta) {
+    if (this.conn?.welcomed) this.send(this.conn.ws, { t: 'vote', item, delta });
   }
 
   /** facilitate asks the server for a change of the facilitation state (facilitators only). */

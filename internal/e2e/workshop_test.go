@@ -1,0 +1,142 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// workshop is a facilitator and two participants (editors Pia and Noé) on one board, in
+// three browsers, with three cards made by the facilitator.
+type workshop struct {
+	n           *node
+	board       string
+	fac, p1, p2 context.Context
+	cards       []string // ids, in the first cell
+}
+
+func startWorkshop(t *testing.T) *workshop {
+	t.Helper()
+	w := &workshop{n: startNode(t, nil, withAccounts)}
+	tabs := []*context.Context{&w.fac, &w.p1, &w.p2}
+	for _, tab := range tabs {
+		*tab = newTab(t, chromedp.WithNewBrowserContext())
+		watchConsole(t, *tab, false)
+	}
+	w.board = signUpWithBoard(t, w.fac, w.n, "facilitator@example.org")
+	run(t, w.fac, "making an editor link", waitLive,
+		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "editor"),
+		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="copy-share-url"]`)))
+	link := eval[string](t, w.fac, `document.querySelector('[data-testid="new-share-url"]').value`)
+	for i, tab := range []context.Context{w.p1, w.p2} {
+		run(t, tab, "joining as editor", waitLive,
+			chromedp.Navigate(link+"?lang=en"),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), []string{"Pia", "Noé"}[i]),
+			chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
+		waitState(t, tab, "connected")
+	}
+	run(t, w.fac, "back to the board", waitLive, chromedp.Navigate(w.n.url+"/boards/"+w.board+"?lang=en"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
+	waitState(t, w.fac, "connected")
+	for _, tab := range w.tabs() {
+		expose(t, tab)
+	}
+	w.cards = []string{"w-apply", "w-wait", "w-call"}
+	eval[chromedp.Void](t, w.fac, `(() => {
+	  const cell = document.querySelector('td.cell');
+	  const texts = {'w-apply': 'Apply online', 'w-wait': 'Wait for the letter', 'w-call': 'Call the help line'};
+	  let order = 'V';
+	  for (const [id, text] of Object.entries(texts)) {
+	    window.lastmile.live.submit({op: 'create', type: 'card', id, fields: {stage: cell.dataset.stageId, lane: cell.dataset.laneId, order, text}});
+	    order += 'V';
+	  }
+	})()`)
+	for _, tab := range w.tabs() {
+		for _, id := range w.cards {
+			waitFor(t, tab, "card "+id, fmt.Sprintf(`document.querySelector(%q) !== null`, cardSel(id)))
+		}
+	}
+	return w
+}
+
+func (w *workshop) tabs() []context.Context { return []context.Context{w.fac, w.p1, w.p2} }
+
+// expose makes the page's LiveBoard and modules reachable as window.lastmile, for the
+// test's checks.
+func expose(t *testing.T, tab context.Context) {
+	t.Helper()
+	eval[chromedp.Void](t, tab, `import('/static/board.js').then(({ page }) => { window.lastmile = page; })`, chromedp.EvalAwaitPromise)
+}
+
+// TestWorkshopVote: the facilitator opens a dot vote of two votes each from the dialog;
+// every page shows it open; each participant votes, with V on a focused card and with
+// the ● buttons, and sees only their own votes (in the page and in its ballot); the
+// facilitator closes it and the three pages show the same ranked results, on the cards
+// and in the dialog; the results are still there after a reload.
+func TestWorkshopVote(t *testing.T) {
+	w := startWorkshop(t)
+	if eval[int](t, w.p1, `document.querySelectorAll('[data-testid="vote-open-form"]').length`) != 0 {
+		t.Fatal("a participant has the facilitator's vote form")
+	}
+	run(t, w.fac, "opening the vote dialog", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-open"]`)))
+	eval[chromedp.Void](t, w.fac, `document.querySelector('[data-testid="vote-per-person"]').value = '2'`)
+	focusEl(t, w.fac, `[data-testid="vote-open"]`)
+	keys(t, w.fac, "opening the vote", "\r")
+	for _, tab := range w.tabs() {
+		waitFor(t, tab, "the open vote's badge", `(() => { const b = document.querySelector('[data-testid="vote-badge"]'); return !b.hidden && b.textContent.startsWith('Vote open on cards'); })()`)
+	}
+	waitFor(t, w.p1, "2 votes left", `document.querySelector('[data-testid="vote-badge"]').textContent.includes('2 votes left')`)
+	run(t, w.fac, "closing the dialog", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-close"]`)))
+
+	dot := func(id string) string {
+		return fmt.Sprintf(`document.querySelector('%s [data-testid="vote-add"]')`, cardSel(id))
+	}
+	// Pia: V on "Wait for the letter", then the ● of "Apply online".
+	waitFor(t, w.p1, "the vote buttons", dot(w.cards[1])+` !== null`)
+	focusEl(t, w.p1, cardSel(w.cards[1]))
+	keys(t, w.p1, "voting with V", "v")
+	waitFor(t, w.p1, "Pia's vote on the card", dot(w.cards[1])+`.textContent === '● 1'`)
+	run(t, w.p1, "voting with the button", waitLive, chromedp.Click(chromedp.CSS(cardSel(w.cards[0])+` [data-testid="vote-add"]`)))
+	waitFor(t, w.p1, "Pia's ballot", `window.lastmile.live.ballot?.used === 2`)
+	waitFor(t, w.p1, "0 votes left", `document.querySelector('[data-testid="vote-badge"]').textContent.includes('0 votes left')`)
+	// Noé: the ● of "Apply online", twice: the second is refused (one per item), said in the page.
+	run(t, w.p2, "voting with the button", waitLive, chromedp.Click(chromedp.CSS(cardSel(w.cards[0])+` [data-testid="vote-add"]`)))
+	waitFor(t, w.p2, "Noé's vote", dot(w.cards[0])+`.textContent === '● 1'`)
+	run(t, w.p2, "voting again", waitLive, chromedp.Click(chromedp.CSS(cardSel(w.cards[0])+` [data-testid="vote-add"]`)))
+	waitFor(t, w.p2, "the refusal", `document.querySelector('[data-testid="vote-announce"]').textContent.includes('one vote per item')`)
+	// Private while open: Noé's page knows nothing of Pia's votes, nor the facilitator's.
+	if got := eval[string](t, w.p2, `JSON.stringify(window.lastmile.live.ballot.items)`); got != fmt.Sprintf(`{%q:1}`, w.cards[0]) {
+		t.Fatalf("Noé's ballot: %s", got)
+	}
+	if got := eval[string](t, w.p2, dot(w.cards[1])+`.textContent`); got != "●" {
+		t.Fatalf("Noé's page shows %q on the card Pia voted for", got)
+	}
+	if got := eval[int](t, w.fac, `document.querySelectorAll('[data-testid="vote-result"]').length`); got != 0 {
+		t.Fatalf("the facilitator's page shows %d results while the vote is open", got)
+	}
+
+	run(t, w.fac, "opening the vote dialog", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-open"]`)))
+	run(t, w.fac, "closing the vote", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-close"]`)))
+	want := fmt.Sprintf(`%s:2,%s:1`, w.cards[0], w.cards[1])
+	ranking := `[...document.querySelectorAll('[data-testid="vote-ranking"] li')].map((li) => li.dataset.item + ':' + li.dataset.votes).join(',')`
+	onCards := `[...document.querySelectorAll('[data-testid="vote-result"]')].sort((a, b) => a.dataset.rank - b.dataset.rank).map((r) => r.closest('.card').dataset.cardId + ':' + r.dataset.votes).join(',')`
+	waitFor(t, w.fac, "the results in the dialog", ranking+` === '`+want+`'`)
+	check := func(what string) {
+		t.Helper()
+		for _, tab := range w.tabs() {
+			waitFor(t, tab, "the results on the cards "+what, onCards+` === '`+want+`'`)
+		}
+		run(t, w.p2, "opening the results", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-open"]`)))
+		waitFor(t, w.p2, "the results in Noé's dialog "+what, ranking+` === '`+want+`'`)
+		if got := eval[string](t, w.p2, `document.querySelector('[data-testid="vote-ranking"] li').textContent`); got != "2 votes on “Apply online”" {
+			t.Fatalf("the first result reads %q", got)
+		}
+	}
+	check("when the vote closes")
+	run(t, w.p2, "reloading", waitLive, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
+	expose(t, w.p2)
+	check("after a reload")
+}
