@@ -16,6 +16,11 @@ type Facilitation struct {
 	// Votes are the board's dot votes, the open one (at most one) and the past ones, in
 	// the order they were opened (vote.go).
 	Votes []Vote `json:"votes,omitempty"`
+	// Private is set while participants' new cards are private drafts (private.go).
+	Private bool `json:"private,omitempty"`
+	// Revealed is when the drafts were last revealed (unix ms, the server's clock), 0 once
+	// hidden again or when they never were: while it is set, the facilitator can hide them.
+	Revealed int64 `json:"revealed,omitempty"`
 }
 
 // Timer is a facilitator's countdown, counted by every page from the server's clock:
@@ -102,8 +107,8 @@ func ValidLock(lock string) bool {
 
 // Refuse returns the error (code ELOCKED, a message naming the lock) of an op that the
 // lock of f forbids to someone who is not a facilitator, and nil for an op it allows.
-// Under LockStructure every op on a stage or a lane is refused; under LockBoard every op
-// but the annotations (comments, markers, +1s: freezing is about the map, and the
+// Under LockStructure every op on a stage or a lane is refused; in private mode, a new
+// card (participants add drafts instead); under LockBoard every op but the annotations (comments, markers, +1s: freezing is about the map, and the
 // discussion of it goes on). Facilitators are exempt: the caller does not ask for them.
 func (f *Facilitation) Refuse(op Op) error {
 	switch {
@@ -111,6 +116,8 @@ func (f *Facilitation) Refuse(op Op) error {
 		return Errorf(ELOCKED, "the facilitator has locked the structure: stages and lanes cannot be changed")
 	case f.Lock == LockBoard && !op.IsAnnotation():
 		return Errorf(ELOCKED, "the facilitator has locked the board: only comments, markers and +1s can be added")
+	case f.Private && op.Type == TypeCard && op.Action == ActionCreate:
+		return Errorf(ELOCKED, "private mode is on: a new card is private until the facilitator reveals it")
 	}
 	return nil
 }

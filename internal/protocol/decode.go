@@ -12,19 +12,21 @@ import (
 // a Presence. Which fields it may hold depends on T (frameFields); a field absent from
 // the frame is nil.
 type ClientFrame struct {
-	T       string                `json:"t"`
-	V       *int                  `json:"v,omitempty"`
-	Client  *string               `json:"client,omitempty"`
-	Seq     *int64                `json:"seq,omitempty"`
-	Name    *string               `json:"name,omitempty"`
-	RawOps  json.RawMessage       `json:"ops,omitempty"`
-	Cursor  *Cursor               `json:"cursor,omitempty"`
-	Editing *string               `json:"editing,omitempty"`
-	Lock    *string               `json:"lock,omitempty"`
-	Timer   *TimerChange          `json:"timer,omitempty"`
-	Vote    *blueprint.VoteChange `json:"vote,omitempty"`
-	Item    *string               `json:"item,omitempty"`
-	Delta   *int                  `json:"delta,omitempty"`
+	T       string                 `json:"t"`
+	V       *int                   `json:"v,omitempty"`
+	Client  *string                `json:"client,omitempty"`
+	Seq     *int64                 `json:"seq,omitempty"`
+	Name    *string                `json:"name,omitempty"`
+	RawOps  json.RawMessage        `json:"ops,omitempty"`
+	Cursor  *Cursor                `json:"cursor,omitempty"`
+	Editing *string                `json:"editing,omitempty"`
+	Lock    *string                `json:"lock,omitempty"`
+	Timer   *TimerChange           `json:"timer,omitempty"`
+	Vote    *blueprint.VoteChange  `json:"vote,omitempty"`
+	Item    *string                `json:"item,omitempty"`
+	Delta   *int                   `json:"delta,omitempty"`
+	Private *string                `json:"private,omitempty"`
+	Draft   *blueprint.DraftChange `json:"draft,omitempty"`
 
 	// Ops are the ops of a Submit, decoded: 1 to blueprint.MaxOpsPerBatch of them.
 	Ops []blueprint.Op `json:"-"`
@@ -36,8 +38,9 @@ var frameFields = map[string][]string{
 	TypeSubmit:   {"ops"},
 	TypePresence: {"cursor", "editing"},
 	// A facilitate frame holds one change: a lock, a timer's action or a vote's.
-	TypeFacilitate: {"lock", "timer", "vote"},
+	TypeFacilitate: {"lock", "timer", "vote", "private"},
 	TypeVote:       {"item", "delta"},
+	TypeDraft:      {"draft"},
 }
 
 // present returns the names of the fields f holds besides t.
@@ -49,7 +52,7 @@ func (f *ClientFrame) present() []string {
 	}{{"v", f.V != nil}, {"client", f.Client != nil}, {"seq", f.Seq != nil}, {"name", f.Name != nil},
 		{"ops", f.RawOps != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil},
 		{"lock", f.Lock != nil}, {"timer", f.Timer != nil}, {"vote", f.Vote != nil},
-		{"item", f.Item != nil}, {"delta", f.Delta != nil}} {
+		{"item", f.Item != nil}, {"delta", f.Delta != nil}, {"private", f.Private != nil}, {"draft", f.Draft != nil}} {
 		if field.set {
 			names = append(names, field.name)
 		}
@@ -123,17 +126,28 @@ func DecodeFrame(data []byte) (ClientFrame, error) {
 		if f.Delta == nil || (*f.Delta != 1 && *f.Delta != -1) {
 			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a ballot adds one vote or takes one back")
 		}
+	case TypeDraft:
+		if f.Draft == nil {
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a draft frame holds a change of a private card")
+		}
+		if err := f.Draft.Check(); err != nil {
+			return ClientFrame{}, err
+		}
 	case TypeFacilitate:
 		changes := 0
-		for _, set := range []bool{f.Lock != nil, f.Timer != nil, f.Vote != nil} {
+		for _, set := range []bool{f.Lock != nil, f.Timer != nil, f.Vote != nil, f.Private != nil} {
 			if set {
 				changes++
 			}
 		}
 		if changes != 1 {
-			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock, timer or vote")
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock, timer, vote or private")
 		}
-		if f.Vote != nil {
+		if f.Private != nil {
+			if !slices.Contains(blueprint.PrivateActions, *f.Private) {
+				return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "private mode's action is on, off, reveal or hide")
+			}
+		} else if f.Vote != nil {
 			if err := f.Vote.Check(); err != nil {
 				return ClientFrame{}, err
 			}

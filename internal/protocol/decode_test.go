@@ -102,6 +102,13 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"t":"vote","item":"c-1","delta":2}`,
 		`{"t":"vote","item":"../x","delta":-1}`,
 		`{"t":"vote","delta":1}`,
+		`{"t":"facilitate","private":"reveal"}`,
+		`{"t":"facilitate","private":"maybe"}`,
+		`{"t":"draft","draft":{"action":"add","id":"c-1","stage":"s","lane":"l","text":"Idée"}}`,
+		`{"t":"draft","draft":{"action":"edit","id":"c-1","stage":"s","text":"x"}}`,
+		`{"t":"draft","draft":{"action":"delete","id":"c-1"}}`,
+		`{"t":"draft","draft":{"action":"add","id":"c-1","stage":"s","lane":"l","text":"  "}}`,
+		`{"t":"draft"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -140,9 +147,13 @@ func FuzzDecodeFrame(f *testing.F) {
 			if fr.Item == nil || !blueprint.ValidID(*fr.Item) || fr.Delta == nil || (*fr.Delta != 1 && *fr.Delta != -1) {
 				t.Fatalf("DecodeFrame(%q) read a vote without an item or a delta of 1 or -1", data)
 			}
+		case TypeDraft:
+			if fr.Draft == nil || fr.Draft.Check() != nil {
+				t.Fatalf("DecodeFrame(%q) read a draft frame whose change does not check", data)
+			}
 		case TypeFacilitate:
 			n := 0
-			for _, set := range []bool{fr.Lock != nil, fr.Timer != nil, fr.Vote != nil} {
+			for _, set := range []bool{fr.Lock != nil, fr.Timer != nil, fr.Vote != nil, fr.Private != nil} {
 				if set {
 					n++
 				}
@@ -156,6 +167,8 @@ func FuzzDecodeFrame(f *testing.F) {
 				t.Fatalf("DecodeFrame(%q) read a timer's action %q", data, fr.Timer.Action)
 			case fr.Timer != nil && fr.Timer.Minutes != nil && (*fr.Timer.Minutes < blueprint.MinTimerMinutes || *fr.Timer.Minutes > blueprint.MaxTimerMinutes):
 				t.Fatalf("DecodeFrame(%q) read a timer of %d minutes", data, *fr.Timer.Minutes)
+			case fr.Private != nil && !slices.Contains(blueprint.PrivateActions, *fr.Private):
+				t.Fatalf("DecodeFrame(%q) read private mode's action %q", data, *fr.Private)
 			case fr.Vote != nil && fr.Vote.Check() != nil:
 				t.Fatalf("DecodeFrame(%q) read a vote's change that does not check: %v", data, fr.Vote.Check())
 			}

@@ -114,6 +114,11 @@ func exampleFrames(t *testing.T) map[string]any {
 	frames["server-facilitation.vote"] = FacilitationFrame{T: TypeFacilitation, Now: exampleAt, Facilitation: blueprint.Facilitation{
 		Seq: 4, Votes: []blueprint.Vote{{ID: "v-4kq2m7x3a6b2", On: blueprint.VoteCards, PerPerson: 3, OpenedAt: exampleAt - 300_000,
 			ClosedAt: exampleAt, Voters: 2, Results: []blueprint.VoteResult{{Item: "c-12", Votes: 4}, {Item: "c-3", Votes: 2}}}}}}
+	// Private mode: a participant adds a private card, and only their connections are
+	// sent their private cards.
+	frames["client-facilitate.private"] = Facilitate{T: TypeFacilitate, Private: ptr(blueprint.PrivateOn)}
+	frames["client-draft"] = Draft{T: TypeDraft, Draft: blueprint.DraftChange{Action: blueprint.DraftAdd, ID: "c-k3j5q2m7", Stage: "s-1", Lane: "l-2", Text: "Relancer par SMS"}}
+	frames["server-drafts"] = Drafts{T: TypeDrafts, Drafts: []blueprint.Draft{{ID: "c-k3j5q2m7", Stage: "s-1", Lane: "l-2", Text: "Relancer par SMS"}}}
 	return frames
 }
 
@@ -138,6 +143,9 @@ func newFrame(name string) any {
 		"client-vote":               func() any { return new(Vote) },
 		"server-ballot":             func() any { return new(Ballot) },
 		"server-facilitation.vote":  func() any { return new(FacilitationFrame) },
+		"client-facilitate.private": func() any { return new(Facilitate) },
+		"client-draft":              func() any { return new(Draft) },
+		"server-drafts":             func() any { return new(Drafts) },
 	}[name]()
 }
 

@@ -31,6 +31,8 @@ const (
 	TypeFacilitate = "facilitate"
 	// TypeVote casts or takes back one vote in the board's open vote (commenters and up).
 	TypeVote = "vote"
+	// TypeDraft adds, edits or deletes one of the sender's private cards (private mode).
+	TypeDraft = "draft"
 
 	// server → client
 	TypeWelcome  = "welcome"  // the connection is in the room
@@ -44,6 +46,8 @@ const (
 	TypeFacilitation = "facilitation"
 	// TypeBallot is a person's own votes in the open vote, to their connections only.
 	TypeBallot = "ballot"
+	// TypeDrafts is a person's own private cards, to their connections only.
+	TypeDrafts = "drafts"
 )
 
 // Codes of error frames beyond the domain's.
@@ -149,6 +153,23 @@ type Facilitate struct {
 	Lock  *string               `json:"lock,omitempty"`
 	Timer *TimerChange          `json:"timer,omitempty"`
 	Vote  *blueprint.VoteChange `json:"vote,omitempty"`
+	// Private is an action on private mode: blueprint.PrivateActions.
+	Private *string `json:"private,omitempty"`
+}
+
+// Draft changes one of the sender's private cards, while the facilitator has private
+// mode on (an add) or before the reveal (an edit or a delete). The answer is a Drafts
+// frame to the sender's connections, or an error frame.
+type Draft struct {
+	T     string                `json:"t"`
+	Draft blueprint.DraftChange `json:"draft"`
+}
+
+// Drafts is a person's own private cards, not yet revealed: to their connections only,
+// after each change of them, when they join, and after a reveal or a hide.
+type Drafts struct {
+	T      string            `json:"t"`
+	Drafts []blueprint.Draft `json:"drafts"`
 }
 
 // Vote casts one vote on Item (Delta 1) or takes one back (Delta -1) in the board's open
@@ -263,6 +284,8 @@ type ServerFrame struct {
 	// welcome, facilitation: the board's facilitation state and the server's clock
 	Facilitation *blueprint.Facilitation `json:"facilitation,omitempty"`
 	Now          int64                   `json:"now,omitempty"`
+	// drafts: this person's private cards
+	Drafts []blueprint.Draft `json:"drafts,omitempty"`
 	// ballot: the vote, this person's votes in it per item, and their sum
 	Vote  string         `json:"vote,omitempty"`
 	Items map[string]int `json:"items,omitempty"`

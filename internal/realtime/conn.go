@@ -340,6 +340,8 @@ func (c *conn) handle(r *room, f protocol.ClientFrame) bool {
 		return c.handleFacilitate(r, f)
 	case protocol.TypeVote:
 		return c.handleVote(r, f)
+	case protocol.TypeDraft:
+		return c.handleDraft(r, f)
 	case protocol.TypeHello:
 		c.sendJSON(c.errorFor(blueprint.Errorf(protocol.CodeProtocol, "hello is sent once, first")))
 	}

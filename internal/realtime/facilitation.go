@@ -41,7 +41,8 @@ type facilitateRequest struct {
 	conn  *conn
 	lock  *string               // a new lock, or
 	timer *protocol.TimerChange // an action on the timer, or
-	vote  *blueprint.VoteChange // an action on the votes
+	vote  *blueprint.VoteChange // an action on the votes, or
+	priv  *string               // an action on private mode (blueprint.PrivateActions)
 }
 
 // voteRequest is one vote cast or taken back by a participant.
@@ -82,7 +83,8 @@ func (r *room) facilitate(req facilitateRequest) {
 	}
 	fs, ok := r.hub.store.(FacilitationStore)
 	vs, votes := r.hub.store.(VoteStore)
-	if !ok || (req.vote != nil && !votes) {
+	ds, drafts := r.hub.store.(DraftStore)
+	if !ok || (req.vote != nil && !votes) || (req.priv != nil && !drafts) {
 		refuse(blueprint.Errorf(blueprint.EUNAVAILABLE, "this server cannot keep a facilitation state"))
 		return
 	}
@@ -114,6 +116,21 @@ func (r *room) facilitate(req facilitateRequest) {
 		}
 		next = changed
 	}
+	if p := req.priv; p != nil {
+		var err error
+		switch *p {
+		case blueprint.PrivateOn, blueprint.PrivateOff:
+			next.Private = *p == blueprint.PrivateOn
+		case blueprint.PrivateReveal:
+			next, err = r.reveal(ctx, ds, next, now)
+		case blueprint.PrivateHide:
+			next, err = r.hide(ctx, ds, next, now, req.conn)
+		}
+		if err != nil {
+			refuse(unavailableIfInternal(err))
+			return
+		}
+	}
 	stored, err := fs.SetFacilitation(ctx, r.id, next)
 	if err != nil {
 		r.hub.log.Warn("storing the facilitation state", "board", r.id, "err", err)
@@ -132,6 +149,9 @@ func (r *room) facilitate(req facilitateRequest) {
 	}
 	if v := req.vote; v != nil && v.Action == blueprint.VoteReopen {
 		r.sendBallots(ctx, nil) // each voter's votes are theirs again
+	}
+	if p := req.priv; p != nil && (*p == blueprint.PrivateReveal || *p == blueprint.PrivateHide) {
+		r.sendDrafts(ctx, ds, r.everyone(), nil) // their private cards went on the board, or came back
 	}
 	r.scheduleVoteEnd()
 }
@@ -281,11 +301,14 @@ func (c *conn) handleFacilitate(r *room, f protocol.ClientFrame) bool {
 		if f.Vote != nil {
 			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can run its votes")
 		}
+		if f.Private != nil {
+			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can run private mode")
+		}
 		c.sendJSON(c.errorFor(err))
 		return true
 	}
 	select {
-	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote}:
+	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote, priv: f.Private}:
 		return true
 	case <-r.done:
 		c.closeWith(protocol.CloseRestart, "server restarting")

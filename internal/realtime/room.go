@@ -81,6 +81,7 @@ type room struct {
 	revoke       chan revocation // connections that must close
 	facilitateCh chan facilitateRequest
 	voteCh       chan voteRequest
+	draftCh      chan draftRequest
 	voteEnd      *time.Timer   // rings when the open vote's time is up (scheduleVoteEnd)
 	done         chan struct{} // closed when the room has stopped
 
@@ -94,7 +95,7 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 	voteEnd.Stop()
 	return &room{
 		hub: h, id: id, seq: seq, fac: fac, facilitateCh: make(chan facilitateRequest),
-		voteCh: make(chan voteRequest), voteEnd: voteEnd,
+		voteCh: make(chan voteRequest), voteEnd: voteEnd, draftCh: make(chan draftRequest),
 		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
 		changed: map[*conn]struct{}{}, presenceTick: tick,
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
@@ -151,6 +152,8 @@ func (r *room) run() {
 			r.facilitate(req)
 		case req := <-r.voteCh:
 			r.vote(req)
+		case req := <-r.draftCh:
+			r.draft(req)
 		case <-r.voteEnd.C:
 			r.endVote()
 		case <-r.presenceTick.C:
@@ -495,9 +498,12 @@ func (r *room) snapshotFrame() ([]byte, int64, error) {
 }
 
 func (r *room) addConn(c *conn) {
-	if r.fac.OpenVote() != nil { // their own votes, private while the vote is open
+	if r.fac.OpenVote() != nil || r.fac.Private { // their own votes and private cards
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
 		r.sendBallots(ctx, c)
+		if ds, ok := r.hub.store.(DraftStore); ok && r.fac.Private {
+			r.sendDrafts(ctx, ds, map[string]bool{c.by(): true}, c)
+		}
 		cancel()
 	}
 	r.conns[c] = struct{}{}
