@@ -150,8 +150,11 @@ func TestFacilitationVote(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, url2 := serveRoles(t, store, b.ID)
-	late, _ := dialRole(t, url2, "commenter", b.Seq)
-	f := next(t, late, "facilitation")
+	late, f := dialRole(t, url2, "commenter", b.Seq)
+	// The room closes the vote as it starts: before this joiner's welcome, or just after.
+	if v := votesOf(f)[0].(frame); v["open"] != false {
+		f = next(t, late, "facilitation")
+	}
 	if v := votesOf(f)[0].(frame); v["open"] != false || !cmp.Equal(v["results"], want) {
 		t.Fatalf("a vote whose time was up: %v; want it closed with its results", v)
 	}
