@@ -140,3 +140,75 @@ func TestWorkshopVote(t *testing.T) {
 	expose(t, w.p2)
 	check("after a reload")
 }
+
+// TestWorkshopPrivate: the facilitator turns private mode on with the keyboard; a
+// participant adds a card with N in a cell, which shows on their page as a private card
+// and nowhere else — not in the other participant's page, nor in any frame it receives,
+// nor on the facilitator's page; the participant edits it; the facilitator reveals every
+// private card at once and all three pages show it as a card; the facilitator hides the
+// reveal and it is private again, on its author's page only.
+func TestWorkshopPrivate(t *testing.T) {
+	w := startWorkshop(t)
+	// Noé's page records every frame it receives.
+	eval[chromedp.Void](t, w.p2, `(() => {
+	  window.received = [];
+	  const ws = window.lastmile.live.conn.ws;
+	  ws.addEventListener('message', (m) => window.received.push(m.data));
+	})()`)
+	if eval[int](t, w.p1, `document.querySelectorAll('[data-testid="private-toggle"]').length`) != 0 {
+		t.Fatal("a participant has the facilitator's private mode switch")
+	}
+	focusEl(t, w.fac, `[data-testid="private-toggle"]`)
+	keys(t, w.fac, "turning private mode on", "\r")
+	waitFor(t, w.fac, "the switch pressed", `document.querySelector('[data-testid="private-toggle"]').getAttribute('aria-pressed') === 'true'`)
+	for _, tab := range []context.Context{w.p1, w.p2} {
+		waitFor(t, tab, "the private mode badge", `(() => { const b = document.querySelector('[data-testid="private-badge"]'); return !b.hidden && b.textContent.startsWith('Private mode: your new cards'); })()`)
+	}
+
+	// Pia adds a card with N in the second cell, types and leaves it.
+	focusEl(t, w.p1, `td.cell:nth-of-type(2)`)
+	cellID := eval[string](t, w.p1, `document.activeElement.dataset.stageId + '/' + document.activeElement.dataset.laneId`)
+	keys(t, w.p1, "a new card", "n")
+	waitFor(t, w.p1, "the card editor", `document.activeElement?.dataset.testid === 'card-editor'`)
+	keys(t, w.p1, "typing", "Secret idea")
+	keys(t, w.p1, "saving", "\r")
+	private := `[...document.querySelectorAll('[data-testid="private-card"]')].map((c) => c.closest('td.cell').dataset.stageId + '/' + c.closest('td.cell').dataset.laneId + '=' + c.querySelector('.card-text').textContent).join(',')`
+	waitFor(t, w.p1, "Pia's private card", private+` === '`+cellID+`=Secret idea'`)
+	waitFor(t, w.p1, "the server's confirmation", `window.lastmile.live.drafts.length === 1`)
+	// Edited with its Edit button.
+	run(t, w.p1, "editing it", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="private-card"] [data-testid="private-edit"]`)))
+	waitFor(t, w.p1, "the private card's editor", `document.activeElement?.dataset.testid === 'private-editor'`)
+	keys(t, w.p1, "typing more", ", edited")
+	keys(t, w.p1, "saving", "\r")
+	waitFor(t, w.p1, "the edit confirmed", `window.lastmile.live.drafts[0]?.text === 'Secret idea, edited'`)
+	for _, tab := range []context.Context{w.fac, w.p2} {
+		if got := eval[int](t, tab, `document.querySelectorAll('[data-testid="private-card"]').length + [...document.querySelectorAll('.card-text')].filter((c) => c.textContent.includes('Secret idea')).length`); got != 0 {
+			t.Fatalf("another page shows Pia's private card (%d)", got)
+		}
+	}
+	if got := eval[int](t, w.p2, `window.received.filter((f) => f.includes('Secret idea')).length`); got != 0 {
+		t.Fatalf("Noé's page received %d frames holding Pia's private card", got)
+	}
+	if got := eval[int](t, w.p2, `window.received.length`); got == 0 {
+		t.Fatal("Noé's page recorded no frame at all: the check above could not fail")
+	}
+
+	// The reveal: the card is on every page, as a card.
+	onBoard := `[...document.querySelectorAll('td.cell > .card .card-text')].some((c) => c.textContent === 'Secret idea, edited')`
+	run(t, w.fac, "revealing", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="private-reveal"]`)))
+	for _, tab := range w.tabs() {
+		waitFor(t, tab, "the revealed card", onBoard)
+	}
+	waitFor(t, w.p1, "no private card left", `document.querySelectorAll('[data-testid="private-card"]').length === 0`)
+	waitFor(t, w.p2, "private mode off", `document.querySelector('[data-testid="private-badge"]').hidden`)
+
+	// The facilitator takes the reveal back.
+	run(t, w.fac, "hiding again", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="private-hide"]`)))
+	for _, tab := range w.tabs() {
+		waitFor(t, tab, "the card off the board", `!(`+onBoard+`)`)
+	}
+	waitFor(t, w.p1, "Pia's private card back", private+` === '`+cellID+`=Secret idea, edited'`)
+	if got := eval[int](t, w.p2, `document.querySelectorAll('[data-testid="private-card"]').length`); got != 0 {
+		t.Fatal("Noé's page shows a private card after the hide")
+	}
+}

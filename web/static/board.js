@@ -58,6 +58,7 @@ function main() {
   page.overlay = startOverlay(article, live);
   import('./facilitation.js').then(({ startFacilitation }) => startFacilitation({ live }));
   import('./votes.js').then(({ startVotes }) => { page.votes = startVotes({ article, live }); });
+  const privateMode = import('./private.js').then(({ startPrivate }) => { page.private = startPrivate({ article, live }); });
   if (canEdit && renderer) {
     // They start at once, so that the page's layout is settled when editing begins.
     Promise.all([import('./editor.js'), import('./structure.js'), import('./details.js'), import('./title.js')])
@@ -65,6 +66,9 @@ function main() {
         page.editor = startEditor({ article, live, renderer });
         editLinks(links, page.editor);
         if (!page.editor) return;
+        privateMode.then(() => {
+          if (page.private) page.editor.divert = (card) => page.private.divert(card);
+        });
         const details = startDetails({ article, live, editor: page.editor });
         startStructure({ article, live, editor: page.editor, details });
         startTitle({ article, live, editor: page.editor });

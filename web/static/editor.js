@@ -511,6 +511,11 @@ export class Editor {
         return;
       }
       ed.card.remove(); // the renderer draws it, from the op
+      // In private mode a participant's new card is a private card (private.js).
+      if (this.divert?.({ id: ed.id, stage: ed.stage, lane: ed.lane, text })) {
+        if (refocus) this.focus(this.cell(ed.stage, ed.lane));
+        return;
+      }
       this.apply({ op: 'create', type: 'card', id: ed.id, fields: { stage: ed.stage, lane: ed.lane, order: ed.order, text, kind: 'note' } });
       if (refocus) this.focus(this.card(ed.id));
     } else if (text !== (this.state(ed.id)?.text ?? '')) {

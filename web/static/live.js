@@ -49,6 +49,7 @@ const PRESENCE_EVERY = 50; // ms between presence frames, at most
  *   'cursors' detail {peers}: only pointers moved
  *   'facilitation' detail {facilitation, now}: the board's facilitation state (welcome, change)
  *   'ballot' detail {vote, items, used}: this person's own votes in the open vote
+ *   'drafts' detail {drafts}: this person's own private cards (private mode)
  * The connection state goes to the onState callback and to 'state' events.
  */
 export class LiveBoard extends EventTarget {
@@ -78,6 +79,7 @@ export class LiveBoard extends EventTarget {
     this.facilitation = null; // the board's facilitation state, from the welcome on
     this.facilitationNow = null; // the server's clock when it came
     this.ballot = null; // this person's own votes in the open vote: {vote, items, used}
+    this.drafts = []; // this person's own private cards, not yet revealed
     this.state = null;
     this.conn = null; // {ws, welcomed, openedAt, welcomedAt}
     this.connID = '';
@@ -319,6 +321,10 @@ export class LiveBoard extends EventTarget {
       case 'facilitation':
         this.onFacilitation(f);
         break;
+      case 'drafts':
+        this.drafts = f.drafts ?? [];
+        this.emit('drafts', { drafts: this.drafts });
+        break;
       case 'ballot':
         this.ballot = { vote: f.vote, items: f.items ?? {}, used: f.used ?? 0 };
         this.emit('ballot', this.ballot);
@@ -359,6 +365,11 @@ export class LiveBoard extends EventTarget {
     this.facilitation = f.facilitation;
     this.facilitationNow = f.now;
     this.emit('facilitation', { facilitation: f.facilitation, now: f.now });
+  }
+
+  /** draft adds, edits or deletes one of this person's private cards (private mode). */
+  draft(change) {
+    if (this.conn?.welcomed) this.send(this.conn.ws, { t: 'draft', draft: change });
   }
 
   /** vote casts one vote on item (delta 1) or takes one back (-1) in the open vote. */
