@@ -14,6 +14,7 @@ type HistoryView struct {
 	Groups   []blueprint.ActivityGroup
 	Next     int64 // the before= of the older page; 0 at the first op
 	Versions []blueprint.Version
+	Sessions []blueprint.Session // the workshops closed on the board, newest first
 	CanEdit  bool
 }
 
@@ -61,4 +62,18 @@ func historyClause(p Page, b *blueprint.Board, it blueprint.ActivityItem) string
 		s += " " + p.L.TD("history.in_stage", map[string]any{"Stage": st.Name})
 	}
 	return s
+}
+
+// sessionSummary says what a closed workshop added, and its top-voted items.
+func sessionSummary(p Page, s blueprint.Session) string {
+	out := p.L.N("session.cards", s.Cards) + " " + p.L.N("session.people", s.People) + ", " +
+		p.L.N("session.markers", s.Markers) + ", " + p.L.N("session.comments", s.Comments) + "."
+	if len(s.TopVoted) > 0 {
+		var top []string
+		for _, t := range s.TopVoted {
+			top = append(top, p.L.TD("session.top_item", map[string]any{"Text": t.Text, "Votes": p.L.N("votes.count", t.Votes)}))
+		}
+		out += " " + p.L.T("session.top") + " " + strings.Join(top, ", ") + "."
+	}
+	return out
 }

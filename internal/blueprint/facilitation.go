@@ -21,6 +21,12 @@ type Facilitation struct {
 	// Revealed is when the drafts were last revealed (unix ms, the server's clock), 0 once
 	// hidden again or when they never were: while it is set, the facilitator can hide them.
 	Revealed int64 `json:"revealed,omitempty"`
+	// SessionSeq and SessionAt are the board's sequence and the time (unix ms) when the
+	// facilitator first changed this state since the last close: the start of the
+	// workshop that a close summarises. Sessions are the closed ones, oldest first.
+	SessionSeq int64     `json:"session_seq,omitempty"`
+	SessionAt  int64     `json:"session_at,omitempty"`
+	Sessions   []Session `json:"sessions,omitempty"`
 }
 
 // Timer is a facilitator's countdown, counted by every page from the server's clock:

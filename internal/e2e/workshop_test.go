@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -62,6 +64,8 @@ func startWorkshop(t *testing.T) *workshop {
 	return w
 }
 
+func strconvQuote(s string) string { return strconv.Quote(s) }
+
 func (w *workshop) tabs() []context.Context { return []context.Context{w.fac, w.p1, w.p2} }
 
 // expose makes the page's LiveBoard and modules reachable as window.lastmile, for the
@@ -71,12 +75,13 @@ func expose(t *testing.T, tab context.Context) {
 	eval[chromedp.Void](t, tab, `import('/static/board.js').then(({ page }) => { window.lastmile = page; })`, chromedp.EvalAwaitPromise)
 }
 
-// TestWorkshopVote: the facilitator opens a dot vote of two votes each from the dialog;
-// every page shows it open; each participant votes, with V on a focused card and with
-// the ● buttons, and sees only their own votes (in the page and in its ballot); the
+// TestWorkshopVoteAndClose: the facilitator opens a dot vote of two votes each from the
+// dialog; every page shows it open; each participant votes, with V on a focused card and
+// with the ● buttons, and sees only their own votes (in the page and in its ballot); the
 // facilitator closes it and the three pages show the same ranked results, on the cards
-// and in the dialog; the results are still there after a reload.
-func TestWorkshopVote(t *testing.T) {
+// and in the dialog; the results are still there after a reload. Then the facilitator
+// closes the workshop: every page shows its summary, and the board's history keeps it.
+func TestWorkshopVoteAndClose(t *testing.T) {
 	w := startWorkshop(t)
 	if eval[int](t, w.p1, `document.querySelectorAll('[data-testid="vote-open-form"]').length`) != 0 {
 		t.Fatal("a participant has the facilitator's vote form")
@@ -90,6 +95,11 @@ func TestWorkshopVote(t *testing.T) {
 	}
 	waitFor(t, w.p1, "2 votes left", `document.querySelector('[data-testid="vote-badge"]').textContent.includes('2 votes left')`)
 	run(t, w.fac, "closing the dialog", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-close"]`)))
+	// The workshop started with the vote: Pia adds a card during it.
+	eval[chromedp.Void](t, w.p1, `(() => {
+	  const cell = document.querySelector('td.cell');
+	  window.lastmile.live.submit({op: 'create', type: 'card', id: 'w-ask', fields: {stage: cell.dataset.stageId, lane: cell.dataset.laneId, order: 'X', text: 'Ask a neighbour'}});
+	})()`)
 
 	dot := func(id string) string {
 		return fmt.Sprintf(`document.querySelector('%s [data-testid="vote-add"]')`, cardSel(id))
@@ -139,6 +149,26 @@ func TestWorkshopVote(t *testing.T) {
 	run(t, w.p2, "reloading", waitLive, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 	expose(t, w.p2)
 	check("after a reload")
+	run(t, w.p2, "closing the results", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-close"]`)))
+	run(t, w.fac, "closing the results", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-close"]`)))
+
+	// The facilitator closes the workshop, naming the version it keeps.
+	run(t, w.fac, "opening the close dialog", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="session-open"]`)))
+	if got := eval[string](t, w.fac, `document.querySelector('[data-testid="session-name"]').value`); !strings.HasPrefix(got, "Workshop of ") {
+		t.Fatalf("the version's default name: %q", got)
+	}
+	eval[chromedp.Void](t, w.fac, `document.querySelector('[data-testid="session-name"]').value = 'After workshop 1'`)
+	run(t, w.fac, "closing the workshop", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="session-close"]`)))
+	const summary = `(() => { const d = document.querySelector('[data-testid="session-summary-dialog"]'); return d.open ? d.querySelector('[data-testid="session-summary"]').textContent : ''; })()`
+	want = "closed the workshop “After workshop 1”: 1 card added by 1 person, 0 friction markers, 0 comments. Top voted: “Apply online” (2 votes), “Wait for the letter” (1 vote)."
+	for _, tab := range w.tabs() {
+		waitFor(t, tab, "the workshop's summary", summary+`.endsWith(`+strconvQuote(want)+`)`)
+	}
+	run(t, w.p1, "the board's history", waitLive, chromedp.Navigate(w.n.url+"/boards/"+w.board+"/history?lang=fr"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="history-session"]`)))
+	if got := eval[string](t, w.p1, `document.querySelector('[data-testid="history-session"] p').textContent`); got != "1 carte ajoutée par 1 personne, 0 point de friction, 0 commentaire. Les plus votés : « Apply online » (2 votes), « Wait for the letter » (1 vote)." {
+		t.Fatalf("the workshop in the history, in French: %q", got)
+	}
 }
 
 // TestWorkshopPrivate: the facilitator turns private mode on with the keyboard; a

@@ -27,6 +27,7 @@ type ClientFrame struct {
 	Delta   *int                   `json:"delta,omitempty"`
 	Private *string                `json:"private,omitempty"`
 	Draft   *blueprint.DraftChange `json:"draft,omitempty"`
+	Close   *CloseSession          `json:"close,omitempty"`
 
 	// Ops are the ops of a Submit, decoded: 1 to blueprint.MaxOpsPerBatch of them.
 	Ops []blueprint.Op `json:"-"`
@@ -38,7 +39,7 @@ var frameFields = map[string][]string{
 	TypeSubmit:   {"ops"},
 	TypePresence: {"cursor", "editing"},
 	// A facilitate frame holds one change: a lock, a timer's action or a vote's.
-	TypeFacilitate: {"lock", "timer", "vote", "private"},
+	TypeFacilitate: {"lock", "timer", "vote", "private", "close"},
 	TypeVote:       {"item", "delta"},
 	TypeDraft:      {"draft"},
 }
@@ -52,7 +53,8 @@ func (f *ClientFrame) present() []string {
 	}{{"v", f.V != nil}, {"client", f.Client != nil}, {"seq", f.Seq != nil}, {"name", f.Name != nil},
 		{"ops", f.RawOps != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil},
 		{"lock", f.Lock != nil}, {"timer", f.Timer != nil}, {"vote", f.Vote != nil},
-		{"item", f.Item != nil}, {"delta", f.Delta != nil}, {"private", f.Private != nil}, {"draft", f.Draft != nil}} {
+		{"item", f.Item != nil}, {"delta", f.Delta != nil}, {"private", f.Private != nil}, {"draft", f.Draft != nil},
+		{"close", f.Close != nil}} {
 		if field.set {
 			names = append(names, field.name)
 		}
@@ -135,15 +137,21 @@ func DecodeFrame(data []byte) (ClientFrame, error) {
 		}
 	case TypeFacilitate:
 		changes := 0
-		for _, set := range []bool{f.Lock != nil, f.Timer != nil, f.Vote != nil, f.Private != nil} {
+		for _, set := range []bool{f.Lock != nil, f.Timer != nil, f.Vote != nil, f.Private != nil, f.Close != nil} {
 			if set {
 				changes++
 			}
 		}
 		if changes != 1 {
-			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock, timer, vote or private")
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock, timer, vote, private or close")
 		}
-		if f.Private != nil {
+		if f.Close != nil {
+			name, err := blueprint.CheckVersionName(f.Close.Name)
+			if err != nil {
+				return ClientFrame{}, err
+			}
+			f.Close.Name = name
+		} else if f.Private != nil {
 			if !slices.Contains(blueprint.PrivateActions, *f.Private) {
 				return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "private mode's action is on, off, reveal or hide")
 			}

@@ -109,6 +109,9 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"t":"draft","draft":{"action":"delete","id":"c-1"}}`,
 		`{"t":"draft","draft":{"action":"add","id":"c-1","stage":"s","lane":"l","text":"  "}}`,
 		`{"t":"draft"}`,
+		`{"t":"facilitate","close":{"name":"After workshop 1"}}`,
+		`{"t":"facilitate","close":{"name":"  "}}`,
+		`{"t":"facilitate","close":{}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -153,7 +156,7 @@ func FuzzDecodeFrame(f *testing.F) {
 			}
 		case TypeFacilitate:
 			n := 0
-			for _, set := range []bool{fr.Lock != nil, fr.Timer != nil, fr.Vote != nil, fr.Private != nil} {
+			for _, set := range []bool{fr.Lock != nil, fr.Timer != nil, fr.Vote != nil, fr.Private != nil, fr.Close != nil} {
 				if set {
 					n++
 				}

@@ -116,6 +116,7 @@ func exampleFrames(t *testing.T) map[string]any {
 			ClosedAt: exampleAt, Voters: 2, Results: []blueprint.VoteResult{{Item: "c-12", Votes: 4}, {Item: "c-3", Votes: 2}}}}}}
 	// Private mode: a participant adds a private card, and only their connections are
 	// sent their private cards.
+	frames["client-facilitate.close"] = Facilitate{T: TypeFacilitate, Close: &CloseSession{Name: "Après l'atelier 1"}}
 	frames["client-facilitate.private"] = Facilitate{T: TypeFacilitate, Private: ptr(blueprint.PrivateOn)}
 	frames["client-draft"] = Draft{T: TypeDraft, Draft: blueprint.DraftChange{Action: blueprint.DraftAdd, ID: "c-k3j5q2m7", Stage: "s-1", Lane: "l-2", Text: "Relancer par SMS"}}
 	frames["server-drafts"] = Drafts{T: TypeDrafts, Drafts: []blueprint.Draft{{ID: "c-k3j5q2m7", Stage: "s-1", Lane: "l-2", Text: "Relancer par SMS"}}}
@@ -144,6 +145,7 @@ func newFrame(name string) any {
 		"server-ballot":             func() any { return new(Ballot) },
 		"server-facilitation.vote":  func() any { return new(FacilitationFrame) },
 		"client-facilitate.private": func() any { return new(Facilitate) },
+		"client-facilitate.close":   func() any { return new(Facilitate) },
 		"client-draft":              func() any { return new(Draft) },
 		"server-drafts":             func() any { return new(Drafts) },
 	}[name]()

@@ -155,6 +155,14 @@ type Facilitate struct {
 	Vote  *blueprint.VoteChange `json:"vote,omitempty"`
 	// Private is an action on private mode: blueprint.PrivateActions.
 	Private *string `json:"private,omitempty"`
+	// Close ends the workshop: a named version, and the session's summary.
+	Close *CloseSession `json:"close,omitempty"`
+}
+
+// CloseSession closes the facilitator's workshop; Name names the version of the board it
+// keeps (blueprint.CheckVersionName).
+type CloseSession struct {
+	Name string `json:"name"`
 }
 
 // Draft changes one of the sender's private cards, while the facilitator has private

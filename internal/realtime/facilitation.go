@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"lastmile/internal/blueprint"
@@ -39,10 +40,17 @@ type VoteStore interface {
 // is nil for the room's own change (a vote whose time is up).
 type facilitateRequest struct {
 	conn  *conn
-	lock  *string               // a new lock, or
-	timer *protocol.TimerChange // an action on the timer, or
-	vote  *blueprint.VoteChange // an action on the votes, or
-	priv  *string               // an action on private mode (blueprint.PrivateActions)
+	lock  *string                // a new lock, or
+	timer *protocol.TimerChange  // an action on the timer, or
+	vote  *blueprint.VoteChange  // an action on the votes, or
+	priv  *string                // an action on private mode (blueprint.PrivateActions), or
+	close *protocol.CloseSession // the close of the workshop
+}
+
+// SessionStore names versions of a board: a hub whose Store implements it lets the
+// facilitator close a workshop.
+type SessionStore interface {
+	NameVersion(ctx context.Context, boardID, name, author string) (blueprint.Version, error)
 }
 
 // voteRequest is one vote cast or taken back by a participant.
@@ -84,7 +92,8 @@ func (r *room) facilitate(req facilitateRequest) {
 	fs, ok := r.hub.store.(FacilitationStore)
 	vs, votes := r.hub.store.(VoteStore)
 	ds, drafts := r.hub.store.(DraftStore)
-	if !ok || (req.vote != nil && !votes) || (req.priv != nil && !drafts) {
+	ss, sessions := r.hub.store.(SessionStore)
+	if !ok || (req.vote != nil && !votes) || (req.priv != nil && !drafts) || (req.close != nil && (!sessions || !votes)) {
 		refuse(blueprint.Errorf(blueprint.EUNAVAILABLE, "this server cannot keep a facilitation state"))
 		return
 	}
@@ -92,6 +101,9 @@ func (r *room) facilitate(req facilitateRequest) {
 	defer cancel()
 	next := r.fac
 	now := time.Now().UnixMilli()
+	if next.SessionAt == 0 && req.close == nil && req.conn != nil { // the workshop starts
+		next.SessionSeq, next.SessionAt = r.seq, now
+	}
 	if req.lock != nil {
 		next.Lock = *req.lock
 	}
@@ -130,6 +142,14 @@ func (r *room) facilitate(req facilitateRequest) {
 			refuse(unavailableIfInternal(err))
 			return
 		}
+	}
+	if req.close != nil {
+		closed, err := r.closeSession(ctx, ss, vs, next, now, req.conn, req.close.Name)
+		if err != nil {
+			refuse(unavailableIfInternal(err))
+			return
+		}
+		next = closed
 	}
 	stored, err := fs.SetFacilitation(ctx, r.id, next)
 	if err != nil {
@@ -304,11 +324,14 @@ func (c *conn) handleFacilitate(r *room, f protocol.ClientFrame) bool {
 		if f.Private != nil {
 			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can run private mode")
 		}
+		if f.Close != nil {
+			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can close the workshop")
+		}
 		c.sendJSON(c.errorFor(err))
 		return true
 	}
 	select {
-	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote, priv: f.Private}:
+	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote, priv: f.Private, close: f.Close}:
 		return true
 	case <-r.done:
 		c.closeWith(protocol.CloseRestart, "server restarting")
@@ -316,4 +339,51 @@ func (c *conn) handleFacilitate(r *room, f protocol.ClientFrame) bool {
 	case <-c.closing:
 		return false
 	}
+}
+
+// sessionOps is the most ops a session's summary reads.
+const sessionOps = 200_000
+
+// closeSession ends the workshop at now: the open vote closes with its results, the board
+// is kept as a version named name, the session's summary joins the state's sessions, and
+// the timer and the lock end. Private mode is left as it is: private cards not revealed
+// stay their authors', for the facilitator to reveal or not.
+func (r *room) closeSession(ctx context.Context, ss SessionStore, vs VoteStore, next blueprint.Facilitation, now int64, by *conn, name string) (blueprint.Facilitation, error) {
+	if next.OpenVote() != nil {
+		tally := func(voteID string) (int, []blueprint.VoteResult, error) { return vs.Tally(ctx, r.id, voteID) }
+		closed, err := next.ApplyVote(blueprint.VoteChange{Action: blueprint.VoteClose}, now, "", tally)
+		if err != nil {
+			return next, err
+		}
+		next = closed
+	}
+	b, err := r.hub.store.FindBoard(ctx, r.id)
+	if err != nil {
+		return next, err
+	}
+	var ops []blueprint.Committed
+	for from := next.SessionSeq; from < b.Seq && len(ops) < sessionOps; {
+		page, err := r.hub.store.OpsSince(ctx, r.id, from, 5000)
+		if err != nil {
+			return next, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		ops = append(ops, page...)
+		from = page[len(page)-1].Seq
+	}
+	s := blueprint.Summarize(ops, b, next.Votes, next.SessionAt)
+	v, err := ss.NameVersion(ctx, r.id, name, by.p.Name)
+	if err != nil {
+		return next, err
+	}
+	s.Name, s.By, s.ClosedAt, s.FromSeq, s.ToSeq = name, by.p.Name, now, next.SessionSeq, v.Seq
+	next.Sessions = append(slices.Clone(next.Sessions), s)
+	if len(next.Sessions) > blueprint.MaxSessions {
+		next.Sessions = next.Sessions[len(next.Sessions)-blueprint.MaxSessions:]
+	}
+	next.Timer, next.Lock = blueprint.Timer{}, blueprint.LockNone
+	next.SessionSeq, next.SessionAt = 0, 0
+	return next, nil
 }

@@ -93,6 +93,7 @@ func facilitationActions(t *testing.T, e *authEnv, board string, owner *person) 
 		facilitate("FacilitateTimer", map[string]any{"t": "facilitate", "timer": map[string]any{"action": "stop"}}, nil),
 		facilitate("FacilitateVote", map[string]any{"t": "facilitate", "vote": map[string]any{"action": "open", "on": "cards", "per_person": 1}},
 			map[string]any{"t": "facilitate", "vote": map[string]any{"action": "close"}}),
+		facilitate("FacilitateClose", map[string]any{"t": "facilitate", "close": map[string]any{"name": "After the matrix"}}, nil),
 		// A vote, one vote cast then taken back, in a vote the storage opens: commenters and up.
 		{"Vote", auth.Comment, false, func(t *testing.T, p *person, n int) (bool, int) {
 			const card = "card-to-vote-on"

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -14,6 +16,26 @@ import (
 func (s *Server) history() blueprint.HistoryService {
 	h, _ := s.boards.(blueprint.HistoryService)
 	return h
+}
+
+// facilitationReader is a store that keeps boards' facilitation states.
+type facilitationReader interface {
+	Facilitation(ctx context.Context, boardID string) (blueprint.Facilitation, error)
+}
+
+// sessions returns the workshops closed on the board, newest first; none when the store
+// keeps no facilitation state.
+func (s *Server) sessions(ctx context.Context, boardID string) ([]blueprint.Session, error) {
+	fr, ok := s.boards.(facilitationReader)
+	if !ok {
+		return nil, nil
+	}
+	f, err := fr.Facilitation(ctx, boardID)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(f.Sessions)
+	return f.Sessions, nil
 }
 
 // versionSeq reads the {seq} of a version's address.
@@ -43,7 +65,8 @@ func (s *Server) handleGetVersion(w http.ResponseWriter, r *http.Request) {
 
 // handleHistory serves GET /api/boards/{id}/history?before=N&limit=M: the activity feed
 // of the ops before N (by default all), at most M of them (1–5000, default 500), grouped
-// by person and minute, newest first. "next" is the before= of the page after (older), 0
+// by person and minute, newest first, and the workshops closed on the board ("sessions",
+// newest first, each with its summary). "next" is the before= of the page after (older), 0
 // when this page reaches the first op.
 func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	b := boardFrom(r)
@@ -68,8 +91,16 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	if after == 0 {
 		next = 0
 	}
+	sessions, err := s.sessions(r.Context(), b.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if sessions == nil {
+		sessions = []blueprint.Session{}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"seq": b.Seq, "from": after + 1, "to": before - 1, "next": next,
-		"groups": blueprint.Activity(ops, b)})
+		"groups": blueprint.Activity(ops, b), "sessions": sessions})
 }
 
 // handleListVersions serves GET /api/boards/{id}/versions: the named versions, newest first.

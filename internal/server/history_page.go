@@ -36,7 +36,12 @@ func (s *Server) handleHistoryPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := &web.HistoryView{Board: b, Groups: blueprint.Activity(ops, b), Versions: versions,
+	sessions, err := s.sessions(r.Context(), b.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &web.HistoryView{Board: b, Groups: blueprint.Activity(ops, b), Versions: versions, Sessions: sessions,
 		CanEdit: auth.Can(accessFrom(r).Role, auth.Edit)}
 	if after > 0 {
 		v.Next = after + 1

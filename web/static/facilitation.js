@@ -17,6 +17,7 @@ export function startFacilitation({ live }) {
   const texts = { structure: root.dataset.lockStructure, board: root.dataset.lockBoard };
   let seq = -1;
   const timer = startTimer(root, live);
+  const session = startSession(root, live);
   const show = ({ facilitation, now }) => {
     if (!facilitation || facilitation.seq < seq) return; // an older state than the one shown
     seq = facilitation.seq;
@@ -26,13 +27,89 @@ export function startFacilitation({ live }) {
     root.dataset.lock = lock;
     if (select) select.value = lock;
     timer.show(facilitation.timer ?? null, now);
-    root.hidden = !select && lock === '' && !facilitation.timer;
+    session.show(facilitation.sessions ?? []);
+    root.hidden = !select && lock === '' && !facilitation.timer && !session.showing();
   };
   live.addEventListener('facilitation', (e) => show(e.detail));
   if (live.facilitation) show({ facilitation: live.facilitation, now: live.facilitationNow });
   select?.addEventListener('change', () => live.facilitate({ lock: select.value }));
   return { show };
 }
+
+/**
+ * startSession wires the facilitator's close of the workshop (a dialog asking the name of
+ * the version it keeps) and shows everyone the summary of a workshop closed while the page
+ * is open. show(sessions) takes the state's closed sessions.
+ */
+function startSession(root, live) {
+  const t = root.dataset;
+  const plural = new Intl.PluralRules(t.lang || 'en');
+  const count = (what, n) => {
+    const form = t[`session${what}${plural.select(n) === 'one' ? 'One' : 'Other'}`];
+    return form.replace('{n}', String(n));
+  };
+  const dialog = root.querySelector('[data-session-dialog]');
+  const form = root.querySelector('[data-session-form]');
+  const error = root.querySelector('[data-session-error]');
+  const opener = root.querySelector('[data-session-open]');
+  const summary = root.querySelector('[data-session-summary-dialog]');
+  let known = null; // when the state's last closed session closed, as first seen (0: none)
+  let pending = false;
+  opener?.addEventListener('click', () => {
+    const date = new Intl.DateTimeFormat(t.lang || 'en', { dateStyle: 'long' }).format(new Date());
+    form.elements.name.value = t.sessionDefault.replace('{date}', date);
+    error.textContent = '';
+    dialog.showModal();
+    form.elements.name.select();
+  });
+  root.querySelector('[data-session-cancel]')?.addEventListener('click', () => dialog.close());
+  dialog?.addEventListener('close', () => opener.focus());
+  form?.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = form.elements.name.value.trim();
+    if (!name) {
+      form.elements.name.reportValidity();
+      return;
+    }
+    pending = true;
+    live.facilitate({ close: { name } });
+  });
+  live.addEventListener('error', (e) => {
+    if (!pending) return;
+    pending = false;
+    error.textContent = e.detail.message;
+  });
+  summary.querySelector('[data-session-summary-ok]').addEventListener('click', () => summary.close());
+  // The summary's dialog sits in the tool bar's group, which must show while it is open.
+  summary.addEventListener('close', () => {
+    if (!root.querySelector('[data-lock-select]') && root.dataset.lock === '' && root.querySelector('[data-timer-badge]').hidden) root.hidden = true;
+  });
+  const describe = (s) => {
+    const parts = [`${count('Cards', s.cards)} ${count('People', s.people)}`, count('Markers', s.markers), count('Comments', s.comments)];
+    let text = `${fill(t.sessionClosed, { by: s.by, name: s.name })} ${parts.join(', ')}.`;
+    if (s.top_voted?.length) {
+      text += ` ${t.sessionTop} ${s.top_voted.map((v) => fill(t.sessionTopItem, { text: v.text, votes: count('Votes', v.votes) })).join(', ')}.`;
+    }
+    return text;
+  };
+  return {
+    show(sessions) {
+      const last = sessions.at(-1)?.closed_at ?? 0;
+      if (known !== null && last > known) {
+        pending = false;
+        if (dialog?.open) dialog.close();
+        summary.querySelector('[data-session-summary]').textContent = describe(sessions.at(-1));
+        root.hidden = false;
+        if (!summary.open) summary.showModal();
+      }
+      known = last;
+    },
+    showing: () => summary.open,
+  };
+}
+
+// fill puts values in the {name}s of a text template, in one pass.
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 
 const SOUND_KEY = 'lastmile.timerSound';
 

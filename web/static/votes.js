@@ -9,6 +9,10 @@
 
 const MARK = 'vote-mark';
 
+// fill puts values in the {name}s of a text template, in one pass: a value holding
+// "{n}" is left as it is.
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+
 /**
  * startVotes makes the VotesUI of the page work, if there is one.
  * @param {{article: HTMLElement, live: import('./live.js').LiveBoard}} o
@@ -195,7 +199,7 @@ class Votes {
     const card = get(view?.cards);
     if (card) return card.text || '…';
     const marker = get(view?.markers);
-    if (marker) return this.t.marker.replace('{text}', marker.text || '…');
+    if (marker) return this.t.marker.replace('{text}', () => marker.text || '…');
     return this.t.deleted;
   }
 
@@ -232,7 +236,7 @@ class Votes {
       add.dataset.testid = 'vote-add';
       add.tabIndex = kind === 'card' ? -1 : 0; // a card takes V and Shift+V
       add.textContent = mine > 0 ? `● ${mine}` : '●';
-      add.setAttribute('aria-label', this.t.voteFor.replace('{text}', text).replace('{n}', String(mine)));
+      add.setAttribute('aria-label', fill(this.t.voteFor, { text, n: mine }));
       add.title = add.getAttribute('aria-label');
       span.append(add);
       if (mine > 0) {
@@ -244,7 +248,7 @@ class Votes {
         back.dataset.testid = 'vote-back';
         back.tabIndex = kind === 'card' ? -1 : 0;
         back.textContent = '−';
-        back.setAttribute('aria-label', this.t.takeBack.replace('{text}', text));
+        back.setAttribute('aria-label', this.t.takeBack.replace('{text}', () => text));
         back.title = back.getAttribute('aria-label');
         span.append(back);
       }
@@ -325,7 +329,7 @@ class Votes {
           const li = document.createElement('li');
           li.dataset.item = r.item;
           li.dataset.votes = String(r.votes);
-          li.textContent = this.t.resultOf.replace('{n}', this.count('count', r.votes)).replace('{text}', this.name(r.item));
+          li.textContent = fill(this.t.resultOf, { n: this.count('count', r.votes), text: this.name(r.item) });
           ol.append(li);
         }
         section.append(ol);
