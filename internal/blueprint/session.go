@@ -1,5 +1,14 @@
 package blueprint
 
+import (
+	"bufio"
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
 // Session is the summary of a workshop the facilitator closed (docs/facilitation.md): what
 // the ops of the session added, by how many people, and the top-voted items of the votes
 // closed during it. It is kept with the facilitation state, and the board's history shows
@@ -81,4 +90,68 @@ func Summarize(ops []Committed, b *Board, votes []Vote, since int64) Session {
 		s.TopVoted = append(s.TopVoted, TopVoted{Item: r.Item, Text: truncate(text, 200), Votes: r.Votes})
 	}
 	return s
+}
+
+// WriteWorkshopMarkdown appends to a Markdown report of b the results of its closed dot
+// votes, newest first, and the summaries of its closed workshops: what the facilitation
+// state f keeps of them. It writes nothing when there is neither.
+func WriteWorkshopMarkdown(w io.Writer, b *Board, f Facilitation) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	md := MarkdownText
+	var closed []Vote
+	for _, v := range f.Votes {
+		if !v.Open {
+			closed = append(closed, v)
+		}
+	}
+	slices.SortFunc(closed, func(a, b Vote) int { return cmp.Compare(b.ClosedAt, a.ClosedAt) })
+	if len(closed) > 0 {
+		p("## Dot votes\n\n")
+		for _, v := range closed {
+			p("### Vote on %s, closed %s (%d voters)\n\n", v.On, time.UnixMilli(v.ClosedAt).UTC().Format("2006-01-02 15:04 UTC"), v.Voters)
+			for i, r := range v.Results {
+				text := "(deleted)"
+				if c := b.Cards[r.Item]; c != nil {
+					text = md(c.Text)
+				} else if m := b.Annotations.Markers[r.Item]; m != nil {
+					text = "friction marker: " + md(m.Text)
+				}
+				p("%d. %s — %s\n", i+1, text, votesWord(r.Votes))
+			}
+			if len(v.Results) == 0 {
+				p("Nobody voted.\n")
+			}
+			p("\n")
+		}
+	}
+	if len(f.Sessions) > 0 {
+		p("## Workshops\n\n")
+		for i := len(f.Sessions) - 1; i >= 0; i-- {
+			s := f.Sessions[i]
+			p("- **%s**, closed by %s %s: %d cards added by %d people, %d friction markers, %d comments",
+				md(s.Name), md(s.By), time.UnixMilli(s.ClosedAt).UTC().Format("2006-01-02 15:04 UTC"), s.Cards, s.People, s.Markers, s.Comments)
+			for j, t := range s.TopVoted {
+				sep := "; top voted: "
+				if j > 0 {
+					sep = ", "
+				}
+				text := "(deleted)"
+				if t.Text != "" {
+					text = md(t.Text)
+				}
+				p("%s%s (%s)", sep, text, votesWord(t.Votes))
+			}
+			p(".\n")
+		}
+		p("\n")
+	}
+	return bw.Flush()
+}
+
+func votesWord(n int) string {
+	if n == 1 {
+		return "1 vote"
+	}
+	return fmt.Sprintf("%d votes", n)
 }

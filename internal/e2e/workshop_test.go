@@ -164,6 +164,13 @@ func TestWorkshopVoteAndClose(t *testing.T) {
 	for _, tab := range w.tabs() {
 		waitFor(t, tab, "the workshop's summary", summary+`.endsWith(`+strconvQuote(want)+`)`)
 	}
+	// The Markdown report carries the results and the workshop.
+	report := eval[string](t, w.fac, `fetch('/api/boards/`+w.board+`/export.md').then((r) => r.text())`, chromedp.EvalAwaitPromise)
+	for _, want := range []string{"## Dot votes", "1. Apply online — 2 votes\n2. Wait for the letter — 1 vote", "## Workshops", "**After workshop 1**", "1 cards added by 1 people"} {
+		if !strings.Contains(report, want) {
+			t.Fatalf("the Markdown report lacks %q:\n%s", want, report)
+		}
+	}
 	run(t, w.p1, "the board's history", waitLive, chromedp.Navigate(w.n.url+"/boards/"+w.board+"/history?lang=fr"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="history-session"]`)))
 	if got := eval[string](t, w.p1, `document.querySelector('[data-testid="history-session"] p').textContent`); got != "1 carte ajoutée par 1 personne, 0 point de friction, 0 commentaire. Les plus votés : « Apply online » (2 votes), « Wait for the letter » (1 vote)." {

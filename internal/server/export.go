@@ -78,7 +78,7 @@ func (s *Server) importCSV(r *http.Request, imp *blueprint.CSVImport) (*blueprin
 }
 
 // handleExportMarkdown serves GET /api/boards/{id}/export.md: the board as a Markdown
-// report, then the summary of its analysis.
+// report, then the summary of its analysis, then its dot votes' results and its workshops.
 func (s *Server) handleExportMarkdown(w http.ResponseWriter, r *http.Request) {
 	b := boardFrom(r)
 	a, err := s.analyze(r.Context(), b)
@@ -90,6 +90,17 @@ func (s *Server) handleExportMarkdown(w http.ResponseWriter, r *http.Request) {
 	if err := blueprint.WriteMarkdown(&buf, b, a); err != nil {
 		s.fail(w, r, blueprint.Internal(err))
 		return
+	}
+	if fr, ok := s.boards.(facilitationReader); ok {
+		f, err := fr.Facilitation(r.Context(), b.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := blueprint.WriteWorkshopMarkdown(&buf, b, f); err != nil {
+			s.fail(w, r, blueprint.Internal(err))
+			return
+		}
 	}
 	sendFile(w, "text/markdown; charset=utf-8", b.ID+".md", buf.Bytes())
 }
