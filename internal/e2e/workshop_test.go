@@ -11,7 +11,8 @@ import (
 )
 
 // workshop is a facilitator and two participants (editors Pia and Noé) on one board, in
-// three browsers, with three cards made by the facilitator.
+// three browsers, with three cards made by the facilitator. Noé reads French, the others
+// English.
 type workshop struct {
 	n           *node
 	board       string
@@ -35,7 +36,7 @@ func startWorkshop(t *testing.T) *workshop {
 	link := eval[string](t, w.fac, `document.querySelector('[data-testid="new-share-url"]').value`)
 	for i, tab := range []context.Context{w.p1, w.p2} {
 		run(t, tab, "joining as editor", waitLive,
-			chromedp.Navigate(link+"?lang=en"),
+			chromedp.Navigate(link+"?lang="+[]string{"en", "fr"}[i]),
 			chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), []string{"Pia", "Noé"}[i]),
 			chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
@@ -87,11 +88,12 @@ func TestWorkshopVoteAndClose(t *testing.T) {
 		t.Fatal("a participant has the facilitator's vote form")
 	}
 	run(t, w.fac, "opening the vote dialog", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-open"]`)))
+	checkFits(t, w.fac, "vote-dialog-en")
 	eval[chromedp.Void](t, w.fac, `document.querySelector('[data-testid="vote-per-person"]').value = '2'`)
 	focusEl(t, w.fac, `[data-testid="vote-open"]`)
 	keys(t, w.fac, "opening the vote", "\r")
-	for _, tab := range w.tabs() {
-		waitFor(t, tab, "the open vote's badge", `(() => { const b = document.querySelector('[data-testid="vote-badge"]'); return !b.hidden && b.textContent.startsWith('Vote open on cards'); })()`)
+	for i, tab := range w.tabs() {
+		waitFor(t, tab, "the open vote's badge", `(() => { const b = document.querySelector('[data-testid="vote-badge"]'); return !b.hidden && b.textContent.startsWith('`+[]string{"Vote open on cards", "Vote open on cards", "Vote ouvert sur les cartes"}[i]+`'); })()`)
 	}
 	waitFor(t, w.p1, "2 votes left", `document.querySelector('[data-testid="vote-badge"]').textContent.includes('2 votes left')`)
 	run(t, w.fac, "closing the dialog", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-close"]`)))
@@ -112,15 +114,17 @@ func TestWorkshopVoteAndClose(t *testing.T) {
 	run(t, w.p1, "voting with the button", waitLive, chromedp.Click(chromedp.CSS(cardSel(w.cards[0])+` [data-testid="vote-add"]`)))
 	waitFor(t, w.p1, "Pia's ballot", `window.lastmile.live.ballot?.used === 2`)
 	waitFor(t, w.p1, "0 votes left", `document.querySelector('[data-testid="vote-badge"]').textContent.includes('0 votes left')`)
+	checkFits(t, w.p1, "vote-open-en")
 	// Noé: the ● of "Apply online", twice: the second is refused (one per item), said in the page.
 	run(t, w.p2, "voting with the button", waitLive, chromedp.Click(chromedp.CSS(cardSel(w.cards[0])+` [data-testid="vote-add"]`)))
 	waitFor(t, w.p2, "Noé's vote", dot(w.cards[0])+`.textContent === '● 1'`)
 	run(t, w.p2, "voting again", waitLive, chromedp.Click(chromedp.CSS(cardSel(w.cards[0])+` [data-testid="vote-add"]`)))
-	waitFor(t, w.p2, "the refusal", `document.querySelector('[data-testid="vote-announce"]').textContent.includes('one vote per item')`)
+	waitFor(t, w.p2, "the refusal, in French", `document.querySelector('[data-testid="vote-announce"]').textContent.includes('un seul vote par élément')`)
 	// Private while open: Noé's page knows nothing of Pia's votes, nor the facilitator's.
 	if got := eval[string](t, w.p2, `JSON.stringify(window.lastmile.live.ballot.items)`); got != fmt.Sprintf(`{%q:1}`, w.cards[0]) {
 		t.Fatalf("Noé's ballot: %s", got)
 	}
+	checkFits(t, w.p2, "vote-open-fr")
 	if got := eval[string](t, w.p2, dot(w.cards[1])+`.textContent`); got != "●" {
 		t.Fatalf("Noé's page shows %q on the card Pia voted for", got)
 	}
@@ -141,11 +145,12 @@ func TestWorkshopVoteAndClose(t *testing.T) {
 		}
 		run(t, w.p2, "opening the results", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="vote-dialog-open"]`)))
 		waitFor(t, w.p2, "the results in Noé's dialog "+what, ranking+` === '`+want+`'`)
-		if got := eval[string](t, w.p2, `document.querySelector('[data-testid="vote-ranking"] li').textContent`); got != "2 votes on “Apply online”" {
+		if got := eval[string](t, w.p2, `document.querySelector('[data-testid="vote-ranking"] li').textContent`); got != "2 votes pour « Apply online »" {
 			t.Fatalf("the first result reads %q", got)
 		}
 	}
 	check("when the vote closes")
+	checkFits(t, w.p2, "vote-results-fr")
 	run(t, w.p2, "reloading", waitLive, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 	expose(t, w.p2)
 	check("after a reload")
@@ -161,9 +166,13 @@ func TestWorkshopVoteAndClose(t *testing.T) {
 	run(t, w.fac, "closing the workshop", waitLive, chromedp.Click(chromedp.CSS(`[data-testid="session-close"]`)))
 	const summary = `(() => { const d = document.querySelector('[data-testid="session-summary-dialog"]'); return d.open ? d.querySelector('[data-testid="session-summary"]').textContent : ''; })()`
 	want = "closed the workshop “After workshop 1”: 1 card added by 1 person, 0 friction markers, 0 comments. Top voted: “Apply online” (2 votes), “Wait for the letter” (1 vote)."
-	for _, tab := range w.tabs() {
+	for _, tab := range []context.Context{w.fac, w.p1} {
 		waitFor(t, tab, "the workshop's summary", summary+`.endsWith(`+strconvQuote(want)+`)`)
 	}
+	wantFR := "a clos l'atelier « After workshop 1 » : 1 carte ajoutée par 1 personne, 0 point de friction, 0 commentaire. Les plus votés : « Apply online » (2 votes), « Wait for the letter » (1 vote)."
+	waitFor(t, w.p2, "the workshop's summary in French", summary+`.endsWith(`+strconvQuote(wantFR)+`)`)
+	checkFits(t, w.p2, "workshop-closed-fr")
+	checkFits(t, w.p1, "workshop-closed-en")
 	// The Markdown report carries the results and the workshop.
 	report := eval[string](t, w.fac, `fetch('/api/boards/`+w.board+`/export.md').then((r) => r.text())`, chromedp.EvalAwaitPromise)
 	for _, want := range []string{"## Dot votes", "1. Apply online — 2 votes\n2. Wait for the letter — 1 vote", "## Workshops", "**After workshop 1**", "1 cards added by 1 people"} {
@@ -198,8 +207,8 @@ func TestWorkshopPrivate(t *testing.T) {
 	focusEl(t, w.fac, `[data-testid="private-toggle"]`)
 	keys(t, w.fac, "turning private mode on", "\r")
 	waitFor(t, w.fac, "the switch pressed", `document.querySelector('[data-testid="private-toggle"]').getAttribute('aria-pressed') === 'true'`)
-	for _, tab := range []context.Context{w.p1, w.p2} {
-		waitFor(t, tab, "the private mode badge", `(() => { const b = document.querySelector('[data-testid="private-badge"]'); return !b.hidden && b.textContent.startsWith('Private mode: your new cards'); })()`)
+	for i, tab := range []context.Context{w.p1, w.p2} {
+		waitFor(t, tab, "the private mode badge", `(() => { const b = document.querySelector('[data-testid="private-badge"]'); return !b.hidden && b.textContent.startsWith('`+[]string{"Private mode: your new cards", "Mode privé : vos nouvelles cartes"}[i]+`'); })()`)
 	}
 
 	// Pia adds a card with N in the second cell, types and leaves it.
@@ -218,6 +227,10 @@ func TestWorkshopPrivate(t *testing.T) {
 	keys(t, w.p1, "typing more", ", edited")
 	keys(t, w.p1, "saving", "\r")
 	waitFor(t, w.p1, "the edit confirmed", `window.lastmile.live.drafts[0]?.text === 'Secret idea, edited'`)
+	waitFor(t, w.p1, "the editor closed, the card focused", `document.querySelector('[data-testid="private-editor"]') === null && document.activeElement?.dataset.testid === 'private-card'`)
+	checkFits(t, w.p1, "private-card-en")
+	checkFits(t, w.p2, "private-mode-fr")
+	checkFits(t, w.fac, "private-facilitator-en")
 	for _, tab := range []context.Context{w.fac, w.p2} {
 		if got := eval[int](t, tab, `document.querySelectorAll('[data-testid="private-card"]').length + [...document.querySelectorAll('.card-text')].filter((c) => c.textContent.includes('Secret idea')).length`); got != 0 {
 			t.Fatalf("another page shows Pia's private card (%d)", got)

@@ -139,6 +139,7 @@ class Private {
     el.className = 'private-card noprint';
     el.dataset.draftId = d.id;
     el.dataset.testid = 'private-card';
+    el.tabIndex = -1;
     const label = document.createElement('p');
     label.className = 'private-label';
     label.textContent = this.t.label;
@@ -216,7 +217,9 @@ class Private {
     if (b) {
       b.dataset.draftAction = 'edit';
       b.textContent = this.t.edit;
-      b.focus();
     }
+    // The focus goes to the card, not to its Edit button: the Enter that saved would
+    // press the button (its keypress comes after) and open the editor again.
+    el.focus();
   }
 }
