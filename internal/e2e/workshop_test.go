@@ -27,6 +27,7 @@ func startWorkshop(t *testing.T) *workshop {
 	for _, tab := range tabs {
 		*tab = newTab(t, chromedp.WithNewBrowserContext())
 		watchConsole(t, *tab, false)
+		run(t, *tab, "a laptop's window", waitLive, chromedp.EmulateViewport(longWidth, longHeight))
 	}
 	w.board = signUpWithBoard(t, w.fac, w.n, "facilitator@example.org")
 	run(t, w.fac, "making an editor link", waitLive,
