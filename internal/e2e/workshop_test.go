@@ -263,3 +263,49 @@ func TestWorkshopPrivate(t *testing.T) {
 		t.Fatal("Noé's page shows a private card after the hide")
 	}
 }
+
+// TestWorkshopTimerAndLock: the facilitator starts a one-minute timer, which the three
+// pages count within a second of each other, then locks the structure: the French
+// participant's stage rename is refused with the lock's message in French, and the other
+// participant still adds a card.
+func TestWorkshopTimerAndLock(t *testing.T) {
+	w := startWorkshop(t)
+	eval[chromedp.Void](t, w.fac, `document.querySelector('[data-testid="timer-minutes"]').value = '1'`)
+	focusEl(t, w.fac, `[data-testid="timer-start"]`)
+	keys(t, w.fac, "starting the timer", "\r")
+	const secs = `Number(document.querySelector('[data-testid="timer-time"]').dataset.seconds ?? -1)`
+	for _, tab := range w.tabs() {
+		waitFor(t, tab, "the running timer", `document.querySelector('[data-testid="timer-badge"]').dataset.state === 'running' && `+secs+` > 0`)
+	}
+	// Read as close together as the three tabs allow: the first and the last again.
+	var left []int
+	for _, tab := range append(w.tabs(), w.fac) {
+		left = append(left, eval[int](t, tab, secs))
+	}
+	lo, hi := left[0], left[0]
+	for _, s := range left[:3] {
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	if hi-lo > 1+(left[0]-left[3]) {
+		t.Fatalf("seconds left on the three pages: %v (the facilitator's again last)", left)
+	}
+
+	eval[chromedp.Void](t, w.fac, `(() => { const s = document.querySelector('[data-testid="lock-select"]'); s.value = 'structure'; s.dispatchEvent(new Event('change')); })()`)
+	waitFor(t, w.p2, "the lock's badge in French", `!document.querySelector('[data-testid="lock-badge"]').hidden && document.querySelector('[data-testid="lock-badge"]').textContent.startsWith('Structure verrouillée')`)
+	stage := eval[string](t, w.p2, `document.querySelector('th.stage').dataset.stageId`)
+	focusEl(t, w.p2, stageSel(stage))
+	keys(t, w.p2, "renaming the stage", "\r")
+	waitFor(t, w.p2, "the stage name input", `document.activeElement?.dataset.testid === "stage-name-input"`)
+	eval[chromedp.Void](t, w.p2, `document.activeElement.select()`)
+	keys(t, w.p2, "typing", "Renommée")
+	keys(t, w.p2, "saving", "\r")
+	waitFor(t, w.p2, "the lock's message in French", `document.querySelector('[data-testid="editor-announce"]').textContent.includes('l’animateur a verrouillé la structure')`)
+	eval[chromedp.Void](t, w.p1, `(() => {
+	  const cell = document.querySelector('td.cell');
+	  window.lastmile.live.submit({op: 'create', type: 'card', id: 'w-locked-in', fields: {stage: cell.dataset.stageId, lane: cell.dataset.laneId, order: 'Y', text: 'Added under the lock'}});
+	})()`)
+	for _, tab := range w.tabs() {
+		waitFor(t, tab, "the card added under the lock", `document.querySelector('#card-w-locked-in') !== null`)
+	}
+	waitFor(t, w.p1, "the card acknowledged", `window.lastmile.live.replica.pending.length === 0`)
+}
