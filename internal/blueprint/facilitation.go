@@ -21,6 +21,9 @@ type Facilitation struct {
 	// Revealed is when the drafts were last revealed (unix ms, the server's clock), 0 once
 	// hidden again or when they never were: while it is set, the facilitator can hide them.
 	Revealed int64 `json:"revealed,omitempty"`
+	// Focus is the stage or lane spotlighted for everyone (focus.go), the zero Focus (left
+	// out of the JSON) when there is none.
+	Focus Focus `json:"focus,omitzero"`
 }
 
 // Timer is a facilitator's countdown, counted by every page from the server's clock:

@@ -42,7 +42,8 @@ type facilitateRequest struct {
 	lock  *string               // a new lock, or
 	timer *protocol.TimerChange // an action on the timer, or
 	vote  *blueprint.VoteChange // an action on the votes, or
-	priv  *string               // an action on private mode (blueprint.PrivateActions)
+	priv  *string               // an action on private mode (blueprint.PrivateActions), or
+	focus *blueprint.Focus      // a new focus (follow.go)
 }
 
 // voteRequest is one vote cast or taken back by a participant.
@@ -94,6 +95,9 @@ func (r *room) facilitate(req facilitateRequest) {
 	now := time.Now().UnixMilli()
 	if req.lock != nil {
 		next.Lock = *req.lock
+	}
+	if req.focus != nil {
+		next.Focus = *req.focus
 	}
 	if t := req.timer; t != nil {
 		minutes := 0
@@ -304,11 +308,18 @@ func (c *conn) handleFacilitate(r *room, f protocol.ClientFrame) bool {
 		if f.Private != nil {
 			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can run private mode")
 		}
+		if f.Focus != nil {
+			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can spotlight a stage or a lane")
+		}
+		c.sendJSON(c.errorFor(err))
+		return true
+	}
+	if err := c.checkFocus(f.Focus); err != nil {
 		c.sendJSON(c.errorFor(err))
 		return true
 	}
 	select {
-	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote, priv: f.Private}:
+	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote, priv: f.Private, focus: f.Focus}:
 		return true
 	case <-r.done:
 		c.closeWith(protocol.CloseRestart, "server restarting")
