@@ -7,7 +7,7 @@ import (
 )
 
 // exampleBoPerson is Bo's opaque person id in the example frames.
-const exampleBoPerson = "n5zgk4tfoq2gk3dzmfrg"
+const exampleBoPerson = "n5zgk4tfoq2gk3dz"
 
 // addFollowFrames adds the example frames of following, summoning and the focus to
 // frames: Ana spotlights the first stage; Bo follows Ana, whose page then shares its
