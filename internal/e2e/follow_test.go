@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"lastmile/internal/blueprint"
 )
 
 // workshop signs a facilitator up with a board and lets each of names join it through an
@@ -114,15 +116,24 @@ const forgeFollowScript = `new Promise((resolve) => {
 
 // TestSpotlight: the facilitator spotlights a stage from its heading with "S"; the
 // participant's page dims the other stages, names it in a badge and announces it, and
-// still does after a reload; the tool bar's choice spotlights a lane; the badge's button
-// clears it. A participant's forged focus and summon get forbidden and change nothing on
-// the facilitator's page or in the state.
+// still does after a reload; the badge's button clears it; the tool bar's choice
+// spotlights a lane, which shows as no focus once deleted. A participant's forged focus
+// and summon get forbidden and change nothing on the facilitator's page or in the state.
+// The facilitator's help lists the shortcuts; a participant's does not.
 func TestSpotlight(t *testing.T) {
 	n := startNode(t, nil, withAccounts)
 	boardID, fac, parts := workshop(t, n, []string{"Pia"}, nil)
 	part := parts[0]
 	if eval[int](t, part, `document.querySelectorAll('[data-testid="focus-select"], [data-testid="summon"], [data-testid="focus-clear"]').length`) != 0 {
 		t.Fatal("a participant has the facilitator's spotlight or summon controls")
+	}
+	// The facilitator's shortcuts are in the facilitator's help (?) only.
+	help := `(() => { const h = document.querySelector('[data-testid="editor-help"]')?.textContent ?? ''; return ['S', 'Shift + S', 'Shift + B'].every((k) => h.includes(k)) && h.includes('Bring everyone to your view'); })()`
+	if !eval[bool](t, fac, help) {
+		t.Error("the facilitator's help does not list the spotlight's and the summon's shortcuts")
+	}
+	if eval[bool](t, part, help) {
+		t.Error("a participant's help lists the facilitator's shortcuts")
 	}
 	stage := eval[[]string](t, fac, `[...document.querySelectorAll('th.stage')].slice(1, 3).map((h) => h.dataset.stageId)`)
 	name := eval[string](t, fac, fmt.Sprintf(`document.querySelector('th.stage[data-stage-id=%q] .stage-name').textContent`, stage[0]))
@@ -180,17 +191,27 @@ func TestSpotlight(t *testing.T) {
 	}
 	eval[chromedp.Void](t, part, `window.__forger.close()`)
 
-	// The tool bar's choice spotlights a lane.
-	lane := eval[string](t, fac, `document.querySelectorAll('tr.lane')[1].dataset.laneId`)
-	eval[chromedp.Void](t, fac, fmt.Sprintf(`(() => { const s = document.querySelector('[data-testid="focus-select"]'); s.focus(); s.value = 'lane:%s'; s.dispatchEvent(new Event('change')); })()`, lane))
-	waitFor(t, part, "the lane spotlit", fmt.Sprintf(`document.querySelector('article.board').dataset.focusId === %q && getComputedStyle(document.querySelector('tr.lane:not([data-lane-id=%q]) > td.cell')).opacity === '0.3'`, lane, lane))
-
 	// The badge's button clears it, with the keyboard.
 	focusEl(t, fac, `[data-testid="focus-clear"]`)
 	keys(t, fac, "clearing the spotlight", kb.Enter)
 	waitFor(t, part, "the badge gone", `document.querySelector('[data-testid="focus-badge"]').hidden && !('focusKind' in document.querySelector('article.board').dataset)`)
 	waitFor(t, part, "nothing dimmed", dimmed(stage[1], false))
 	waitFor(t, part, "the clearing announced", `document.querySelector('[data-testid="follow-announce"]').textContent === 'The spotlight is off'`)
+
+	// The tool bar's choice spotlights a lane.
+	lane := eval[string](t, fac, `document.querySelectorAll('tr.lane')[1].dataset.laneId`)
+	eval[chromedp.Void](t, fac, fmt.Sprintf(`(() => { const s = document.querySelector('[data-testid="focus-select"]'); s.focus(); s.value = 'lane:%s'; s.dispatchEvent(new Event('change')); })()`, lane))
+	waitFor(t, part, "the lane spotlit", fmt.Sprintf(`document.querySelector('article.board').dataset.focusId === %q && getComputedStyle(document.querySelector('tr.lane:not([data-lane-id=%q]) > td.cell')).opacity === '0.3'`, lane, lane))
+
+	// The lane deleted, the focus shows as none, though the state keeps it.
+	if _, err := n.live.ApplyEdits(context.Background(), boardID, []blueprint.Edit{{Author: "Ana", Moderator: true,
+		Op: blueprint.Op{Key: "test:1", Action: blueprint.ActionDelete, Type: blueprint.TypeLane, ID: lane}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, part, "no focus once the lane is gone", `document.querySelector('[data-testid="focus-badge"]').hidden && !('focusKind' in document.querySelector('article.board').dataset) && getComputedStyle(document.querySelector('td.cell')).opacity === '1'`)
+	if f, err := n.store.Facilitation(context.Background(), boardID); err != nil || f.Focus.ID != lane {
+		t.Fatalf("the state's focus after the lane's deletion: %+v, %v", f.Focus, err)
+	}
 }
 
 // TestFollowAndSummon: a participant, in a smaller window, follows the facilitator with
