@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -15,11 +16,11 @@ import (
 	"lastmile/internal/blueprint"
 )
 
-// workshop signs a facilitator up with a board and lets each of names join it through an
+// followWorkshop signs a facilitator up with a board and lets each of names join it through an
 // editor link, each in a browser of their own, at the window size given (0: the default).
 // It returns the board's id, the facilitator's tab (on the board, in English) and the
 // participants' tabs.
-func workshop(t *testing.T, n *node, names []string, sizes [][2]int64) (string, context.Context, []context.Context) {
+func followWorkshop(t *testing.T, n *node, names []string, sizes [][2]int64) (string, context.Context, []context.Context) {
 	t.Helper()
 	fac := newTab(t, chromedp.WithNewBrowserContext())
 	watchConsole(t, fac, false)
@@ -122,7 +123,7 @@ const forgeFollowScript = `new Promise((resolve) => {
 // The facilitator's help lists the shortcuts; a participant's does not.
 func TestSpotlight(t *testing.T) {
 	n := startNode(t, nil, withAccounts)
-	boardID, fac, parts := workshop(t, n, []string{"Pia"}, nil)
+	boardID, fac, parts := followWorkshop(t, n, []string{"Pia"}, nil)
 	part := parts[0]
 	if eval[int](t, part, `document.querySelectorAll('[data-testid="focus-select"], [data-testid="summon"], [data-testid="focus-clear"]').length`) != 0 {
 		t.Fatal("a participant has the facilitator's spotlight or summon controls")
@@ -186,7 +187,7 @@ func TestSpotlight(t *testing.T) {
 	if got := eval[string](t, fac, `JSON.stringify([document.querySelector('[data-testid="follow-notice"]').hidden, window.__page.follow.leader])`); got != `[true,null]` {
 		t.Fatalf("after a forged summon the facilitator's page has the notice hidden and the leader: %s", got)
 	}
-	if after, err := n.store.Facilitation(context.Background(), boardID); err != nil || after != before {
+	if after, err := n.store.Facilitation(context.Background(), boardID); err != nil || !reflect.DeepEqual(after, before) {
 		t.Fatalf("a forged focus changed the state: %+v → %+v (%v)", before, after, err)
 	}
 	eval[chromedp.Void](t, part, `window.__forger.close()`)
@@ -221,7 +222,7 @@ func TestSpotlight(t *testing.T) {
 // with Shift+B: both participants' pages move there.
 func TestFollowAndSummon(t *testing.T) {
 	n := startNode(t, nil, withAccounts)
-	_, fac, parts := workshop(t, n, []string{"Pia", "Bo"}, [][2]int64{{1100, 700}, {1280, 720}})
+	_, fac, parts := followWorkshop(t, n, []string{"Pia", "Bo"}, [][2]int64{{1100, 700}, {1280, 720}})
 	pia, bo := parts[0], parts[1]
 	facConn := eval[string](t, fac, `window.__page.live.connID`)
 	avatar := fmt.Sprintf(`[data-testid="avatar"][data-conn=%q] button`, facConn)
