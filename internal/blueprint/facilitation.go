@@ -27,6 +27,9 @@ type Facilitation struct {
 	SessionSeq int64     `json:"session_seq,omitempty"`
 	SessionAt  int64     `json:"session_at,omitempty"`
 	Sessions   []Session `json:"sessions,omitempty"`
+	// Focus is the stage or lane spotlighted for everyone (focus.go), the zero Focus (left
+	// out of the JSON) when there is none.
+	Focus Focus `json:"focus,omitzero"`
 }
 
 // Timer is a facilitator's countdown, counted by every page from the server's clock:

@@ -28,6 +28,10 @@ type ClientFrame struct {
 	Private *string                `json:"private,omitempty"`
 	Draft   *blueprint.DraftChange `json:"draft,omitempty"`
 	Close   *CloseSession          `json:"close,omitempty"`
+	// follow.go: a facilitate frame's focus, a follow frame's conn, a view or summon's view
+	Focus *blueprint.Focus `json:"focus,omitempty"`
+	Conn  *string          `json:"conn,omitempty"`
+	View  *View            `json:"view,omitempty"`
 
 	// Ops are the ops of a Submit, decoded: 1 to blueprint.MaxOpsPerBatch of them.
 	Ops []blueprint.Op `json:"-"`
@@ -39,9 +43,12 @@ var frameFields = map[string][]string{
 	TypeSubmit:   {"ops"},
 	TypePresence: {"cursor", "editing"},
 	// A facilitate frame holds one change: a lock, a timer's action or a vote's.
-	TypeFacilitate: {"lock", "timer", "vote", "private", "close"},
+	TypeFacilitate: {"lock", "timer", "vote", "private", "close", "focus"},
 	TypeVote:       {"item", "delta"},
 	TypeDraft:      {"draft"},
+	TypeFollow:     {"conn"},
+	TypeView:       {"view"},
+	TypeSummon:     {"view"},
 }
 
 // present returns the names of the fields f holds besides t.
@@ -54,7 +61,7 @@ func (f *ClientFrame) present() []string {
 		{"ops", f.RawOps != nil}, {"cursor", f.Cursor != nil}, {"editing", f.Editing != nil},
 		{"lock", f.Lock != nil}, {"timer", f.Timer != nil}, {"vote", f.Vote != nil},
 		{"item", f.Item != nil}, {"delta", f.Delta != nil}, {"private", f.Private != nil}, {"draft", f.Draft != nil},
-		{"close", f.Close != nil}} {
+		{"close", f.Close != nil}, {"focus", f.Focus != nil}, {"conn", f.Conn != nil}, {"view", f.View != nil}} {
 		if field.set {
 			names = append(names, field.name)
 		}
@@ -70,8 +77,10 @@ func (f *ClientFrame) present() []string {
 // (protocol); an ops frame without ops or whose ops cannot be read (invalid, or
 // too_large past blueprint.MaxOpsPerBatch); a presence whose editing is not an id
 // (invalid); a facilitate frame without one change, whose lock is unknown, or whose
-// timer's action or minutes are not valid (invalid); a vote without an item or whose
-// delta is not 1 or -1 (invalid).
+// timer's action or minutes are not valid, or whose focus is not none or a stage's or
+// lane's kind and id (invalid); a vote without an item or whose delta is not 1 or -1
+// (invalid); a follow frame without a conn that is an id or empty, a view or summon
+// frame without a view within the bounds of View (invalid).
 // What it returns is a frame of a known type that holds only its own fields,
 // with its ops decoded; what the connection's state allows is for the caller to check.
 func DecodeFrame(data []byte) (ClientFrame, error) {
@@ -137,15 +146,19 @@ func DecodeFrame(data []byte) (ClientFrame, error) {
 		}
 	case TypeFacilitate:
 		changes := 0
-		for _, set := range []bool{f.Lock != nil, f.Timer != nil, f.Vote != nil, f.Private != nil, f.Close != nil} {
+		for _, set := range []bool{f.Lock != nil, f.Timer != nil, f.Vote != nil, f.Private != nil, f.Close != nil, f.Focus != nil} {
 			if set {
 				changes++
 			}
 		}
 		if changes != 1 {
-			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock, timer, vote, private or close")
+			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "a facilitate frame needs one change: lock, timer, vote, private, close or focus")
 		}
-		if f.Close != nil {
+		if f.Focus != nil {
+			if err := decodeFollowing(&f); err != nil {
+				return ClientFrame{}, err
+			}
+		} else if f.Close != nil {
 			name, err := blueprint.CheckVersionName(f.Close.Name)
 			if err != nil {
 				return ClientFrame{}, err
@@ -171,6 +184,10 @@ func DecodeFrame(data []byte) (ClientFrame, error) {
 			}
 		} else if !blueprint.ValidLock(*f.Lock) {
 			return ClientFrame{}, blueprint.Errorf(blueprint.EINVALID, "lock must be structure, board or empty, not %q", truncate(*f.Lock, 40))
+		}
+	case TypeFollow, TypeView, TypeSummon:
+		if err := decodeFollowing(&f); err != nil {
+			return ClientFrame{}, err
 		}
 	}
 	return f, nil

@@ -112,6 +112,15 @@ func FuzzDecodeFrame(f *testing.F) {
 		`{"t":"facilitate","close":{"name":"After workshop 1"}}`,
 		`{"t":"facilitate","close":{"name":"  "}}`,
 		`{"t":"facilitate","close":{}}`,
+		`{"t":"facilitate","focus":{"kind":"stage","id":"stage-1"}}`,
+		`{"t":"facilitate","focus":{}}`,
+		`{"t":"facilitate","focus":{"kind":"card","id":"c"}}`,
+		`{"t":"follow","conn":"mfrgg2lbnrqw4zlb"}`,
+		`{"t":"follow","conn":""}`,
+		`{"t":"view","view":{"x":812.5,"y":240,"zoom":0.8}}`,
+		`{"t":"view","view":{"x":1e9,"y":0,"zoom":1}}`,
+		`{"t":"summon","view":{"x":-4,"y":3e-2,"zoom":0.1}}`,
+		`{"t":"summon","view":null}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -154,9 +163,17 @@ func FuzzDecodeFrame(f *testing.F) {
 			if fr.Draft == nil || fr.Draft.Check() != nil {
 				t.Fatalf("DecodeFrame(%q) read a draft frame whose change does not check", data)
 			}
+		case TypeFollow:
+			if fr.Conn == nil || (*fr.Conn != "" && !blueprint.ValidID(*fr.Conn)) {
+				t.Fatalf("DecodeFrame(%q) read a follow frame of conn %v", data, fr.Conn)
+			}
+		case TypeView, TypeSummon:
+			if fr.View == nil || fr.View.Validate() != nil {
+				t.Fatalf("DecodeFrame(%q) read a %s frame of view %+v", data, fr.T, fr.View)
+			}
 		case TypeFacilitate:
 			n := 0
-			for _, set := range []bool{fr.Lock != nil, fr.Timer != nil, fr.Vote != nil, fr.Private != nil, fr.Close != nil} {
+			for _, set := range []bool{fr.Lock != nil, fr.Timer != nil, fr.Vote != nil, fr.Private != nil, fr.Close != nil, fr.Focus != nil} {
 				if set {
 					n++
 				}
@@ -164,6 +181,8 @@ func FuzzDecodeFrame(f *testing.F) {
 			switch {
 			case n != 1:
 				t.Fatalf("DecodeFrame(%q) read a facilitate frame without exactly one change", data)
+			case fr.Focus != nil && fr.Focus.Validate() != nil:
+				t.Fatalf("DecodeFrame(%q) read a focus %+v", data, *fr.Focus)
 			case fr.Lock != nil && !blueprint.ValidLock(*fr.Lock):
 				t.Fatalf("DecodeFrame(%q) read a facilitate frame without a valid lock", data)
 			case fr.Timer != nil && !slices.Contains(blueprint.TimerActions, fr.Timer.Action):

@@ -61,7 +61,7 @@ func exampleBoardState(t *testing.T) *blueprint.Board {
 func exampleFrames(t *testing.T) map[string]any {
 	t.Helper()
 	b := exampleBoardState(t)
-	bo := Peer{Conn: exampleBo, Name: "Bo", Role: "editor", Cursor: &Cursor{X: 10, Y: 20}, Editing: "c-12"}
+	bo := Peer{Conn: exampleBo, Name: "Bo", Role: "editor", Cursor: &Cursor{X: 10, Y: 20}, Editing: "c-12", Person: exampleBoPerson}
 	ops := []blueprint.Op{
 		{Key: exampleClient + ":17", Action: blueprint.ActionCreate, Type: blueprint.TypeCard, ID: "c-9f2a",
 			Fields: blueprint.Fields{Stage: ptr("stage-1"), Lane: ptr("lane-1"), Order: ptr("W"), Text: ptr("Call the customer")}},
@@ -120,11 +120,15 @@ func exampleFrames(t *testing.T) map[string]any {
 	frames["client-facilitate.private"] = Facilitate{T: TypeFacilitate, Private: ptr(blueprint.PrivateOn)}
 	frames["client-draft"] = Draft{T: TypeDraft, Draft: blueprint.DraftChange{Action: blueprint.DraftAdd, ID: "c-k3j5q2m7", Stage: "s-1", Lane: "l-2", Text: "Relancer par SMS"}}
 	frames["server-drafts"] = Drafts{T: TypeDrafts, Drafts: []blueprint.Draft{{ID: "c-k3j5q2m7", Stage: "s-1", Lane: "l-2", Text: "Relancer par SMS"}}}
+	addFollowFrames(frames)
 	return frames
 }
 
 // newFrame returns a new value of the type of the example frame name, to decode into.
 func newFrame(name string) any {
+	if f, ok := followFrameTypes[name]; ok {
+		return f()
+	}
 	return map[string]func() any{
 		"client-hello":              func() any { return new(Hello) },
 		"client-ops":                func() any { return new(Submit) },

@@ -124,6 +124,12 @@ type Peer struct {
 	Role    string  `json:"role,omitempty"`
 	Cursor  *Cursor `json:"cursor,omitempty"`
 	Editing string  `json:"editing,omitempty"`
+	// Person is an opaque id of the participant on this board, the same over their
+	// reconnects (a digest of their identity, which it does not reveal): a page that
+	// followed them finds them again by it when their conn is another (follow.go).
+	Person string `json:"person,omitempty"`
+	// Following is the conn whose view the participant follows (a Follow frame).
+	Following string `json:"following,omitempty"`
 }
 
 // Welcome tells a client it is in the room. Seq is the sequence it will hold once the
@@ -146,8 +152,10 @@ type Welcome struct {
 }
 
 // Facilitate asks for a change of the board's facilitation state: Lock, one of
-// blueprint.Locks, Timer, an action on the timer, or Vote, an action on the votes. Only a facilitator may send it; anyone else gets an error frame with
-// code forbidden, and nothing changes.
+// blueprint.Locks, Timer, an action on the timer, Vote, an action on the votes, Private,
+// an action on private mode, or Focus, the stage or lane spotlighted (follow.go). Only a
+// facilitator may send it; anyone else gets an error frame with code forbidden, and
+// nothing changes.
 type Facilitate struct {
 	T     string                `json:"t"`
 	Lock  *string               `json:"lock,omitempty"`
@@ -157,6 +165,8 @@ type Facilitate struct {
 	Private *string `json:"private,omitempty"`
 	// Close ends the workshop: a named version, and the session's summary.
 	Close *CloseSession `json:"close,omitempty"`
+	// Focus spotlights a stage or a lane for everyone; the zero Focus ({}) clears it.
+	Focus *blueprint.Focus `json:"focus,omitempty"`
 }
 
 // CloseSession closes the facilitator's workshop; Name names the version of the board it
@@ -298,6 +308,9 @@ type ServerFrame struct {
 	Vote  string         `json:"vote,omitempty"`
 	Items map[string]int `json:"items,omitempty"`
 	Used  int            `json:"used,omitempty"`
+	// view, summon: the view of the page of Conn; summon: the facilitator's Name
+	View *View  `json:"view,omitempty"`
+	Name string `json:"name,omitempty"`
 }
 
 // Encode returns the JSON of a frame of this package, as it goes on the wire.

@@ -33,6 +33,8 @@ type Vocab struct {
 	Codes        map[string]string `json:"codes"`  // by name: NOT_FOUND for not_found
 	Close        map[string]int    `json:"close"`  // by name: POLICY for ClosePolicy
 	Reload       []int             `json:"reload"` // the close codes after which a client stops
+	// The bounds of a view of the board (follow.go), for following and summoning.
+	View ViewLimits `json:"view"`
 }
 
 // Limits are the domain's limits on ops and boards.
@@ -101,6 +103,7 @@ func Vocabulary() Vocab {
 		TimerActions:   slices.Clone(blueprint.TimerActions),
 		OrderDigits:    blueprint.OrderDigits,
 		Codes:          map[string]string{},
+		View:           viewLimits(),
 		Close: map[string]int{
 			"NORMAL": CloseNormal, "POLICY": ClosePolicy, "TOO_BIG": CloseTooBig, "INTERNAL": CloseInternal,
 			"RESTART": CloseRestart, "TRY_AGAIN_LATER": CloseTryAgainLater,

@@ -64,11 +64,15 @@ type conn struct {
 
 	ops      *rate.Limiter
 	presence *rate.Limiter
+	views    *rate.Limiter // view frames (follow.go)
+	control  *rate.Limiter // follow, summon and facilitate frames (follow.go)
 
 	// owned by the room
 	cursor      *protocol.Cursor
 	editing     string
 	skipThrough int64
+	following   *conn  // whose view this connection follows (follow.go)
+	personID    string // conn.person, once made
 }
 
 func newConn(h *Hub, ws *websocket.Conn, boardID string, p Participant) *conn {
@@ -78,6 +82,8 @@ func newConn(h *Hub, ws *websocket.Conn, boardID string, p Participant) *conn {
 		send: make(chan outMsg, h.opts.SendQueue), closing: make(chan struct{}), readerDone: make(chan struct{}),
 		ops:      rate.NewLimiter(rate.Limit(h.opts.OpsPerSecond), h.opts.OpsBurst),
 		presence: rate.NewLimiter(presenceRate, presenceBurst),
+		views:    rate.NewLimiter(viewRate, viewBurst),
+		control:  rate.NewLimiter(controlRate, controlBurst),
 	}
 }
 
@@ -99,7 +105,11 @@ func cleanName(s string) string {
 }
 
 func (c *conn) peer() protocol.Peer {
-	return protocol.Peer{Conn: c.id, Name: c.p.Name, Role: c.p.Role, Cursor: c.cursor, Editing: c.editing}
+	p := protocol.Peer{Conn: c.id, Name: c.p.Name, Role: c.p.Role, Cursor: c.cursor, Editing: c.editing, Person: c.person()}
+	if c.following != nil {
+		p.Following = c.following.id
+	}
+	return p
 }
 
 // enqueue queues a frame without blocking; false when the queue is full or closed.
@@ -337,11 +347,16 @@ func (c *conn) handle(r *room, f protocol.ClientFrame) bool {
 		}
 		return true
 	case protocol.TypeFacilitate:
+		if !c.paceControl(r) {
+			return false
+		}
 		return c.handleFacilitate(r, f)
 	case protocol.TypeVote:
 		return c.handleVote(r, f)
 	case protocol.TypeDraft:
 		return c.handleDraft(r, f)
+	case protocol.TypeFollow, protocol.TypeView, protocol.TypeSummon:
+		return c.handleFollowing(r, f)
 	case protocol.TypeHello:
 		c.sendJSON(c.errorFor(blueprint.Errorf(protocol.CodeProtocol, "hello is sent once, first")))
 	}

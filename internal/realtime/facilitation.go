@@ -44,7 +44,8 @@ type facilitateRequest struct {
 	timer *protocol.TimerChange  // an action on the timer, or
 	vote  *blueprint.VoteChange  // an action on the votes, or
 	priv  *string                // an action on private mode (blueprint.PrivateActions), or
-	close *protocol.CloseSession // the close of the workshop
+	close *protocol.CloseSession // the close of the workshop, or
+	focus *blueprint.Focus       // a new focus (follow.go)
 }
 
 // SessionStore names versions of a board: a hub whose Store implements it lets the
@@ -106,6 +107,9 @@ func (r *room) facilitate(req facilitateRequest) {
 	}
 	if req.lock != nil {
 		next.Lock = *req.lock
+	}
+	if req.focus != nil {
+		next.Focus = *req.focus
 	}
 	if t := req.timer; t != nil {
 		minutes := 0
@@ -327,11 +331,18 @@ func (c *conn) handleFacilitate(r *room, f protocol.ClientFrame) bool {
 		if f.Close != nil {
 			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can close the workshop")
 		}
+		if f.Focus != nil {
+			err = blueprint.Errorf(blueprint.EFORBIDDEN, "only the board's facilitators can spotlight a stage or a lane")
+		}
+		c.sendJSON(c.errorFor(err))
+		return true
+	}
+	if err := c.checkFocus(f.Focus); err != nil {
 		c.sendJSON(c.errorFor(err))
 		return true
 	}
 	select {
-	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote, priv: f.Private, close: f.Close}:
+	case r.facilitateCh <- facilitateRequest{conn: c, lock: f.Lock, timer: f.Timer, vote: f.Vote, priv: f.Private, close: f.Close, focus: f.Focus}:
 		return true
 	case <-r.done:
 		c.closeWith(protocol.CloseRestart, "server restarting")

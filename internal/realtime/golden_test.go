@@ -90,13 +90,13 @@ func TestLive_FramesAreTheExamples(t *testing.T) {
 
 	// Bo edits the card and points at the board.
 	boPeer := examplePeers.Peers[0]
-	boEditing := make(chan string, 16)
+	boEditing := make(chan [2]string, 16) // his conn and person
 	bo := mustConnect(t, n, b.ID, boPeer.Name, func(c *wsclient.Client) {
 		c.OnFrame = func(f *protocol.ServerFrame) {
 			for _, p := range f.Peers {
 				if p.Name == boPeer.Name && p.Editing == boPeer.Editing {
 					select {
-					case boEditing <- p.Conn:
+					case boEditing <- [2]string{p.Conn, p.Person}:
 					default:
 					}
 				}
@@ -107,8 +107,8 @@ func TestLive_FramesAreTheExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case conn := <-boEditing:
-		ids[conn] = boPeer.Conn
+	case got := <-boEditing:
+		ids[got[0]], ids[got[1]] = boPeer.Conn, boPeer.Person
 	case <-time.After(10 * time.Second):
 		t.Fatal("Bo's presence did not come back")
 	}

@@ -82,8 +82,9 @@ type room struct {
 	facilitateCh chan facilitateRequest
 	voteCh       chan voteRequest
 	draftCh      chan draftRequest
-	voteEnd      *time.Timer   // rings when the open vote's time is up (scheduleVoteEnd)
-	done         chan struct{} // closed when the room has stopped
+	voteEnd      *time.Timer    // rings when the open vote's time is up (scheduleVoteEnd)
+	follows      chan followMsg // follow, view and summon frames (follow.go)
+	done         chan struct{}  // closed when the room has stopped
 
 	remoteSeq atomic.Int64
 }
@@ -96,7 +97,8 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 	return &room{
 		hub: h, id: id, seq: seq, fac: fac, facilitateCh: make(chan facilitateRequest),
 		voteCh: make(chan voteRequest), voteEnd: voteEnd, draftCh: make(chan draftRequest),
-		conns: map[*conn]struct{}{}, locks: map[string]*lock{},
+		follows: make(chan followMsg),
+		conns:   map[*conn]struct{}{}, locks: map[string]*lock{},
 		changed: map[*conn]struct{}{}, presenceTick: tick,
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
 		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan revocation), done: make(chan struct{}),
@@ -156,6 +158,8 @@ func (r *room) run() {
 			r.draft(req)
 		case <-r.voteEnd.C:
 			r.endVote()
+		case m := <-r.follows:
+			r.following(m)
 		case <-r.presenceTick.C:
 			r.flushPresence()
 		case v := <-r.revoke:
@@ -532,6 +536,7 @@ func (r *room) remove(c *conn) {
 		}
 	}
 	delete(r.changed, c)
+	r.unfollow(c)
 	r.left = append(r.left, c.id)
 	r.armPresence()
 }

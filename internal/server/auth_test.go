@@ -406,6 +406,7 @@ func TestRoleMatrix(t *testing.T) {
 	actions = append(actions, annotationActions(t, e, board)...)
 	actions = append(actions, analysisActions(board)...)
 	actions = append(actions, facilitationActions(t, e, board, owner)...)
+	actions = append(actions, followActions(e, board, owner)...)
 	n := 0
 	for _, role := range []string{"facilitator", "editor", "commenter", "viewer", "stranger", "anonymous"} {
 		for _, a := range actions {

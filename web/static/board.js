@@ -16,7 +16,7 @@ import { Presence } from './presence.js';
 import { Zoom } from './zoom.js';
 
 /** page holds the page's LiveBoard and renderer once started (the browser tests use it). */
-export const page = { live: null, renderer: null, editor: null, overlay: null };
+export const page = { live: null, renderer: null, editor: null, overlay: null, zoom: null, follow: null };
 
 // main connects the board of the page, if it has one.
 function main() {
@@ -40,7 +40,7 @@ function main() {
   const tools = document.querySelector('[data-board-tools]');
   if (tools) {
     tools.hidden = false;
-    new Zoom(article, tools);
+    page.zoom = new Zoom(article, tools);
     new Presence(article, tools, live);
   }
   live.start();
@@ -59,6 +59,7 @@ function main() {
   import('./facilitation.js').then(({ startFacilitation }) => startFacilitation({ live }));
   import('./votes.js').then(({ startVotes }) => { page.votes = startVotes({ article, live }); });
   const privateMode = import('./private.js').then(({ startPrivate }) => { page.private = startPrivate({ article, live }); });
+  import('./follow.js').then(({ startFollow }) => { page.follow = startFollow({ article, live, zoom: page.zoom }); });
   if (canEdit && renderer) {
     // They start at once, so that the page's layout is settled when editing begins.
     Promise.all([import('./editor.js'), import('./structure.js'), import('./details.js'), import('./title.js')])

@@ -50,6 +50,8 @@ const PRESENCE_EVERY = 50; // ms between presence frames, at most
  *   'facilitation' detail {facilitation, now}: the board's facilitation state (welcome, change)
  *   'ballot' detail {vote, items, used}: this person's own votes in the open vote
  *   'drafts' detail {drafts}: this person's own private cards (private mode)
+ *   'followview' detail {conn, view}: the view of a page this one follows (follow.js)
+ *   'summon' detail {conn, name, view}: a facilitator brings everyone to their view
  * The connection state goes to the onState callback and to 'state' events.
  */
 export class LiveBoard extends EventTarget {
@@ -76,6 +78,7 @@ export class LiveBoard extends EventTarget {
     this.backoff = { base: 250, max: 10000, jitter: 0.5, ...o.backoff };
     this.replica = new Replica({ board: o.board ?? null, seq: o.seq ?? -1 });
     this.peers = new Map();
+    this.self = null; // this connection's own presence entry, as the server last sent it
     this.facilitation = null; // the board's facilitation state, from the welcome on
     this.facilitationNow = null; // the server's clock when it came
     this.ballot = null; // this person's own votes in the open vote: {vote, items, used}
@@ -258,6 +261,7 @@ export class LiveBoard extends EventTarget {
         conn.welcomed = true;
         conn.welcomedAt = Date.now();
         this.connID = f.conn;
+        this.self = null;
         // Who the server makes this page's annotations as: the page's own pending ones show so.
         if (f.by) this.replica.setIdentity(f.by, this.replica.me.author);
         this.peers = new Map((f.peers ?? []).map((p) => [p.conn, p]));
@@ -309,9 +313,13 @@ export class LiveBoard extends EventTarget {
         // pointers moved (many times a second), only the pointers' listeners are told.
         let who = (f.left ?? []).length > 0;
         for (const p of f.peers ?? []) {
-          if (p.conn === this.connID) continue;
+          if (p.conn === this.connID) {
+            this.self = p;
+            continue;
+          }
           const held = this.peers.get(p.conn);
-          if (!held || held.name !== p.name || held.role !== p.role || (held.editing ?? '') !== (p.editing ?? '')) who = true;
+          if (!held || held.name !== p.name || held.role !== p.role || (held.editing ?? '') !== (p.editing ?? '') ||
+            (held.following ?? '') !== (p.following ?? '')) who = true;
           this.peers.set(p.conn, p);
         }
         for (const id of f.left ?? []) this.peers.delete(id);
@@ -328,6 +336,12 @@ export class LiveBoard extends EventTarget {
       case 'ballot':
         this.ballot = { vote: f.vote, items: f.items ?? {}, used: f.used ?? 0 };
         this.emit('ballot', this.ballot);
+        break;
+      case 'view':
+        this.emit('followview', { conn: f.conn, view: f.view });
+        break;
+      case 'summon':
+        this.emit('summon', { conn: f.conn, name: f.name ?? '', view: f.view });
         break;
       case 'error':
         if (f.code === Code.VERSION) this.fatal = true; // the close (1008) follows
@@ -380,6 +394,21 @@ export class LiveBoard extends EventTarget {
   /** facilitate asks the server for a change of the facilitation state (facilitators only). */
   facilitate(change) {
     if (this.conn?.welcomed) this.send(this.conn.ws, { t: 'facilitate', ...change });
+  }
+
+  /** follow follows the view of the connection conn ('' stops): docs/facilitation.md. */
+  follow(conn) {
+    if (this.conn?.welcomed) this.send(this.conn.ws, { t: 'follow', conn });
+  }
+
+  /** shareView sends this page's view ({x, y, zoom}) to those who follow it. */
+  shareView(view) {
+    if (this.conn?.welcomed) this.send(this.conn.ws, { t: 'view', view });
+  }
+
+  /** summon brings everyone to this page's view (facilitators only). */
+  summon(view) {
+    if (this.conn?.welcomed) this.send(this.conn.ws, { t: 'summon', view });
   }
 
   sendPresence() {

@@ -1,8 +1,9 @@
 // presence.js — who is on the board, for everyone on the page (viewers too): the avatars
-// and the count in the board's tool bar, and the others' pointers drawn over the grid
-// with their names. Our own pointer goes to the others through the LiveBoard's presence
-// frames, in board coordinates: CSS pixels from the grid's top left corner at 100 %, so
-// that scrolling and zoom, ours or theirs, do not move it.
+// (buttons, with which follow.js follows a person's view) and the count in the board's
+// tool bar, and the others' pointers drawn over the grid with their names. Our own
+// pointer goes to the others through the LiveBoard's presence frames, in board
+// coordinates: CSS pixels from the grid's top left corner at 100 %, so that scrolling and
+// zoom, ours or theirs, do not move it.
 
 import { fill } from './live-core.js';
 
@@ -75,12 +76,20 @@ export class Presence {
         li.className = 'avatar';
         li.dataset.conn = p.conn;
         li.dataset.testid = 'avatar';
+        // A button: follow.js follows the person's view with it (aria-pressed while so).
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'avatar-button';
+        button.dataset.follow = p.conn;
+        button.dataset.testid = 'follow-button';
+        button.setAttribute('aria-pressed', 'false');
         const circle = document.createElement('span');
         circle.className = 'avatar-initials';
         circle.setAttribute('aria-hidden', 'true');
         const label = document.createElement('span');
         label.className = 'visually-hidden';
-        li.append(circle, label);
+        button.append(circle, label);
+        li.append(button);
         this.avatars.append(li);
       }
       const name = this.name(p);
@@ -89,8 +98,9 @@ export class Presence {
       li.dataset.name = name;
       li.dataset.role = p.role ?? '';
       li.style.setProperty('--peer', colour(p.conn));
-      li.firstChild.textContent = initials(name);
-      li.lastChild.textContent = label;
+      const [circle, text] = li.firstChild.children;
+      circle.textContent = initials(name);
+      text.textContent = this.texts.follow ? fill(this.texts.follow, { name: label }) : label;
     }
     for (const li of [...this.avatars.children]) {
       if (!seen.has(li.dataset.conn)) li.remove();

@@ -122,8 +122,39 @@ export class Zoom {
     this.changed();
   }
 
-  changed() {
-    this.article.dispatchEvent(new CustomEvent('board:zoom', { detail: { scale: this.scale } }));
+  // changed tells the page that the scale changed: by the person (source ''), or by
+  // follow.js showing someone else's view (source 'follow').
+  changed(source = '') {
+    this.article.dispatchEvent(new CustomEvent('board:zoom', { detail: { scale: this.scale, source } }));
+  }
+
+  // view returns what the page shows of the board, for those who follow it (follow.js):
+  // the point of the grid at the centre of the scroller, in board coordinates (CSS pixels
+  // from the grid's top left corner at 100 %), and the scale.
+  view() {
+    const scroller = this.scroller();
+    const grid = this.grid();
+    if (!scroller || !grid) return null;
+    const c = centre(scroller);
+    const g = grid.getBoundingClientRect();
+    const round = (n) => Math.round(n * 10) / 10;
+    return { x: round((c.x - g.left) / this.scale), y: round((c.y - g.top) / this.scale), zoom: this.scale };
+  }
+
+  // show puts the point (x, y) of the grid, in board coordinates, at the centre of the
+  // scroller at the scale zoom: the view of someone this page follows. It returns where
+  // the scroller was scrolled to, {left, top}, as the browser clamped it.
+  show({ x, y, zoom }) {
+    const scroller = this.scroller();
+    const grid = this.grid();
+    this.apply(zoom);
+    if (!scroller || !grid) return null;
+    const c = centre(scroller);
+    const g = grid.getBoundingClientRect();
+    scroller.scrollLeft += g.left + x * this.scale - c.x;
+    scroller.scrollTop += g.top + y * this.scale - c.y;
+    this.changed('follow');
+    return { left: scroller.scrollLeft, top: scroller.scrollTop };
   }
 
   onKey(e) {
@@ -193,6 +224,12 @@ export class Zoom {
     this.pan = null;
     this.article.classList.remove('panning');
   }
+}
+
+// centre returns the client coordinates of the middle of what scroller shows.
+function centre(scroller) {
+  const v = scroller.getBoundingClientRect();
+  return { x: v.left + scroller.clientLeft + scroller.clientWidth / 2, y: v.top + scroller.clientTop + scroller.clientHeight / 2 };
 }
 
 // reveal scrolls scroller so that el is inside what it shows, below its sticky header

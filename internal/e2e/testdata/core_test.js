@@ -15,6 +15,8 @@ import {
   LINK_KINDS, LINK_STATUSES, Limits, MILESTONES, SEVERITIES, TIMER_ACTIONS, validID,
 } from '/static/live-core.js';
 import { Close, ProtocolVersion } from '/static/live.js';
+import { VIEW_LIMITS } from '/static/follow.js';
+import { MAX_ZOOM, MIN_ZOOM } from '/static/zoom.js';
 
 const MAX_FAILURES = 40;
 const results = { pass: 0, fail: 0, failures: [] };
@@ -1098,6 +1100,47 @@ test('protocol: LiveBoard sends the example frames and reads the server\'s (inte
   net2.last().frame(fr['server-ack']);
   eq(again.replica.pending.length, 0, 'ack: the op is confirmed');
   again.stop();
+});
+
+// --- following, summoning and the spotlight (docs/facilitation.md) --------------------
+
+test('protocol: the bounds of a view are the server\'s (protocol.Vocabulary view), and the zoom\'s', (input) => {
+  const v = input.vocabulary.view;
+  eq(canon(VIEW_LIMITS), canon(v), 'VIEW_LIMITS');
+  eq([MIN_ZOOM, MAX_ZOOM], [v.minZoom, v.maxZoom], 'zoom.js MIN_ZOOM, MAX_ZOOM');
+});
+
+test('protocol: LiveBoard sends the example frames of following and reads the server\'s', async (input) => {
+  const fr = input.frames;
+  const net = fakeNet();
+  const { live } = newLive(net, { boardId: fr['server-welcome'].board });
+  const got = [];
+  for (const type of ['followview', 'summon', 'facilitation', 'peers']) live.addEventListener(type, (e) => got.push([type, e.detail]));
+  live.start();
+  await until(() => net.last()?.sent.length === 1, 'hello sent');
+  const ws = net.last();
+  ws.frame(fr['server-welcome']);
+  live.follow(fr['client-follow'].conn);
+  live.shareView(fr['client-view'].view);
+  live.summon(fr['client-summon'].view);
+  live.facilitate({ focus: fr['client-facilitate.focus'].focus });
+  eq(canon(ws.sent.slice(1)), canon([fr['client-follow'], fr['client-view'], fr['client-summon'], fr['client-facilitate.focus']]),
+    'follow, view, summon and focus are the example frames');
+  ws.frame(fr['server-view']);
+  ws.frame(fr['server-summon']);
+  ws.frame(fr['server-facilitation.focus']);
+  const { following: _f, ...unfollowing } = fr['server-peers.following'].peers[0];
+  ws.frame({ t: 'peers', peers: [unfollowing] });
+  ws.frame(fr['server-peers.following']);
+  const { t: _v, ...view } = fr['server-view'];
+  const { t: _s, ...summon } = fr['server-summon'];
+  eq(canon(got.filter(([t]) => t === 'followview').map(([, d]) => d)), [canon(view)], 'view: told as followview');
+  eq(canon(got.filter(([t]) => t === 'summon').map(([, d]) => d)), [canon(summon)], 'summon: told');
+  eq(live.facilitation?.focus, fr['server-facilitation.focus'].facilitation.focus, 'facilitation: the focus');
+  const entry = fr['server-peers.following'].peers[0];
+  eq(canon(live.peers.get(entry.conn)), canon(entry), 'peers: the following and the person kept');
+  eq(got.at(-1)?.[0], 'peers', 'a change of whom one follows is told as peers, not as cursors');
+  live.stop();
 });
 
 window.coreTests = {
