@@ -141,7 +141,12 @@ func (s *Server) createBoard(r *http.Request, title, template, fallback string, 
 	return s.boards.CreateBoardBy(r.Context(), title, template, cmp.Or(sessionFrom(r).Name(), fallback), by, ops)
 }
 
+// createFromTemplate makes a board from a built-in template, named in lang, or from a
+// saved one the caller may use.
 func (s *Server) createFromTemplate(r *http.Request, template, title, lang string) (*blueprint.Board, error) {
+	if s.templates != nil && blueprint.IsSavedTemplateID(template) {
+		return s.createFromSaved(r, template, title)
+	}
 	if template == "" {
 		return nil, blueprint.Errorf(blueprint.EINVALID, `"template" is required: one of %v, or send a lastmile export`, blueprint.Templates)
 	}
