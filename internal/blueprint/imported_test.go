@@ -2,6 +2,7 @@ package blueprint_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -255,5 +256,44 @@ func TestImportedPerson(t *testing.T) {
 	}
 	if blueprint.ImportedPerson(a) != a || blueprint.ImportedPerson("") != "" {
 		t.Errorf("an imported person or nobody changes when imported again")
+	}
+}
+
+// BenchmarkImport measures what POST /api/boards does with an export before it writes:
+// decoding it, checking and making its import ops (Import) and the board they make
+// (Build), for the 300-card board of BenchmarkAnalyze with its 40 links, 200 markers and
+// their +1s, and 600 comments in 200 threads (docs/performance.md gives the figure).
+func BenchmarkImport(b *testing.B) {
+	board, _ := bigJourney(b)
+	for i := range 600 {
+		o := blueprint.Origin{Seq: int64(1000 + i), By: "u:ana", Name: "Ana", At: int64(i)}
+		f := blueprint.Fields{Text: str("A comment with a few words in it")}
+		if i%3 == 0 {
+			f.Anchor = &blueprint.Anchor{Card: fmt.Sprintf("c%d", i%300)}
+		} else {
+			f.Parent = str(fmt.Sprintf("x%d", i-i%3))
+		}
+		if err := board.ApplyAs(create(blueprint.TypeComment, fmt.Sprintf("x%d", i), f), o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	data, err := json.Marshal(board.Export())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		e, err := blueprint.DecodeExport(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ops, err := e.Import()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := blueprint.Build("imported", e.Title, e.Template, ops, importer); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
