@@ -502,6 +502,14 @@ func TestImportRoundTripHTTP(t *testing.T) {
 		t.Errorf("the second round trip (-first import +second):\n%s", diff)
 	}
 
+	// Nobody forges an imported comment on a live board: the op is refused as forbidden.
+	forged := importer.postJSON(t, http.MethodPost, "/api/boards/"+id+"/ops", []map[string]any{{"op": "create", "type": "comment", "id": "x1",
+		"fields": map[string]any{"anchor": map[string]string{"card": "c1"}, "text": "Signed: Ana",
+			"imported": map[string]any{"by": blueprint.ImportedPerson("u:ana"), "author": "Ana", "at": 1}}}})
+	if forged.status != http.StatusForbidden || !strings.Contains(string(forged.body), "imported only with a whole board") {
+		t.Errorf("an op with imported: %v; want 403", forged)
+	}
+
 	var boards int
 	_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM boards`).Scan(&boards)
 	bad := strings.Replace(string(first), `"severity":"low"`, `"severity":"huge"`, 1)
