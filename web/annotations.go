@@ -94,7 +94,8 @@ func annoTexts(p Page) map[string]any {
 	keys := []string{"filter.all", "filter.open", "filter.resolved", "filter.mine", "filter.mentions", "none", "on",
 		"anchor.card", "anchor.cell", "anchor.link", "anchor.stage", "gone.card", "gone.cell", "gone.link", "gone.stage",
 		"comment", "send", "reply", "edit", "save", "cancel", "delete", "resolve", "reopen", "deleted", "edited",
-		"resolved_by", "resolved_how", "plusone", "withdraw", "resolution", "markers_of", "refused", "empty", "people"}
+		"resolved_by", "resolved_how", "plusone", "withdraw", "resolution", "markers_of", "refused", "empty", "people",
+		"imported", "imported_title"}
 	t := map[string]string{}
 	for _, k := range keys {
 		t[k] = p.L.T("anno." + k)

@@ -42,6 +42,8 @@ type Page struct {
 	// that only signed-in people may make boards.
 	SignUpClosed    bool
 	AccountRequired bool
+	// Templates says that people may save templates (a templates page exists).
+	Templates bool
 }
 
 // BoardView is a board laid out for rendering: lanes top to bottom with their cells in
@@ -63,6 +65,8 @@ type BoardView struct {
 	Members *MembersView
 	// Access says how the reader came to the board, for the notice above it.
 	Access BoardAccess
+	// CanSaveTemplate offers to save the board as a template (a facilitator signed in).
+	CanSaveTemplate bool
 	// Viewer is who reads the page, for its scripts (the #board-viewer data block).
 	Viewer ViewerState
 	anno   map[string]*AnnoCount // the annotations by anchor (Anno), counted once

@@ -35,10 +35,11 @@ const (
 	ManageLinks   Action = "manage_links"   // create, list and revoke share links
 	ManageMembers Action = "manage_members" // list members, invite, change roles, remove
 	Facilitate    Action = "facilitate"     // lock the board or its structure (docs/facilitation.md)
+	SaveTemplate  Action = "save_template"  // save the board as a template of one's account (docs/templates.md)
 )
 
 var allowed = map[Role]map[Action]bool{
-	Facilitator: {View: true, Comment: true, Edit: true, ManageLinks: true, ManageMembers: true, Facilitate: true},
+	Facilitator: {View: true, Comment: true, Edit: true, ManageLinks: true, ManageMembers: true, Facilitate: true, SaveTemplate: true},
 	Editor:      {View: true, Comment: true, Edit: true},
 	Commenter:   {View: true, Comment: true},
 	Viewer:      {View: true},

@@ -177,8 +177,9 @@ type Origin struct {
 }
 
 // personPattern matches an identity: "u:" and a user id, "g:" and a guest's session
-// digest, "c:" and a client id (a server without accounts).
-var personPattern = regexp.MustCompile(`^[ugc]:[A-Za-z0-9_-]{1,64}$`)
+// digest, "c:" and a client id (a server without accounts), "i:" and the digest of a
+// person an import named (ImportedPerson).
+var personPattern = regexp.MustCompile(`^[ugci]:[A-Za-z0-9_-]{1,64}$`)
 
 // ValidPerson reports whether s is a well-formed identity of a person, as Origin.By and
 // a comment's mentions hold.
@@ -332,7 +333,12 @@ func (op *Op) validateAnnotation() error {
 	if f.Text != nil && strings.TrimSpace(*f.Text) == "" {
 		return Errorf(EINVALID, "a %s needs a text", Term(op.Type))
 	}
-	if op.Action == ActionCreate && (f.Resolved != nil || f.Resolution != nil) {
+	if f.Imported != nil {
+		if err := op.validateImported(); err != nil {
+			return err
+		}
+	}
+	if op.Action == ActionCreate && f.Imported == nil && (f.Resolved != nil || f.Resolution != nil) {
 		return Errorf(EINVALID, "a new %s is open: resolve it once it is made", Term(op.Type))
 	}
 	switch op.Type {
@@ -341,7 +347,7 @@ func (op *Op) validateAnnotation() error {
 			if (f.Anchor == nil) == (f.Parent == nil) {
 				return Errorf(EINVALID, "a comment is on an anchor, or replies to a comment (parent), not both")
 			}
-			if f.Text == nil {
+			if f.Text == nil && f.Imported == nil { // validateImported checks an import's
 				return Errorf(EINVALID, "creating a %s needs %q", Term(op.Type), "text")
 			}
 		}
@@ -453,6 +459,9 @@ func (b *Board) applyComment(op Op, o Origin) error {
 		if len(cs) >= MaxComments {
 			return Errorf(ETOOLARGE, "a board holds at most %d of type %s", MaxComments, Term(op.Type))
 		}
+		if f.Imported != nil {
+			return b.importComment(op, o)
+		}
 		c := &Comment{ID: op.ID, Text: *f.Text, Seq: o.Seq, By: o.By, Author: o.Name, At: o.At}
 		if f.Mentions != nil {
 			c.Mentions = slices.Clone(*f.Mentions)
@@ -530,6 +539,9 @@ func (b *Board) applyMarker(op Op, o Origin) error {
 		if len(ms) >= MaxMarkers {
 			return Errorf(ETOOLARGE, "a board holds at most %d of type %s", MaxMarkers, Term(op.Type))
 		}
+		if f.Imported != nil {
+			return b.importMarker(op, o)
+		}
 		if err := b.anchorMissing(*f.Anchor); err != nil {
 			return err
 		}
@@ -598,6 +610,9 @@ func (b *Board) applyPlusOne(op Op, o Origin) error {
 func (b *Board) Permit(op Op, o Origin) error {
 	if !op.IsAnnotation() {
 		return nil
+	}
+	if op.Fields.Imported != nil {
+		return Errorf(EFORBIDDEN, "comments and markers are imported only with a whole board, by importing its export (POST /api/boards)")
 	}
 	if o.By == "" {
 		return Errorf(EUNAUTHORIZED, "comments and markers need to know who you are: sign in, or join the board with a share link")

@@ -195,6 +195,29 @@ func NewBoard(id, title, template string) *Board {
 	}
 }
 
+// Build makes the board that BoardService.CreateBoard makes, and the ops of its log: a
+// first op that sets the title, then ops, every op on the board naming the new board's
+// id (which its caller cannot know), each applied as made by who under the next sequence
+// from 1. The board's Seq is that of its last op. A refused op refuses the whole board,
+// named by its place in ops.
+func Build(id, title, template string, ops []Op, who Origin) (*Board, []Op, error) {
+	b := NewBoard(id, "", template)
+	all := append([]Op{{Action: ActionUpdate, Type: TypeBoard, ID: id, Fields: Fields{Title: &title}}}, ops...)
+	for i := range all {
+		if all[i].Type == TypeBoard {
+			all[i].ID = id
+		}
+	}
+	for i, op := range all {
+		who.Seq = int64(i + 1)
+		if err := b.ApplyAs(op, who); err != nil {
+			return nil, nil, Errorf(ErrorCode(err), "op %d (%s %s %s): %s", i, Term(op.Action), Term(op.Type), op.ID, err)
+		}
+	}
+	b.Seq = int64(len(all))
+	return b, all, nil
+}
+
 // BoardSummary is what a list of boards shows.
 type BoardSummary struct {
 	ID        string

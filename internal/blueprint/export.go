@@ -8,10 +8,13 @@ import (
 )
 
 // The export format. Version grows when the meaning of the format changes; a reader
-// refuses versions newer than it knows rather than guess.
+// refuses versions newer than it knows rather than guess, and reads every older one.
+// Version 2 may name imported people (identities "i:…", see ImportedPerson), which
+// version 1 never held; its import recreates the annotations, which version 1's dropped.
+// Both read the same way (docs/export.md).
 const (
 	ExportFormat  = "lastmile"
-	ExportVersion = 1
+	ExportVersion = 2
 )
 
 // Export is a whole board as lastmile JSON: the format of GET /api/boards/{id}, of
@@ -131,8 +134,9 @@ func (e *Export) check() error {
 
 // Ops returns the ops that rebuild the export's board document on an empty board: teams,
 // stages, lanes, cards, then links, so that every reference exists when it is used. The
-// annotations are not among them: their authors are people of the board they were made
-// on, whom an export cannot vouch for (Board restores them, for the server's own state).
+// annotations are not among them: Import adds them, as imported (imported.go); a copy
+// of a board or a template leaves them out (Board restores them, for the server's own
+// state).
 func (e *Export) Ops() []Op {
 	var ops []Op
 	add := func(typ, id string, f Fields) {

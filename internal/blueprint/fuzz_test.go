@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lastmile/internal/blueprint"
+	"lastmile/internal/blueprint/blueprinttest"
 )
 
 // FuzzDecodeOps decodes arbitrary bytes as a batch of ops and applies them one by one to a
@@ -303,7 +304,12 @@ func boardInvariants(b *blueprint.Board) error {
 // again to a document that imports to the same board, byte for byte.
 func FuzzDecodeExport(f *testing.F) {
 	f.Add(marshalBoard(f, templateBoard(f)))
+	f.Add(marshalBoard(f, blueprinttest.Workshop()))
 	for _, seed := range []string{
+		`{"format":"lastmile","version":2,"title":"","seq":4,"stages":[],"lanes":[],"cards":[],"teams":[],"links":[],` +
+			`"comments":[{"id":"m1","anchor":{"card":"c9"},"text":"x","mentions":["i:ab"],"seq":2,"by":"i:0123","author":"<b>A</b>","at":2,"resolved":true,"resolved_by":"i:ab","resolver":"B","resolved_at":3},` +
+			`{"id":"m2","anchor":{"card":"c9"},"parent":"m1","text":"","seq":3,"by":"u:x","author":"","at":0,"deleted":true}],` +
+			`"markers":[{"id":"f1","anchor":{"stage":"s1","lane":"l1"},"severity":"low","kind":"other","text":"x","seq":1,"by":"c:k","author":"K","at":1,"plus_ones":[{"by":"i:ab","author":"B","at":2}]}]}`,
 		`{"format":"lastmile","version":1,"title":"","seq":0,"stages":null,"lanes":null,"cards":null,"teams":null,"links":null}`,
 		`{"format":"lastmile","version":1,"id":"b7","title":"Parcours","template":"journey-map","seq":12,` +
 			`"stages":[{"id":"s1","name":"Payer","order":"V"}],` +
@@ -344,6 +350,7 @@ func FuzzDecodeExport(f *testing.F) {
 			wantRefused(t, err, "DecodeExport")
 			return
 		}
+		checkImport(t, e)
 		b, err := e.Board()
 		if err != nil {
 			wantRefused(t, err, "Export.Board")
@@ -352,7 +359,9 @@ func FuzzDecodeExport(f *testing.F) {
 		if err := errors.Join(boardInvariants(b), annotationInvariants(b)); err != nil {
 			t.Fatalf("an accepted export makes a broken board: %v", err)
 		}
-		if diff := cmp.Diff(exportContent(e), exportContent(b.Export())); diff != "" {
+		want := exportContent(e)
+		want.Version = blueprint.ExportVersion // an older version reads as this one
+		if diff := cmp.Diff(want, exportContent(b.Export())); diff != "" {
 			t.Fatalf("the board differs from the export it was made from (-export +board):\n%s", diff)
 		}
 
@@ -369,6 +378,45 @@ func FuzzDecodeExport(f *testing.F) {
 			t.Fatalf("the export does not survive a round trip (-first +second):\n%s", cmp.Diff(string(first), string(second)))
 		}
 	})
+}
+
+// checkImport imports e as POST /api/boards does: refused with a coded error, or the
+// board it makes holds what blueprinttest.AfterImport says, and an export of it imports
+// again to the same board but for its id.
+func checkImport(t *testing.T, e *blueprint.Export) {
+	t.Helper()
+	ops, err := e.Import()
+	if err != nil {
+		wantRefused(t, err, "Export.Import")
+		return
+	}
+	who := blueprint.Origin{By: "u:importer", Name: "I", At: 1}
+	b, _, err := blueprint.Build("imported", e.Title, e.Template, ops, who)
+	if err != nil {
+		t.Fatalf("Build refuses the ops Import checked: %v", err)
+	}
+	if err := errors.Join(boardInvariants(b), annotationInvariants(b)); err != nil {
+		t.Fatalf("an accepted import makes a broken board: %v", err)
+	}
+	if diff := cmp.Diff(exportContent(blueprinttest.AfterImport(e, "imported")), exportContent(b.Export())); diff != "" {
+		t.Fatalf("the import differs from the round trip's definition (-want +got):\n%s", diff)
+	}
+	first := marshalBoard(t, b)
+	e2, err := blueprint.DecodeExport(first)
+	if err != nil {
+		t.Fatalf("DecodeExport refuses the export of an import: %v\n%s", err, first)
+	}
+	ops2, err := e2.Import()
+	if err != nil {
+		t.Fatalf("Import refuses the export of an import: %v\n%s", err, first)
+	}
+	b2, _, err := blueprint.Build("imported", e2.Title, e2.Template, ops2, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second := marshalBoard(t, b2); !bytes.Equal(first, second) {
+		t.Fatalf("importing an import's export changes it (-first +second):\n%s", cmp.Diff(string(first), string(second)))
+	}
 }
 
 // content is what an export says about a board, with its lists as sets: the order of

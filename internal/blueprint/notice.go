@@ -23,12 +23,13 @@ type Notice struct {
 // applied as made by o: the people a new comment (or a new text of a comment) mentions
 // and did not mention before, the authors of a thread's earlier comments for a reply,
 // the author of a marker for a +1. Nobody is told of their own op, and each person once
-// per op (a mention wins over a reply). Board ops make none. prev holds the mentions of
-// the comment before an edit (nil for a new comment).
+// per op (a mention wins over a reply); an imported person (IsImported) never: there is
+// nobody to tell. Board ops make none. prev holds the mentions of the comment before an
+// edit (nil for a new comment).
 func (b *Board) Notices(op Op, o Origin, prev []string) []Notice {
 	var out []Notice
 	add := func(to, kind, item string, a Anchor) {
-		if to == "" || to == o.By || slices.ContainsFunc(out, func(n Notice) bool { return n.To == to }) {
+		if to == "" || to == o.By || IsImported(to) || slices.ContainsFunc(out, func(n Notice) bool { return n.To == to }) {
 			return
 		}
 		out = append(out, Notice{To: to, Kind: kind, Item: item, Anchor: a})

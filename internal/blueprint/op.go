@@ -101,6 +101,9 @@ type Fields struct {
 	Evidence   *string   `json:"evidence,omitempty"`
 	Resolved   *bool     `json:"resolved,omitempty"`
 	Resolution *string   `json:"resolution,omitempty"`
+	// Imported is only in the op of an import that recreates a comment or a marker
+	// (imported.go); Permit refuses it from anyone who sends it.
+	Imported *Imported `json:"imported,omitempty"`
 
 	// The facts the last-mile analysis reads (launch.go): the board's framing and launch,
 	// a stage's volumes, a card's range of times, milestone and manual flag (its evidence
@@ -160,6 +163,7 @@ func (f Fields) names() []string {
 	add(f.Evidence != nil, "evidence")
 	add(f.Resolved != nil, "resolved")
 	add(f.Resolution != nil, "resolution")
+	add(f.Imported != nil, "imported")
 	add(f.LaunchCandidate != nil, "launch_candidate")
 	add(f.LaunchDate != nil, "launch_date")
 	add(f.Problem != nil, "problem")
@@ -346,6 +350,9 @@ func (op *Op) Validate() error {
 		return Errorf(EINVALID, "an update op must set at least one field")
 	}
 	for _, n := range names {
+		if n == "imported" && (op.Type == TypeComment || op.Type == TypeMarker) {
+			continue // not a field of the live protocol's: see validateImported
+		}
 		if !slices.Contains(allowed, n) {
 			return Errorf(EINVALID, "a %s has no field %q", Term(op.Type), n)
 		}

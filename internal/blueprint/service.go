@@ -39,6 +39,11 @@ type BoardService interface {
 	// rejects the whole creation (EINVALID, ENOTFOUND, ECONFLICT).
 	CreateBoard(ctx context.Context, title, template, author string, ops []Op) (*Board, error)
 
+	// CreateBoardBy is CreateBoard with the identity of the person who makes the board
+	// (ValidPerson, or "" for nobody known), which the log keeps as the maker of each of
+	// its ops: an import is the importer's (imported.go).
+	CreateBoardBy(ctx context.Context, title, template, author, by string, ops []Op) (*Board, error)
+
 	// FindBoard returns the current state of a board. ENOTFOUND if there is none.
 	FindBoard(ctx context.Context, id string) (*Board, error)
 

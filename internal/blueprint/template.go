@@ -1,8 +1,11 @@
 package blueprint
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 )
 
 // Template names.
@@ -135,3 +138,97 @@ func TemplateOps(name string, tr Translate) (string, []Op, error) {
 func ValidTemplate(name string) bool { return slices.Contains(Templates, name) }
 
 func idf(prefix string, i int) string { return fmt.Sprintf("%s-%d", prefix, i+1) }
+
+// Limits on the templates people save from their boards (docs/templates.md).
+const (
+	MaxTemplatesPerOwner   = 50      // templates one account keeps
+	MaxTemplateDescription = 1000    // a template's description (characters)
+	MaxTemplateBytes       = 8 << 20 // a template's document as lastmile JSON, the limit of an import
+	MaxSharedListed        = 200     // shared templates a list offers, the newest
+	templateIDPrefix       = "tpl"   // begins a saved template's id, never a built-in's name
+)
+
+// SavedTemplate is a template someone saved from a board: a frozen copy of the board's
+// document (see TemplateDocument), which new boards start from. A private one is its
+// owner's alone; a shared one is offered to everyone who may make boards on the server.
+type SavedTemplate struct {
+	ID          string
+	Owner       string // the owner's user id
+	OwnerName   string // the owner's display name, for others' lists
+	Name        string
+	Description string
+	Shared      bool
+	Kind        string // the built-in template the board started from, or ""
+	Cards       int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// TemplateChange is a change of a saved template's name, description or sharing; a nil
+// field is left as it is.
+type TemplateChange struct {
+	Name        *string
+	Description *string
+	Shared      *bool
+}
+
+// NewTemplateID returns the id of a new saved template from random letters (ValidID):
+// it starts with "tpl", and no built-in template's name does.
+func NewTemplateID(random string) string { return templateIDPrefix + random }
+
+// IsSavedTemplateID reports whether id may name a saved template rather than a built-in
+// one.
+func IsSavedTemplateID(id string) bool {
+	return strings.HasPrefix(id, templateIDPrefix) && ValidID(id) && !ValidTemplate(id)
+}
+
+// CheckTemplateText checks a template's name (1 to MaxNameLen characters, on one line)
+// and description (up to MaxTemplateDescription), given without their outer spaces.
+func CheckTemplateText(name, description string) error {
+	if name == "" {
+		return Errorf(EINVALID, "a template needs a name")
+	}
+	if err := checkField("name", name, MaxNameLen); err != nil {
+		return err
+	}
+	if strings.ContainsAny(name, "\r\n") {
+		return Errorf(EINVALID, "%s is a name on one line", Term("name"))
+	}
+	return checkField("description", description, MaxTemplateDescription)
+}
+
+// checkField is checkText for a field named by a term of the vocabulary, which messages
+// name in the reader's language.
+func checkField(what Term, v string, max int) error { return checkText(string(what), v, max) }
+
+// TemplateDocument returns the document of a template saved from b: its export without
+// its id, sequence or annotations (a template is a starting point; comments, markers and
+// +1s are what people said of one board), which Export.Ops rebuilds on each new board.
+// A document larger than MaxTemplateBytes is ETOOLARGE.
+func TemplateDocument(b *Board) ([]byte, error) {
+	e := b.Export()
+	e.ID, e.Seq, e.Comments, e.Markers = "", 0, nil, nil
+	data, err := json.Marshal(e)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	if len(data) > MaxTemplateBytes {
+		return nil, Errorf(ETOOLARGE, "this board is too large to be a template: %d bytes of JSON, the limit is %d", len(data), MaxTemplateBytes)
+	}
+	return data, nil
+}
+
+// TemplateBoardOps returns the ops that make a new board from a saved template's
+// document: its document's and its framing's (on the board; see
+// BoardService.CreateBoard). A document that is not one is EINTERNAL: the server wrote it.
+func TemplateBoardOps(document []byte) (*Export, []Op, error) {
+	e, err := DecodeExport(document)
+	if err != nil {
+		return nil, nil, Internal(err)
+	}
+	ops := e.Ops()
+	if op, ok := e.FramingOp(TypeBoard); ok {
+		ops = append(ops, op)
+	}
+	return e, ops, nil
+}

@@ -88,25 +88,23 @@ func (s *Store) slot(id string) *slot {
 	return sl
 }
 
-// CreateBoard creates a board and applies ops to it in one transaction. The first op of
-// its log sets the title, so that replaying the log from an empty board gives its state.
+// CreateBoard creates a board and applies ops to it in one transaction, as made by
+// nobody known: see CreateBoardBy.
 func (s *Store) CreateBoard(ctx context.Context, title, template, author string, ops []blueprint.Op) (*blueprint.Board, error) {
+	return s.CreateBoardBy(ctx, title, template, author, "", ops)
+}
+
+// CreateBoardBy creates a board and applies ops to it in one transaction, each logged as
+// made by author, whose identity is by (ops.made_by). The first op of its log sets the
+// title, so that replaying the log from an empty board gives its state (blueprint.Build).
+func (s *Store) CreateBoardBy(ctx context.Context, title, template, author, by string, ops []blueprint.Op) (*blueprint.Board, error) {
 	id := newBoardID()
-	b := blueprint.NewBoard(id, "", template)
-	all := append([]blueprint.Op{{Action: blueprint.ActionUpdate, Type: blueprint.TypeBoard, ID: id,
-		Fields: blueprint.Fields{Title: &title}}}, ops...)
-	for i := range all {
-		if all[i].Type == blueprint.TypeBoard {
-			all[i].ID = id // the caller cannot know the new board's id
-		}
+	now := s.now().UTC().Truncate(time.Microsecond) // as Postgres keeps it, so a replay's times are these
+	b, all, err := blueprint.Build(id, title, template, ops, blueprint.Origin{By: by, Name: author, At: now.UnixMilli()})
+	if err != nil {
+		return nil, err
 	}
-	for i, op := range all {
-		if err := b.Apply(op); err != nil {
-			return nil, blueprint.Errorf(blueprint.ErrorCode(err), "op %d (%s %s %s): %s", i, blueprint.Term(op.Action), blueprint.Term(op.Type), op.ID, err)
-		}
-	}
-	now := s.now().UTC()
-	b.Seq, b.CreatedAt, b.UpdatedAt = int64(len(all)), now, now
+	b.CreatedAt, b.UpdatedAt = now, now
 	state, err := blueprint.MarshalBoard(b)
 	if err != nil {
 		return nil, blueprint.Internal(err)
@@ -123,7 +121,7 @@ func (s *Store) CreateBoard(ctx context.Context, title, template, author string,
 	edits := make([]blueprint.Edit, len(all))
 	seqs := make([]int64, len(all))
 	for i, op := range all {
-		edits[i], seqs[i] = blueprint.Edit{Author: author, Op: op}, int64(i+1)
+		edits[i], seqs[i] = blueprint.Edit{Author: author, By: by, Op: op}, int64(i+1)
 	}
 	if err := insertOps(ctx, tx, id, edits, seqs, now); err != nil {
 		return nil, err

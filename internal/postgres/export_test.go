@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // PanicOnFirstSend makes the notifier panic instead of sending its first batch. Call it
@@ -21,3 +22,6 @@ func PanicOnFirstSend(n *Notifier) {
 
 // InterpretError is interpretError, for tests.
 var InterpretError = interpretError
+
+// PoolOf returns the store's pool, for tests that change rows directly.
+func PoolOf(s *Store) *pgxpool.Pool { return s.pool }

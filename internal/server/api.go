@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -110,6 +111,9 @@ func decodeJSON(data []byte, v any) error {
 	return blueprint.DecodeStrict(data, v)
 }
 
+// importBoard makes a board of a lastmile JSON export: its document, and its comments,
+// markers and +1s as imported (blueprint.Export.Import), the ops of the log being the
+// caller's.
 func (s *Server) importBoard(r *http.Request, data []byte) (*blueprint.Board, error) {
 	e, err := blueprint.DecodeExport(data)
 	if err != nil {
@@ -118,7 +122,8 @@ func (s *Server) importBoard(r *http.Request, data []byte) (*blueprint.Board, er
 	if e.Template != "" && !blueprint.ValidTemplate(e.Template) {
 		return nil, blueprint.Errorf(blueprint.EINVALID, "unknown template %.40q: expected one of %v", e.Template, blueprint.Templates)
 	}
-	if _, err := e.Board(); err != nil { // every rule, before anything is written
+	ops, err := e.Import() // every rule, before anything is written
+	if err != nil {
 		// A dangling reference or a repeated id inside the body makes the body invalid;
 		// nothing the URL names is missing or in conflict.
 		if c := blueprint.ErrorCode(err); c == blueprint.ENOTFOUND || c == blueprint.ECONFLICT {
@@ -126,14 +131,22 @@ func (s *Server) importBoard(r *http.Request, data []byte) (*blueprint.Board, er
 		}
 		return nil, err
 	}
-	ops := e.Ops()
-	if op, ok := e.FramingOp(blueprint.TypeBoard); ok { // CreateBoard gives it the new board's id
-		ops = append(ops, op)
-	}
-	return s.boards.CreateBoard(r.Context(), e.Title, e.Template, "import", ops)
+	return s.createBoard(r, e.Title, e.Template, "import", ops)
 }
 
+// createBoard makes a board of ops as the caller: the log names them (their display
+// name, or fallback without one, and their identity) as the maker of its ops.
+func (s *Server) createBoard(r *http.Request, title, template, fallback string, ops []blueprint.Op) (*blueprint.Board, error) {
+	by, _ := person(r)
+	return s.boards.CreateBoardBy(r.Context(), title, template, cmp.Or(sessionFrom(r).Name(), fallback), by, ops)
+}
+
+// createFromTemplate makes a board from a built-in template, named in lang, or from a
+// saved one the caller may use.
 func (s *Server) createFromTemplate(r *http.Request, template, title, lang string) (*blueprint.Board, error) {
+	if s.templates != nil && blueprint.IsSavedTemplateID(template) {
+		return s.createFromSaved(r, template, title)
+	}
 	if template == "" {
 		return nil, blueprint.Errorf(blueprint.EINVALID, `"template" is required: one of %v, or send a lastmile export`, blueprint.Templates)
 	}
@@ -144,7 +157,7 @@ func (s *Server) createFromTemplate(r *http.Request, template, title, lang strin
 	if title == "" {
 		title = name
 	}
-	return s.boards.CreateBoard(r.Context(), title, template, "", ops)
+	return s.createBoard(r, title, template, "", ops)
 }
 
 // handleListBoards serves GET /api/boards.

@@ -318,7 +318,7 @@ func TestRoleMatrix(t *testing.T) {
 	allowed := map[string]map[auth.Action]bool{}
 	for _, role := range []auth.Role{auth.Facilitator, auth.Editor, auth.Commenter, auth.Viewer} {
 		allowed[string(role)] = map[auth.Action]bool{}
-		for _, a := range []auth.Action{auth.View, auth.Comment, auth.Edit, auth.ManageLinks, auth.ManageMembers, auth.Facilitate} {
+		for _, a := range []auth.Action{auth.View, auth.Comment, auth.Edit, auth.ManageLinks, auth.ManageMembers, auth.Facilitate, auth.SaveTemplate} {
 			allowed[string(role)][a] = auth.Can(role, a)
 		}
 	}
@@ -400,6 +400,10 @@ func TestRoleMatrix(t *testing.T) {
 		}},
 		{"MemberRemove", auth.ManageMembers, false, func(t *testing.T, p *person, n int) (bool, int) {
 			r := p.form(t, "/boards/"+board+"/members/"+kept.ID+"/remove", nil)
+			return r.status == http.StatusSeeOther, r.status
+		}},
+		{"TemplateSave", auth.SaveTemplate, false, func(t *testing.T, p *person, n int) (bool, int) {
+			r := p.form(t, "/boards/"+board+"/template", url.Values{"name": {fmt.Sprintf("Template %d", n)}})
 			return r.status == http.StatusSeeOther, r.status
 		}},
 	}

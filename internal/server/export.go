@@ -74,7 +74,7 @@ func (s *Server) importCSV(r *http.Request, imp *blueprint.CSVImport) (*blueprin
 	if title == "" {
 		title = "CSV import"
 	}
-	return s.boards.CreateBoard(r.Context(), title, "", "import", imp.Ops)
+	return s.createBoard(r, title, "", "import", imp.Ops)
 }
 
 // handleExportMarkdown serves GET /api/boards/{id}/export.md: the board as a Markdown

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"net/http"
 	"strings"
 
@@ -136,7 +135,7 @@ func (s *Server) handleDuplicateForm(w http.ResponseWriter, r *http.Request) {
 		if op, ok := e.FramingOp(blueprint.TypeBoard); ok { // CreateBoard gives it the new board's id
 			ops = append(ops, op)
 		}
-		b, err = s.boards.CreateBoard(r.Context(), title, src.Template, cmp.Or(sessionFrom(r).Name(), "copy"), ops)
+		b, err = s.createBoard(r, title, src.Template, "copy", ops)
 	}
 	if err == nil {
 		err = s.addOwner(w, r, b)

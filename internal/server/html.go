@@ -18,11 +18,16 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	templates, err := s.templateChoices(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.page(r, localizer(r).T("home.boards"))
 	if r.URL.Query().Get("deleted") == "1" {
 		p.Notice = localizer(r).T("board.deleted")
 	}
-	render(w, r, http.StatusOK, web.Home(p, list))
+	render(w, r, http.StatusOK, web.Home(p, list, templates))
 }
 
 // handleBoardPage serves GET /boards/{id}: the board, rendered on the server.
@@ -65,6 +70,7 @@ func (s *Server) boardView(r *http.Request, b *blueprint.Board, newLink string) 
 	}
 	v.Share = share
 	v.Access = web.BoardAccess{Unlisted: s.accounts != nil && acc.Open, Creator: acc.Creator, CanDelete: acc.CanDelete()}
+	v.CanSaveTemplate = s.canSaveTemplate(r)
 	if v.Viewer, err = s.viewerState(r, b); err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	nonce, _ := r.Context().Value(nonceKey).(string)
 	return web.Page{L: localizer(r), Title: title, Path: r.URL.Path, Nonce: nonce,
 		Accounts: s.accounts != nil, Who: sessionFrom(r).Name(), SignedIn: sessionFrom(r) != nil && sessionFrom(r).UserID != "",
-		SignUpClosed: s.signUpClosed, AccountRequired: s.accountRequired}
+		SignUpClosed: s.signUpClosed, AccountRequired: s.accountRequired, Templates: s.templates != nil}
 }
 
 // logRequests writes one JSON log line per request. It names the route's pattern, not

@@ -130,7 +130,9 @@ type Server struct {
 	unsubscribe func(token string) (string, error)
 	tokens      Tokens // personal API tokens; nil without accounts
 	// webhooks keeps boards' outgoing webhooks; nil without accounts or storage for them.
-	webhooks             Webhooks
+	webhooks Webhooks
+	// templates keeps the templates people save; nil without accounts or storage for them.
+	templates            Templates
 	allowPrivateWebhooks bool
 
 	readiness readiness   // what /readyz last said, to log changes only
@@ -162,6 +164,7 @@ func New(cfg Config) *Server {
 	s.tokens, _ = cfg.Accounts.(Tokens)
 	if s.accounts != nil {
 		s.webhooks, _ = cfg.Boards.(Webhooks)
+		s.templates, _ = cfg.Boards.(Templates)
 	}
 	s.allowPrivateWebhooks = cfg.AllowPrivateWebhooks
 	if s.log == nil {
@@ -219,10 +222,16 @@ func New(cfg Config) *Server {
 		}
 		r.Get("/s/{token}", s.handleShareLink)
 		r.Post("/s/{token}", s.handleJoin)
+		if s.templates != nil {
+			r.Get("/templates", s.handleTemplatesPage)
+			r.Post("/templates/{templateID}", s.handleTemplateForm)
+			r.Post("/templates/{templateID}/delete", s.handleDeleteTemplateForm)
+		}
 	}
 	view, edit, manage := s.allow(auth.View), s.allow(auth.Edit), s.allow(auth.ManageLinks)
 	comment := s.allow(auth.Comment)
 	members := s.allow(auth.ManageMembers)
+	saveTemplate := s.allow(auth.SaveTemplate)
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.Use(s.authorize)
 		r.With(view, s.loadBoard).Get("/", s.handleBoardPage)
@@ -263,6 +272,10 @@ func New(cfg Config) *Server {
 			r.With(members).Post("/members", s.handleInviteMember)
 			r.With(members).Post("/members/{userID}/role", s.handleSetMemberRole)
 			r.With(members).Post("/members/{userID}/remove", s.handleRemoveMember)
+			if s.templates != nil {
+				r.With(saveTemplate, s.loadBoard).Get("/template", s.handleSaveTemplatePage)
+				r.With(saveTemplate, s.loadBoard).Post("/template", s.handleSaveTemplateForm)
+			}
 			if s.webhooks != nil {
 				r.With(members, s.loadBoard).Get("/webhooks", s.handleWebhooksPage)
 				r.With(members, s.loadBoard).Post("/webhooks", s.handleCreateWebhookForm)
@@ -282,6 +295,12 @@ func New(cfg Config) *Server {
 			r.Post("/notifications/read", s.handleReadNotifications)
 		}
 		r.Post("/boards", s.handleCreateBoard)
+		r.Get("/templates", s.handleListTemplates)
+		if s.templates != nil {
+			r.Get("/templates/{templateID}", s.handleGetTemplate)
+			r.Patch("/templates/{templateID}", s.handleUpdateTemplate)
+			r.Delete("/templates/{templateID}", s.handleDeleteTemplate)
+		}
 		if s.tokens != nil {
 			r.Get("/tokens", s.handleListTokens)
 			r.Post("/tokens", s.handleCreateToken)
@@ -328,6 +347,9 @@ func New(cfg Config) *Server {
 				r.Post("/claim", s.handleClaim)
 				r.With(manage).Get("/share", s.handleListLinks)
 				r.With(members).Get("/members", s.handleListMembers)
+				if s.templates != nil {
+					r.With(saveTemplate, s.loadBoard).Post("/templates", s.handleSaveTemplate)
+				}
 				if s.webhooks != nil {
 					r.With(members).Get("/webhooks", s.handleListWebhooks)
 					r.With(members, s.loadBoard).Post("/webhooks", s.handleCreateWebhook)

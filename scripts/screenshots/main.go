@@ -5,7 +5,7 @@
 //
 //	go run ./scripts/screenshots -chromium PATH -base URL -out DIR SHOT...
 //
-// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay][,panel][,compose:CARD][,since][,notifications]:
+// Each SHOT is NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay][,panel][,compose:CARD][,since][,notifications][,expand]:
 // the page at base+PATH is written to DIR/NAME.png. dark emulates prefers-color-scheme:
 // dark; large turns on the large mode as its switch remembers it (localStorage
 // "lastmile.large"); board waits until the board's page is live and its arrows are drawn;
@@ -19,8 +19,9 @@
 // link:ID the dialog of the link whose id is ID (Enter on its row of the links table).
 // panel opens the side panel of comments and markers, compose:CARD its composer on a card
 // (C on the focused card; keys then type, and a mention's completion is waited for),
-// since waits for "since you last looked" and its marks on the board, and
-// notifications opens the header's list.
+// since waits for "since you last looked" and its marks on the board,
+// notifications opens the header's list, and expand opens the page's first closed
+// disclosure (details element, such as a template's edit form) and brings it into view.
 package main
 
 import (
@@ -54,13 +55,14 @@ type shot struct {
 	menu, link                string // the card whose ▾ menu is opened; the link whose dialog is
 	overlay                   bool   // the analysis overlay shown
 	panel, since, notes       bool   // the annotations panel, since-you-last-looked, the notifications
+	expand                    bool   // the first closed details element opened
 	compose                   string // the card the composer is opened on
 }
 
 func parseShot(s string) (shot, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok || name == "" || strings.ContainsAny(name, "/\\") {
-		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay][,panel][,compose:CARD][,since][,notifications]", s)
+		return shot{}, fmt.Errorf("bad shot %q: want NAME=PATH[,dark][,large][,board][,print][,details:CARD][,title][,keys:TEXT][,signin:EMAIL][,menu:CARD][,link:ID][,overlay][,panel][,compose:CARD][,since][,notifications][,expand]", s)
 	}
 	parts := strings.Split(rest, ",")
 	sh := shot{name: name, path: parts[0]}
@@ -84,6 +86,8 @@ func parseShot(s string) (shot, error) {
 			sh.since = true
 		case "notifications":
 			sh.notes = true
+		case "expand":
+			sh.expand = true
 		default:
 			if card, ok := strings.CutPrefix(p, "details:"); ok && card != "" {
 				sh.details = card
@@ -329,6 +333,15 @@ func act(ctx context.Context, sh shot) error {
 		)
 		if err != nil {
 			return fmt.Errorf("opening the notifications: %w", err)
+		}
+	}
+	if sh.expand {
+		err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+			const d = document.querySelector('details:not([open])');
+			if (d) { d.open = true; d.scrollIntoView({block: 'center'}); }
+		})()`))
+		if err != nil {
+			return fmt.Errorf("opening the disclosure: %w", err)
 		}
 	}
 	if sh.keys != "" {

@@ -273,9 +273,17 @@ class Annotations {
     }
   }
 
-  byline(who, at, edited) {
+  // byline says who wrote a comment or a marker and when; an imported person's (by "i:…")
+  // is marked imported: the name is the export's, and nobody here wrote it.
+  byline(who, at, edited, by) {
     const p = el('p', 'anno-by');
     p.append(el('bdi', 'anno-author', who || '?'));
+    if (by?.startsWith('i:')) {
+      const mark = el('span', 'anno-imported', this.t.imported);
+      mark.title = this.t.imported_title;
+      mark.dataset.testid = 'anno-imported';
+      p.append(' · ', mark);
+    }
     if (at) {
       const time = el('time', '', this.dates.format(new Date(at)));
       time.dateTime = new Date(at).toISOString();
@@ -297,7 +305,7 @@ class Annotations {
       if (!art.id) art.removeAttribute('id');
       art.dataset.commentId = c.id;
       art.dataset.testid = 'anno-comment';
-      art.append(this.byline(c.author, c.at, c.edited_at));
+      art.append(this.byline(c.author, c.at, c.edited_at, c.by));
       if (c.deleted) {
         art.append(el('p', 'anno-body deleted', this.t.deleted));
       } else {
@@ -351,7 +359,7 @@ class Annotations {
       }
       li.append(p);
     }
-    li.append(this.byline(m.author, m.at, m.edited_at));
+    li.append(this.byline(m.author, m.at, m.edited_at, m.by));
     if (m.resolved) li.append(el('p', 'anno-resolved user-text', fill(m.resolution ? this.t.resolved_how : this.t.resolved_by, { name: m.resolver || '?', text: m.resolution ?? '' })));
     if (!this.canComment) return li;
     const actions = el('div', 'anno-actions');

@@ -294,7 +294,7 @@ export function fromExport(e) {
 export function toExport(s) {
   const list = (m, make, cmp) => [...m.values()].map(make).sort(cmp);
   return {
-    format: 'lastmile', version: 1, id: s.id, title: s.title, template: s.template, seq: s.seq,
+    format: 'lastmile', version: 2, id: s.id, title: s.title, template: s.template, seq: s.seq,
     stages: list(s.stages, stageOf, byKeys('order', 'id')),
     lanes: list(s.lanes, laneOf, byKeys('order', 'id')),
     cards: list(s.cards, cardOf, byKeys('order', 'id')),
