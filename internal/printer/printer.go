@@ -97,6 +97,9 @@ type Printer struct {
 	log     *slog.Logger
 	running atomic.Int64
 
+	// broken is why the browser cannot serve (Disable), nil while it may.
+	broken atomic.Pointer[error]
+
 	mu      sync.Mutex
 	browser context.Context // nil until the first job, and again after the browser died
 	stop    context.CancelFunc
@@ -119,11 +122,21 @@ func New(cfg Config) *Printer {
 	return p
 }
 
+// Path is the browser's executable.
+func (p *Printer) Path() string { return p.path }
+
 // Slots is how many jobs may run at once.
 func (p *Printer) Slots() int { return cap(p.slots) }
 
 // Running is how many jobs run now.
 func (p *Printer) Running() int { return int(p.running.Load()) }
+
+// Disable marks the printer as unable to render, for err (a Check that failed): Available
+// then says false and every job fails at once with an unavailable error.
+func (p *Printer) Disable(err error) { p.broken.Store(&err) }
+
+// Available says whether the printer may render: it was not disabled.
+func (p *Printer) Available() bool { return p.broken.Load() == nil }
 
 // Find returns the path of the Chromium to use: path when it is given (a file, or a
 // command on PATH), else the first of chromium, chromium-browser, google-chrome-stable
@@ -240,6 +253,9 @@ type Job struct {
 // once when every slot is taken, ErrTimeout past the printer's timeout, and an error
 // whose Unavailable method says true when the browser could not be started.
 func (p *Printer) Print(ctx context.Context, job Job) ([]byte, error) {
+	if err := p.broken.Load(); err != nil {
+		return nil, &jobError{msg: "printer: disabled", unavailable: true, err: *err}
+	}
 	select {
 	case p.slots <- struct{}{}:
 	default:

@@ -64,6 +64,7 @@ func (s *Server) boardView(r *http.Request, b *blueprint.Board, newLink string) 
 		return nil, err
 	}
 	v.Share = share
+	v.CanPrint = s.canPrint()
 	v.Access = web.BoardAccess{Unlisted: s.accounts != nil && acc.Open, Creator: acc.Creator, CanDelete: acc.CanDelete()}
 	if v.Viewer, err = s.viewerState(r, b); err != nil {
 		return nil, err
