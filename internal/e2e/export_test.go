@@ -569,7 +569,8 @@ func TestExportWithoutChromium(t *testing.T) {
 
 // BenchmarkExportPDF300 measures the time the server takes to render the large board
 // (20 stages, 300 cards) to PDF through its Chromium, from the request to the last byte,
-// on A4 in bands and fit on one page, the browser already started. Run it with
+// on A4 in bands and fit on one page, and to PNG, the browser already started; and, for
+// the share of the server itself, the print view's HTML alone. Run it with
 //
 //	make bench-export
 //
@@ -577,6 +578,13 @@ func TestExportWithoutChromium(t *testing.T) {
 func BenchmarkExportPDF300(b *testing.B) {
 	n := startNode(b, nil, withPrinter(exportPrinter(b)))
 	board := largeBoard(b, n)
+	b.Run("print-view-html", func(b *testing.B) {
+		for b.Loop() {
+			if status, _, body := fetch(b, n, "/boards/"+board.ID+"/print?paper=a4"); status != http.StatusOK {
+				b.Fatalf("GET the print view: %d %.200s", status, body)
+			}
+		}
+	})
 	for _, q := range []string{"paper=a4", "paper=a4&fit=1", "png"} {
 		path := "/api/boards/" + board.ID + "/export.pdf?" + q
 		if q == "png" {
