@@ -205,15 +205,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	background.Add(1)
 	go func() { defer background.Done(); hooks.Run(bg) }()
 
-	// PDF and PNG exports, rendered by a headless Chromium when the machine has one. That
-	// it starts is checked in the background, not to delay the start.
+	// PDF and PNG exports, rendered by a headless Chromium when the machine has one; it
+	// starts with the first export.
 	pr := printerOf(exportCfg, log)
 	var exports server.Printer
 	if pr != nil {
 		defer pr.Close()
 		exports = printerExports{pr}
-		background.Add(1)
-		go func() { defer background.Done(); checkPrinter(bg, pr, log) }()
 	}
 
 	srv := server.New(server.Config{
@@ -349,21 +347,9 @@ func printerOf(cfg printer.Config, log *slog.Logger) *printer.Printer {
 		return nil
 	}
 	cfg.Path, cfg.Logger = path, log
+	log.Info("PDF and PNG exports by Chromium, started at the first export", "chromium", path,
+		"concurrency", cfg.Slots, "timeout", cfg.Timeout.String())
 	return printer.New(cfg)
-}
-
-// checkPrinter runs the exports' browser once: one that does not start (a snap stub
-// without snapd, say) turns the exports off, and the board pages say so.
-func checkPrinter(ctx context.Context, pr *printer.Printer, log *slog.Logger) {
-	version, err := printer.Check(ctx, pr.Path())
-	if err != nil {
-		if ctx.Err() == nil {
-			pr.Disable(err)
-			log.Warn("PDF and PNG exports off: the browser does not start (set LASTMILE_CHROMIUM)", "err", err)
-		}
-		return
-	}
-	log.Info("PDF and PNG exports on", "chromium", pr.Path(), "version", version, "concurrency", pr.Slots())
 }
 
 // printerExports is the server's Printer: internal/printer's, whose Job has the fields
@@ -374,7 +360,7 @@ func (e printerExports) Print(ctx context.Context, job server.PrintJob) ([]byte,
 	return e.p.Print(ctx, printer.Job(job))
 }
 
-// Available says whether the browser may render (it was not found not to start).
+// Available says whether the browser may render (it did not fail to start).
 func (e printerExports) Available() bool { return e.p.Available() }
 
 // selfURL is the address at which the export's browser reaches this server, on this

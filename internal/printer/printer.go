@@ -17,7 +17,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,8 +130,9 @@ func (p *Printer) Slots() int { return cap(p.slots) }
 // Running is how many jobs run now.
 func (p *Printer) Running() int { return int(p.running.Load()) }
 
-// Disable marks the printer as unable to render, for err (a Check that failed): Available
-// then says false and every job fails at once with an unavailable error.
+// Disable marks the printer as unable to render, for err: Available then says false and
+// every job fails at once with an unavailable error. A browser that does not start
+// disables its printer.
 func (p *Printer) Disable(err error) { p.broken.Store(&err) }
 
 // Available says whether the printer may render: it was not disabled.
@@ -140,7 +140,7 @@ func (p *Printer) Available() bool { return p.broken.Load() == nil }
 
 // Find returns the path of the Chromium to use: path when it is given (a file, or a
 // command on PATH), else the first of chromium, chromium-browser, google-chrome-stable
-// and google-chrome found on PATH. It does not start it; see Check.
+// and google-chrome found on PATH. It does not start it: the first job does.
 func Find(path string) (string, error) {
 	if path != "" {
 		p, err := exec.LookPath(path)
@@ -155,18 +155,6 @@ func Find(path string) (string, error) {
 		}
 	}
 	return "", errors.New("no chromium, chromium-browser or google-chrome on PATH, and LASTMILE_CHROMIUM is not set")
-}
-
-// Check runs the browser once with --version, as a cheap proof that it starts (a snap
-// stub without snapd, for instance, does not).
-func Check(ctx context.Context, path string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--headless", "--no-sandbox", "--version").Output()
-	if err != nil {
-		return "", fmt.Errorf("%s does not start: %w", path, err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 // Close stops the browser; jobs still running fail. A closed printer starts no browser.
@@ -214,7 +202,12 @@ func (p *Printer) start() (context.Context, error) {
 	if _, err := chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void]("1")); err != nil {
 		bcancel()
 		acancel()
-		return nil, &jobError{msg: "printer: starting " + p.path, unavailable: true, err: err}
+		// A browser that does not start (a snap stub without snapd, a missing library)
+		// will not start at the next job either: the exports turn off until a restart.
+		err = fmt.Errorf("starting %s: %w", p.path, err)
+		p.Disable(err)
+		p.log.Error("PDF and PNG exports off: their browser does not start (set LASTMILE_CHROMIUM and restart)", "err", err)
+		return nil, &jobError{msg: "printer", unavailable: true, err: err}
 	}
 	p.browser, p.stop = bctx, func() { bcancel(); acancel() }
 	p.log.Info("export browser started", "path", p.path)
