@@ -23,7 +23,8 @@ FUZZ_TARGETS := \
 	./internal/blueprint:FuzzDecodeExport \
 	./internal/blueprint:FuzzDecodeCSV \
 	./internal/blueprint:FuzzKeyBetween \
-	./internal/protocol:FuzzDecodeFrame
+	./internal/protocol:FuzzDecodeFrame \
+	./internal/server:FuzzPrintOptions
 
 # Hides the password in a database URL before it is printed.
 hide_password = sed 's\#//\([^:/@]*\):[^@]*@\#//\1:***@\#'
@@ -69,12 +70,13 @@ build: ## Build a static binary at bin/lastmile
 	CGO_ENABLED=0 go build -o bin/lastmile ./cmd/lastmile
 
 .PHONY: run
-run: ## Serve on LASTMILE_ADDR (default :8080), starting the local Postgres if needed
+run: ## Serve on LASTMILE_ADDR (default :8080), starting the local Postgres and finding Chromium if needed
 	@url=$$(scripts/db.sh); \
 	addr=$$LASTMILE_ADDR; host=$${addr%:*}; \
 	case $$host in ''|0.0.0.0|'[::]') host=localhost ;; esac; \
-	echo "lastmile: serving on http://$$host:$${addr##*:} (database: $$(echo "$$url" | $(hide_password)))"; \
-	DATABASE_URL=$$url exec go run ./cmd/lastmile serve
+	chromium=$$(scripts/chromium.sh) || { echo 'lastmile: no Chromium, so no PDF and PNG exports'; chromium=; }; \
+	echo "lastmile: serving on http://$$host:$${addr##*:} (database: $$(echo "$$url" | $(hide_password)), exports: $${chromium:-off})"; \
+	DATABASE_URL=$$url LASTMILE_CHROMIUM=$$chromium exec go run ./cmd/lastmile serve
 
 .PHONY: test
 test: lint ## Lint, then run all tests with the race detector (brings up Postgres and Chromium)
@@ -103,6 +105,12 @@ bench-board: ## Measure a 300-card board in Chromium: render, load, moves, frame
 	@url=$${LASTMILE_TEST_DATABASE_URL:-$$(scripts/db.sh)}; \
 	LASTMILE_TEST_DATABASE_URL=$$url LASTMILE_CHROMIUM=$$(scripts/chromium.sh) \
 		go test -count=1 -run '^$$' -bench Open300 -benchtime 5x ./internal/e2e/
+
+.PHONY: bench-export
+bench-export: ## Measure the PDF and PNG exports of a 300-card board through the server's Chromium
+	@url=$${LASTMILE_TEST_DATABASE_URL:-$$(scripts/db.sh)}; \
+	LASTMILE_TEST_DATABASE_URL=$$url LASTMILE_CHROMIUM=$$(scripts/chromium.sh) \
+		go test -count=1 -run '^$$' -bench ExportPDF300 -benchtime 10x ./internal/e2e/
 
 .PHONY: db
 db: ## Start the local Postgres and print its DATABASE_URL

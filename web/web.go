@@ -69,7 +69,9 @@ type BoardView struct {
 	CanSaveTemplate bool
 	// Viewer is who reads the page, for its scripts (the #board-viewer data block).
 	Viewer ViewerState
-	anno   map[string]*AnnoCount // the annotations by anchor (Anno), counted once
+	// CanPrint says that the server renders PDF and PNG exports (it has a Chromium).
+	CanPrint bool
+	anno     map[string]*AnnoCount // the annotations by anchor (Anno), counted once
 }
 
 // ViewerState is who reads a board page, as its scripts need it for comments, markers

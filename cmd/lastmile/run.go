@@ -26,6 +26,7 @@ import (
 	"lastmile/internal/i18n"
 	"lastmile/internal/mail"
 	"lastmile/internal/postgres"
+	"lastmile/internal/printer"
 	"lastmile/internal/realtime"
 	"lastmile/internal/server"
 	"lastmile/internal/webhook"
@@ -130,6 +131,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	exportCfg, err := m.exportConfig()
+	if err != nil {
+		return err
+	}
 	if *dsn == "" {
 		return errors.New("DATABASE_URL is not set: give the postgres:// URL of the database (`make run` starts a local one)")
 	}
@@ -200,7 +205,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	background.Add(1)
 	go func() { defer background.Done(); hooks.Run(bg) }()
 
+	// PDF and PNG exports, rendered by a headless Chromium when the machine has one; it
+	// starts with the first export.
+	pr := printerOf(exportCfg, log)
+	var exports server.Printer
+	if pr != nil {
+		defer pr.Close()
+		exports = printerExports{pr}
+	}
+
 	srv := server.New(server.Config{
+		Printer: exports, SelfURL: func() string { return selfURL(m.addr) },
 		Boards: store, Editor: hub, Catalog: catalog, Logger: log, AllowPrivateWebhooks: privateHooks,
 		Accounts: store, HashSlots: *hashSlots, SignUpClosed: *signUp == "closed", AccountRequired: !*anonymous,
 		TrustedProxies: proxies, Unsubscribe: unsubscribe,
@@ -301,6 +316,64 @@ func (m *Main) mailer(ctx context.Context, store *postgres.Store, catalog *i18n.
 	}
 	log.Info("e-mail of mentions and replies", "smtp", cfg.Host, "from", cfg.From)
 	return mail.New(cfg, store, allowed, catalog, key, log), nil
+}
+
+// exportConfig reads the settings of the PDF and PNG exports' renderer.
+func (m *Main) exportConfig() (printer.Config, error) {
+	cfg := printer.Config{Path: m.Getenv("LASTMILE_CHROMIUM"), Slots: printer.DefaultSlots, Timeout: printer.DefaultTimeout}
+	if v := m.Getenv("LASTMILE_EXPORT_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			return cfg, fmt.Errorf("LASTMILE_EXPORT_CONCURRENCY is %q: expected a whole number from 1 to 64", v)
+		}
+		cfg.Slots = n
+	}
+	if v := m.Getenv("LASTMILE_EXPORT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return cfg, fmt.Errorf("LASTMILE_EXPORT_TIMEOUT is %q: expected a duration from 1s to 10m, like 60s", v)
+		}
+		cfg.Timeout = d
+	}
+	return cfg, nil
+}
+
+// printerOf returns the renderer of PDF and PNG exports: the Chromium of LASTMILE_CHROMIUM,
+// else one on PATH; nil without one, and the exports then say they are not available.
+func printerOf(cfg printer.Config, log *slog.Logger) *printer.Printer {
+	path, err := printer.Find(cfg.Path)
+	if err != nil {
+		log.Warn("PDF and PNG exports off: no Chromium to render them (set LASTMILE_CHROMIUM)", "err", err)
+		return nil
+	}
+	cfg.Path, cfg.Logger = path, log
+	log.Info("PDF and PNG exports by Chromium, started at the first export", "chromium", path,
+		"concurrency", cfg.Slots, "timeout", cfg.Timeout.String())
+	return printer.New(cfg)
+}
+
+// printerExports is the server's Printer: internal/printer's, whose Job has the fields
+// of server.PrintJob.
+type printerExports struct{ p *printer.Printer }
+
+func (e printerExports) Print(ctx context.Context, job server.PrintJob) ([]byte, error) {
+	return e.p.Print(ctx, printer.Job(job))
+}
+
+// Available says whether the browser may render (it did not fail to start).
+func (e printerExports) Available() bool { return e.p.Available() }
+
+// selfURL is the address at which the export's browser reaches this server, on this
+// machine: the address listened on, or loopback when it listens on every address.
+func selfURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // checkSchema stops start-up on a dirty or too-new schema, and migrates up when asked.

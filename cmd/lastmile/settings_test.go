@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -92,6 +93,30 @@ func TestSettings(t *testing.T) {
 		for _, v := range []string{"10.0.0.0/8, proxy.example", "10.0.0.0/33", "::ffff:10.0.0.0/104"} {
 			wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_TRUSTED_PROXIES": v}),
 				"LASTMILE_TRUSTED_PROXIES")
+		}
+	})
+	t.Run("BadExportSettings", func(t *testing.T) {
+		wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_EXPORT_CONCURRENCY": "0"}),
+			"LASTMILE_EXPORT_CONCURRENCY")
+		wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_EXPORT_TIMEOUT": "forever"}),
+			"LASTMILE_EXPORT_TIMEOUT")
+	})
+	// A Chromium that is not there turns the PDF and PNG exports off; the server starts.
+	t.Run("NoChromium", func(t *testing.T) {
+		base := "http://" + mustStart(t, map[string]string{"DATABASE_URL": pgtest.NewURL(t), "LASTMILE_ADDR": "127.0.0.1:0",
+			"LASTMILE_CHROMIUM": "/nonexistent/chromium"}).addr
+		b := newBrowser(t)
+		status, body := b.do("POST", base, "/api/boards", `{"template":"blank"}`)
+		if status != http.StatusCreated {
+			t.Fatalf("new board: %d %s", status, body)
+		}
+		var created struct{ ID string }
+		if err := json.Unmarshal([]byte(body), &created); err != nil {
+			t.Fatal(err)
+		}
+		if status, body := b.do("GET", base, "/api/boards/"+created.ID+"/export.pdf", nil); status != http.StatusServiceUnavailable ||
+			!strings.Contains(body, "no Chromium") {
+			t.Fatalf("PDF without Chromium: %d %s; want 503", status, body)
 		}
 	})
 	// Behind a trusted proxy, the limits per address count the client X-Forwarded-For

@@ -41,6 +41,7 @@ var browser struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	closeExporter()
 	if browser.cancel != nil {
 		browser.cancel()
 	}

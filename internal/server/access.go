@@ -37,6 +37,9 @@ func (s *Server) resolveAccess(r *http.Request) (auth.Access, error) {
 	if !blueprint.ValidID(id) {
 		return auth.Access{}, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
 	}
+	if t, ok := r.Context().Value(ticketKey).(printTicket); ok {
+		return s.ticketAccess(r, id, t)
+	}
 	if s.accounts == nil {
 		return auth.Access{Role: auth.Editor, Open: true}, nil
 	}

@@ -69,6 +69,7 @@ func (s *Server) boardView(r *http.Request, b *blueprint.Board, newLink string) 
 		return nil, err
 	}
 	v.Share = share
+	v.CanPrint = s.canPrint()
 	v.Access = web.BoardAccess{Unlisted: s.accounts != nil && acc.Open, Creator: acc.Creator, CanDelete: acc.CanDelete()}
 	v.CanSaveTemplate = s.canSaveTemplate(r)
 	if v.Viewer, err = s.viewerState(r, b); err != nil {

@@ -27,6 +27,7 @@ const (
 	nonceKey
 	sessionKey
 	accessKey
+	ticketKey // the print ticket a request came with (usePrintTicket)
 )
 
 // loadBoard loads the board named in the path once, answers 404 when there is none, and

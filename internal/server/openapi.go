@@ -33,6 +33,8 @@ var apiOps = []apiOp{
 	{"GET", "/api/boards/{boardID}/export.csv", "exports", "The board's cards as CSV (UTF-8 with a BOM)", nil, false, 200},
 	{"GET", "/api/boards/{boardID}/export.md", "exports", "The board as a Markdown report", nil, false, 200},
 	{"GET", "/api/boards/{boardID}/export.svg", "exports", "The board as an SVG picture", nil, false, 200},
+	{"GET", "/api/boards/{boardID}/export.pdf", "exports", "The board as a PDF, A4 or A3 landscape (paper=a4|a3), on one page with fit=1; 503 when the server has no Chromium or is busy", []string{"paper", "fit"}, false, 200},
+	{"GET", "/api/boards/{boardID}/export.png", "exports", "The board as a PNG picture; 503 when the server has no Chromium or is busy", nil, false, 200},
 	{"POST", "/api/boards/{boardID}/ops", "ops", "Apply a JSON array of ops, in order", nil, true, 200},
 	{"GET", "/api/boards/{boardID}/ops", "ops", "The op log after a sequence number", []string{"after", "limit"}, false, 200},
 	{"GET", "/api/boards/{boardID}/activity", "ops", "The ops after a sequence number, as activity", []string{"after", "limit"}, false, 200},
@@ -141,6 +143,12 @@ func contentType(path string) string {
 		return "text/csv"
 	case strings.HasSuffix(path, ".md"):
 		return "text/markdown"
+	case strings.HasSuffix(path, ".svg"):
+		return "image/svg+xml"
+	case strings.HasSuffix(path, ".pdf"):
+		return "application/pdf"
+	case strings.HasSuffix(path, ".png"):
+		return "image/png"
 	}
 	return "application/json"
 }

@@ -99,6 +99,12 @@ type Config struct {
 	// AllowPrivateWebhooks lets webhooks be sent to loopback and private addresses
 	// (LASTMILE_WEBHOOKS_PRIVATE); refused otherwise, against server-side request forgery.
 	AllowPrivateWebhooks bool
+	// Printer renders the PDF and PNG exports (internal/printer, in a headless Chromium).
+	// Without it the board page says they are not available and their routes answer 503.
+	Printer Printer
+	// SelfURL gives the address (http://127.0.0.1:port) at which the printer's browser
+	// reaches this server; it is asked at each export, once the server listens.
+	SelfURL func() string
 }
 
 // Server routes requests. It is an http.Handler.
@@ -134,6 +140,9 @@ type Server struct {
 	// templates keeps the templates people save; nil without accounts or storage for them.
 	templates            Templates
 	allowPrivateWebhooks bool
+	printer              Printer
+	selfURL              func() string
+	tickets              printTickets
 
 	readiness readiness   // what /readyz last said, to log changes only
 	methods   methodIndex // which methods each path has routes for
@@ -167,6 +176,7 @@ func New(cfg Config) *Server {
 		s.templates, _ = cfg.Boards.(Templates)
 	}
 	s.allowPrivateWebhooks = cfg.AllowPrivateWebhooks
+	s.printer, s.selfURL = cfg.Printer, cfg.SelfURL
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -232,9 +242,14 @@ func New(cfg Config) *Server {
 	comment := s.allow(auth.Comment)
 	members := s.allow(auth.ManageMembers)
 	saveTemplate := s.allow(auth.SaveTemplate)
+	// The print view also lets in the browser of an export by its print ticket, so it
+	// is routed apart from the other pages of a board, whose authorize trusts sessions only.
+	r.With(s.usePrintTicket, s.authorize, view, s.loadBoard).Get("/boards/{boardID}/print", s.handlePrintPage)
 	r.Route("/boards/{boardID}", func(r chi.Router) {
 		r.Use(s.authorize)
 		r.With(view, s.loadBoard).Get("/", s.handleBoardPage)
+		r.With(view, s.loadBoard).Get("/export.pdf", s.handleExportPDF)
+		r.With(view, s.loadBoard).Get("/export.png", s.handleExportPNG)
 		r.With(view, s.loadBoard).Get("/analysis", s.handleAnalysisPage)
 		if s.history() != nil {
 			r.With(view, s.loadBoard).Get("/history", s.handleHistoryPage)
@@ -313,6 +328,8 @@ func New(cfg Config) *Server {
 			r.With(view, s.loadBoard).Get("/export.csv", s.handleExportCSV)
 			r.With(view, s.loadBoard).Get("/export.md", s.handleExportMarkdown)
 			r.With(view, s.loadBoard).Get("/export.svg", s.handleExportSVG)
+			r.With(view, s.loadBoard).Get("/export.pdf", s.handleExportPDF)
+			r.With(view, s.loadBoard).Get("/export.png", s.handleExportPNG)
 			r.With(comment).Post("/ops", s.handlePostOps)
 			r.With(view).Get("/ops", s.handleGetOps)
 			r.With(view, s.loadBoard).Get("/comments", s.handleListComments)
