@@ -3,11 +3,11 @@ package realtime
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"lastmile/internal/blueprint"
 	"lastmile/internal/protocol"
@@ -55,11 +55,15 @@ type room struct {
 	hub *Hub
 	id  string
 
-	seq     int64 // the last sequence broadcast to the room
-	conns   map[*conn]struct{}
-	joining *conn                  // the connection being admitted, not yet in conns
-	locks   map[string]*lock       // card id → lock
-	fac     blueprint.Facilitation // the board's facilitation state, as stored (facilitation.go)
+	seq   int64 // the last sequence broadcast to the room
+	conns map[*conn]struct{}
+	list  []*conn // conns as a slice, for broadcasts; nil after a change of conns
+	// skipping is set while a connection may have joined from a snapshot ahead of seq
+	// (skipThrough > seq): broadcasts then look at each connection's skipThrough.
+	skipping bool
+	joining  *conn                  // the connection being admitted, not yet in conns
+	locks    map[string]*lock       // card id → lock
+	fac      blueprint.Facilitation // the board's facilitation state, as stored (facilitation.go)
 
 	logChecked  time.Time            // when the room last knew it was current with the log
 	snapshot    []byte               // the last snapshot frame sent, encoded, for the next joiners
@@ -328,22 +332,27 @@ func (r *room) broadcastOps(ops []protocol.Committed) {
 		return
 	}
 	since := time.Now()
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops}))
-	if err != nil {
-		r.hub.log.Error("encoding broadcast", "err", err)
-		return
-	}
+	msg := outMsg{frame: textFrame(protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops})), since: since}
 	last := ops[len(ops)-1].Seq
-	for c := range r.conns {
-		if c.skipThrough >= last {
-			continue
+	all := r.connList()
+	if r.skipping {
+		// Some joined from a snapshot in the middle of these or later: they get the rest
+		// alone, the others the frame everyone shares.
+		shared := make([]*conn, 0, len(all))
+		r.skipping = false
+		for _, c := range all {
+			switch {
+			case c.skipThrough >= last:
+				r.skipping = true
+			case c.skipThrough >= ops[0].Seq:
+				r.send(c, outMsg{data: protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: after(ops, c.skipThrough)}), since: since})
+			default:
+				shared = append(shared, c)
+			}
 		}
-		if c.skipThrough >= ops[0].Seq { // joined from a snapshot in the middle of these
-			r.send(c, outMsg{data: protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: after(ops, c.skipThrough)}), since: since})
-			continue
-		}
-		r.send(c, outMsg{prepared: msg, since: since})
+		all = shared
 	}
+	r.sendAll(all, msg)
 	r.hub.metrics.deliveries.Add(float64(len(r.conns) * len(ops)))
 	r.seq = last
 	for _, o := range ops {
@@ -409,12 +418,79 @@ func (r *room) readLog(after int64, limit int) ([]protocol.Committed, error) {
 	return ops, nil
 }
 
-// send queues a message for c, dropping c when its queue is full.
+// send sends a message to c, dropping c when its queue is full.
 func (r *room) send(c *conn, m outMsg) {
 	if !c.enqueue(m) {
 		c.dropSlow("its send queue is full")
 		r.remove(c)
 	}
+}
+
+// fanoutShare is how many connections one goroutine writes a broadcast to: a room with
+// more has its broadcast written by several goroutines at once, one per processor at
+// most, the room's own among them.
+const fanoutShare = 128
+
+// sendAll sends one message, its frame made once, to every connection of cs, and drops
+// those whose queue is full. Each write goes straight to its socket (conn.enqueue); the
+// sockets of a large room are shared out among goroutines, which the room waits for, so
+// that what it sends next to any connection comes after.
+func (r *room) sendAll(cs []*conn, m outMsg) {
+	if m.frame == nil {
+		m.frame = textFrame(m.data)
+	}
+	parts := min(runtime.GOMAXPROCS(0), (len(cs)+fanoutShare-1)/fanoutShare)
+	var full []*conn
+	if parts <= 1 {
+		for _, c := range cs {
+			if !c.enqueue(m) {
+				full = append(full, c)
+			}
+		}
+	} else {
+		fulls := make([][]*conn, parts)
+		var wg sync.WaitGroup
+		size := (len(cs) + parts - 1) / parts
+		for p := range parts {
+			share := cs[p*size : min((p+1)*size, len(cs))]
+			write := func() {
+				for _, c := range share {
+					if !c.enqueue(m) {
+						fulls[p] = append(fulls[p], c)
+					}
+				}
+			}
+			if p == 0 {
+				continue
+			}
+			wg.Add(1)
+			go func() { defer wg.Done(); write() }()
+		}
+		for _, c := range cs[:size] {
+			if !c.enqueue(m) {
+				fulls[0] = append(fulls[0], c)
+			}
+		}
+		wg.Wait()
+		for _, f := range fulls {
+			full = append(full, f...)
+		}
+	}
+	for _, c := range full {
+		c.dropSlow("its send queue is full")
+		r.remove(c)
+	}
+}
+
+// connList returns the room's connections as a slice, made again after a join or a leave.
+func (r *room) connList() []*conn {
+	if r.list == nil {
+		r.list = make([]*conn, 0, len(r.conns))
+		for c := range r.conns {
+			r.list = append(r.list, c)
+		}
+	}
+	return r.list
 }
 
 // admit brings a connection into the room: it catches the room up with the log, sends the
@@ -511,6 +587,10 @@ func (r *room) addConn(c *conn) {
 		cancel()
 	}
 	r.conns[c] = struct{}{}
+	r.list = nil
+	if c.skipThrough > r.seq {
+		r.skipping = true
+	}
 	r.hub.metrics.conns.Inc()
 	r.presenceChanged(c)
 }
@@ -529,6 +609,7 @@ func (r *room) remove(c *conn) {
 		return
 	}
 	delete(r.conns, c)
+	r.list = nil
 	r.hub.metrics.conns.Dec()
 	for card, l := range r.locks {
 		if l.holder == c {
@@ -567,13 +648,7 @@ func (r *room) flushPresence() {
 	if len(r.conns) == 0 || len(f.Peers)+len(f.Left) == 0 {
 		return
 	}
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, protocol.Encode(f))
-	if err != nil {
-		return
-	}
-	for c := range r.conns {
-		r.send(c, outMsg{prepared: msg})
-	}
+	r.sendAll(r.connList(), outMsg{frame: textFrame(protocol.Encode(f))})
 }
 
 // relay records a presence update and passes it on. Setting editing to a card takes its
