@@ -98,12 +98,16 @@ func newConn(h *Hub, ws *websocket.Conn, boardID string, p Participant) *conn {
 	p.Name = cleanName(p.Name)
 	c := &conn{
 		hub: h, ws: ws, boardID: boardID, id: newConnID(), p: p, resume: -1,
-		raw: rawWriterOf(ws.NetConn()), wake: make(chan struct{}, 1), closing: make(chan struct{}), readerDone: make(chan struct{}),
+		wake: make(chan struct{}, 1), closing: make(chan struct{}), readerDone: make(chan struct{}),
 		ops:      rate.NewLimiter(rate.Limit(h.opts.OpsPerSecond), h.opts.OpsBurst),
 		presence: rate.NewLimiter(presenceRate, presenceBurst),
 		views:    rate.NewLimiter(viewRate, viewBurst),
 		control:  rate.NewLimiter(controlRate, controlBurst),
 	}
+	if ws == nil { // a benchmark's connection, whose frames stay queued
+		return c
+	}
+	c.raw = rawWriterOf(ws.NetConn())
 	// Only the writer side writes to the socket (see conn): the reader's answers to a ping
 	// and to a close go through it, instead of gorilla's handlers writing from the reader.
 	ws.SetPingHandler(func(data string) error {

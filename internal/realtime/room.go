@@ -3,9 +3,7 @@ package realtime
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -91,6 +89,10 @@ type room struct {
 	done         chan struct{}  // closed when the room has stopped
 
 	remoteSeq atomic.Int64
+
+	out        *fanout // writes what the room sends, in order
+	framedData []byte  // the last payload send framed, and its frame
+	framed     []byte
 }
 
 func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
@@ -98,7 +100,7 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 	tick.Stop()
 	voteEnd := time.NewTimer(time.Hour)
 	voteEnd.Stop()
-	return &room{
+	r := &room{
 		hub: h, id: id, seq: seq, fac: fac, facilitateCh: make(chan facilitateRequest),
 		voteCh: make(chan voteRequest), voteEnd: voteEnd, draftCh: make(chan draftRequest),
 		follows: make(chan followMsg),
@@ -107,6 +109,8 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
 		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan revocation), done: make(chan struct{}),
 	}
+	r.out = newFanout(r)
+	return r
 }
 
 // poke records that the log reaches at least seq and wakes the room.
@@ -127,6 +131,8 @@ func (r *room) poke(seq int64) {
 // (fail), and nothing else.
 func (r *room) run() {
 	defer r.hub.wg.Done()
+	go r.out.run()
+	defer r.out.stop() // after fail or shutdown below, which wait for what is queued
 	defer func() {
 		if v := recover(); v != nil {
 			r.hub.log.Error("panic in a room; closing its connections", "board", r.id, "panic", fmt.Sprint(v),
@@ -299,9 +305,9 @@ func (r *room) answer(s *submission, results []blueprint.Result) {
 		op := s.edits[i].Op
 		switch {
 		case res.Err != nil:
-			s.conn.sendJSON(s.conn.nackFor(op.Key, op.ID, res.Err))
+			r.send(s.conn, outMsg{data: protocol.Encode(s.conn.nackFor(op.Key, op.ID, res.Err))})
 		case res.Duplicate:
-			s.conn.sendJSON(protocol.Ack{T: protocol.TypeAck, Key: op.Key, Seq: res.Seq})
+			r.send(s.conn, outMsg{data: protocol.Encode(protocol.Ack{T: protocol.TypeAck, Key: op.Key, Seq: res.Seq})})
 		}
 	}
 }
@@ -418,79 +424,19 @@ func (r *room) readLog(after int64, limit int) ([]protocol.Committed, error) {
 	return ops, nil
 }
 
-// send sends a message to c, dropping c when its queue is full.
+// send sends a message to c after what the room sent before (see fanout), dropping c
+// when its queue is full.
+//
+// The same payload sent to several connections in turn (a view to each follower, a
+// facilitation frame to each) is framed once: the room keeps the last payload it framed.
 func (r *room) send(c *conn, m outMsg) {
-	if !c.enqueue(m) {
-		c.dropSlow("its send queue is full")
-		r.remove(c)
-	}
-}
-
-// fanoutShare is how many connections one goroutine writes a broadcast to: a room with
-// more has its broadcast written by several goroutines at once, one per processor at
-// most, the room's own among them.
-const fanoutShare = 128
-
-// sendAll sends one message, its frame made once, to every connection of cs, and drops
-// those whose queue is full. Each write goes straight to its socket (conn.enqueue); the
-// sockets of a large room are shared out among goroutines, which the room waits for, so
-// that what it sends next to any connection comes after.
-func (r *room) sendAll(cs []*conn, m outMsg) {
-	if m.frame == nil {
-		m.frame = textFrame(m.data)
-	}
-	parts := min(runtime.GOMAXPROCS(0), (len(cs)+fanoutShare-1)/fanoutShare)
-	var full []*conn
-	if parts <= 1 {
-		for _, c := range cs {
-			if !c.enqueue(m) {
-				full = append(full, c)
-			}
+	if m.frame == nil && len(m.data) > 0 {
+		if len(r.framedData) != len(m.data) || &r.framedData[0] != &m.data[0] {
+			r.framedData, r.framed = m.data, textFrame(m.data)
 		}
-	} else {
-		fulls := make([][]*conn, parts)
-		var wg sync.WaitGroup
-		size := (len(cs) + parts - 1) / parts
-		for p := range parts {
-			share := cs[p*size : min((p+1)*size, len(cs))]
-			write := func() {
-				for _, c := range share {
-					if !c.enqueue(m) {
-						fulls[p] = append(fulls[p], c)
-					}
-				}
-			}
-			if p == 0 {
-				continue
-			}
-			wg.Add(1)
-			go func() { defer wg.Done(); write() }()
-		}
-		for _, c := range cs[:size] {
-			if !c.enqueue(m) {
-				fulls[0] = append(fulls[0], c)
-			}
-		}
-		wg.Wait()
-		for _, f := range fulls {
-			full = append(full, f...)
-		}
+		m.frame = r.framed
 	}
-	for _, c := range full {
-		c.dropSlow("its send queue is full")
-		r.remove(c)
-	}
-}
-
-// connList returns the room's connections as a slice, made again after a join or a leave.
-func (r *room) connList() []*conn {
-	if r.list == nil {
-		r.list = make([]*conn, 0, len(r.conns))
-		for c := range r.conns {
-			r.list = append(r.list, c)
-		}
-	}
-	return r.list
+	r.out.push(fanJob{one: c, m: m})
 }
 
 // admit brings a connection into the room: it catches the room up with the log, sends the
@@ -749,6 +695,7 @@ func (r *room) shutdown() {
 		}
 		break
 	}
+	r.out.drain() // everything sent before the close frames
 	for c := range r.conns {
 		c.closeWith(protocol.CloseRestart, "server restarting")
 	}
