@@ -908,8 +908,12 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 	wait, ok1 := mean("lastmile_op_wait_seconds")
 	write, ok2 := mean("lastmile_broadcast_write_seconds")
 	if ok1 && ok2 {
-		fmt.Fprintf(w, "server path (means)   frame read → commit starts %s; broadcast starts → frame written to a socket %s\n",
+		fmt.Fprintf(w, "server path (means)   frame read → commit starts %s; broadcast starts → frame written to a socket %s",
 			benchMS(wait), benchMS(write))
+		if remote, ok := mean("lastmile_remote_catchup_seconds"); ok {
+			fmt.Fprintf(w, "; another server's ops announced → broadcast here %s", benchMS(remote))
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "connections           %.0f (server gauge), %d participants\n", end.get("lastmile_connections"), len(r.editors)+len(r.viewers))
 	for i, e := range ends {

@@ -76,6 +76,8 @@ type room struct {
 	presenceDue  bool // presenceTick is running
 
 	submit       chan *submission // unbuffered: senders wait while a commit is in flight
+	committed    chan *inflight   // capacity 1: the commit in flight, done
+	inFlight     bool             // a commit is in flight
 	join         chan *conn
 	leave        chan *conn
 	presence     chan presenceUpdate
@@ -89,6 +91,7 @@ type room struct {
 	done         chan struct{}  // closed when the room has stopped
 
 	remoteSeq atomic.Int64
+	pokedAt   atomic.Int64 // when a poke first announced ops not broadcast yet (Unix ns), or 0
 
 	out        *fanout // writes what the room sends, in order
 	framedData []byte  // the last payload send framed, and its frame
@@ -106,7 +109,7 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 		follows: make(chan followMsg),
 		conns:   map[*conn]struct{}{}, locks: map[string]*lock{},
 		changed: map[*conn]struct{}{}, presenceTick: tick,
-		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
+		submit: make(chan *submission), committed: make(chan *inflight, 1), join: make(chan *conn), leave: make(chan *conn),
 		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan revocation), done: make(chan struct{}),
 	}
 	r.out = newFanout(r)
@@ -117,7 +120,11 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 func (r *room) poke(seq int64) {
 	for {
 		cur := r.remoteSeq.Load()
-		if seq <= cur || r.remoteSeq.CompareAndSwap(cur, seq) {
+		if seq <= cur {
+			break
+		}
+		if r.remoteSeq.CompareAndSwap(cur, seq) {
+			r.pokedAt.CompareAndSwap(0, time.Now().UnixNano())
 			break
 		}
 	}
@@ -147,9 +154,22 @@ func (r *room) run() {
 	idleSince := time.Now()
 	gone := false // the board was deleted: the room stops once its connections have left
 	for {
+		submit := r.submit
+		if r.inFlight {
+			submit = nil // the senders wait, and go into the next commit together
+		}
 		select {
-		case s := <-r.submit:
-			r.commit(r.gather(s))
+		case s := <-submit:
+			if r.remoteSeq.Load() > r.seq {
+				// Another process's ops first: its clients here see them without waiting
+				// for this commit, and the commit starts from them (see Store.OpsSince).
+				r.catchUp()
+			}
+			r.inFlight = r.commit(r.gather(s))
+			idleSince = time.Now()
+		case f := <-r.committed:
+			r.inFlight = false
+			r.finish(f)
 			idleSince = time.Now()
 		case c := <-r.join:
 			r.joining = c
@@ -184,10 +204,12 @@ func (r *room) run() {
 		case <-r.remote:
 			if r.remoteSeq.Load() > r.seq {
 				r.catchUp()
+			} else {
+				r.pokedAt.Store(0) // an announcement of what the room has: its own commits
 			}
 		case now := <-tick.C:
 			r.expireLocks(now)
-			if len(r.conns) == 0 && (gone || now.Sub(idleSince) > r.hub.opts.IdleTimeout) && r.hub.removeRoom(r) {
+			if len(r.conns) == 0 && !r.inFlight && (gone || now.Sub(idleSince) > r.hub.opts.IdleTimeout) && r.hub.removeRoom(r) {
 				return
 			}
 		case <-r.hub.ctx.Done():
@@ -214,19 +236,36 @@ func (r *room) gather(s *submission) []*submission {
 	return batch
 }
 
-// commit applies a batch of submissions in one transaction, then broadcasts what was
-// applied, answers the senders, and tells other processes.
-func (r *room) commit(batch []*submission) {
-	var edits []blueprint.Edit
-	type origin struct {
-		s *submission
-		i int // index in s.edits
-	}
-	var origins []origin
-	pre := map[*submission][]blueprint.Result{} // results decided before the store (locks)
+// inflight is a commit handed to the store: the room goes on meanwhile (other processes'
+// ops, joins, presence) and takes no submission until it is done (finish).
+type inflight struct {
+	batch   []*submission
+	pre     map[*submission][]blueprint.Result // results decided before the store (locks)
+	edits   []blueprint.Edit
+	origins []origin
+	start   time.Time
+	results []blueprint.Result
+	err     error
+	panic   any // a panic of the store, raised again in the room's goroutine
+	stack   []byte
+}
+
+type origin struct {
+	s *submission
+	i int // index in s.edits
+}
+
+// commit applies a batch of submissions in one transaction, then (finish) broadcasts what
+// was applied, answers the senders, and tells other processes. The store's work runs in
+// a goroutine of its own, and the room's goroutine goes on: while this process commits,
+// another process's ops on the board are broadcast here as soon as they are announced,
+// instead of after this commit. It returns false when nothing went to the store (every
+// edit was refused before); the answers are sent then.
+func (r *room) commit(batch []*submission) bool {
+	f := &inflight{batch: batch, pre: map[*submission][]blueprint.Result{}}
 	for _, s := range batch {
 		res := make([]blueprint.Result, len(s.edits))
-		pre[s] = res
+		f.pre[s] = res
 		for i, e := range s.edits {
 			err := r.refuseLocked(e)
 			if err == nil {
@@ -236,45 +275,67 @@ func (r *room) commit(batch []*submission) {
 				res[i].Err = err
 				continue
 			}
-			edits = append(edits, e)
-			origins = append(origins, origin{s, i})
+			f.edits = append(f.edits, e)
+			f.origins = append(f.origins, origin{s, i})
 		}
+	}
+	if len(f.edits) == 0 {
+		for _, s := range batch {
+			r.answer(s, f.pre[s])
+		}
+		return false
+	}
+	f.start = time.Now()
+	for _, s := range batch {
+		if !s.read.IsZero() {
+			r.hub.metrics.waitSeconds.Observe(f.start.Sub(s.read).Seconds())
+		}
+	}
+	r.hub.wg.Add(1)
+	go func() {
+		defer r.hub.wg.Done()
+		defer func() {
+			if v := recover(); v != nil {
+				f.panic, f.stack = v, debug.Stack()
+			}
+			r.committed <- f // capacity 1, one commit at a time: never blocks
+		}()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+		defer cancel()
+		f.results, f.err = r.hub.store.ApplyEdits(ctx, r.id, f.edits)
+	}()
+	return true
+}
+
+// finish completes a commit in the room's goroutine, once the store is done with it.
+func (r *room) finish(f *inflight) {
+	if f.panic != nil {
+		panic(fmt.Sprintf("%v (in the store, at %s)", f.panic, f.stack))
+	}
+	r.hub.metrics.commitSeconds.Observe(time.Since(f.start).Seconds())
+	r.hub.metrics.batchOps.Observe(float64(len(f.edits)))
+	if f.err != nil {
+		r.hub.log.Warn("commit failed", "board", r.id, "ops", len(f.edits), "err", f.err)
+		for _, s := range f.batch {
+			r.answerFailure(s, f.err)
+		}
+		return
 	}
 	var committed []protocol.Committed
 	var lastSeq int64
-	if len(edits) > 0 {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
-		start := time.Now()
-		for _, s := range batch {
-			if !s.read.IsZero() {
-				r.hub.metrics.waitSeconds.Observe(start.Sub(s.read).Seconds())
-			}
+	for k, res := range f.results {
+		o := f.origins[k]
+		f.pre[o.s][o.i] = res
+		if res.Err != nil || res.Duplicate {
+			continue
 		}
-		results, err := r.hub.store.ApplyEdits(ctx, r.id, edits)
-		cancel()
-		r.hub.metrics.commitSeconds.Observe(time.Since(start).Seconds())
-		r.hub.metrics.batchOps.Observe(float64(len(edits)))
-		if err != nil {
-			r.hub.log.Warn("commit failed", "board", r.id, "ops", len(edits), "err", err)
-			for _, s := range batch {
-				r.answerFailure(s, err)
-			}
-			return
+		e := f.edits[k]
+		co := protocol.Committed{Seq: res.Seq, Author: e.Author, By: e.By, At: res.At.UnixMilli(), Op: e.Op}
+		if o.s.conn != nil {
+			co.Conn = o.s.conn.id
 		}
-		for k, res := range results {
-			o := origins[k]
-			pre[o.s][o.i] = res
-			if res.Err != nil || res.Duplicate {
-				continue
-			}
-			e := edits[k]
-			co := protocol.Committed{Seq: res.Seq, Author: e.Author, By: e.By, At: res.At.UnixMilli(), Op: e.Op}
-			if o.s.conn != nil {
-				co.Conn = o.s.conn.id
-			}
-			committed = append(committed, co)
-			lastSeq = res.Seq
-		}
+		committed = append(committed, co)
+		lastSeq = res.Seq
 	}
 	if len(committed) > 0 {
 		r.hub.metrics.opsCommitted.Add(float64(len(committed)))
@@ -282,14 +343,25 @@ func (r *room) commit(batch []*submission) {
 			r.broadcastOps(committed)
 			r.logChecked = time.Now() // the commit held the board's lock: nothing came between
 		} else {
-			r.catchUp() // another process wrote in between: read the log, ours included
+			// Another process wrote in between, or the room read these ops from the log
+			// already while the commit was under way: read the log, ours included.
+			r.catchUp()
 		}
 		if r.hub.broker != nil {
 			r.hub.broker.Publish(r.id, lastSeq)
 		}
 	}
-	for _, s := range batch {
-		r.answer(s, pre[s])
+	for _, s := range f.batch {
+		r.answer(s, f.pre[s])
+	}
+}
+
+// wait waits for the commit in flight, if any, and finishes it.
+func (r *room) wait() {
+	if r.inFlight {
+		f := <-r.committed
+		r.inFlight = false
+		r.finish(f)
 	}
 }
 
@@ -402,6 +474,9 @@ func (r *room) catchUp() {
 		r.broadcastOps(ops)
 		if len(ops) < 1000 {
 			r.logChecked = time.Now()
+			if at := r.pokedAt.Load(); at != 0 && r.seq >= r.remoteSeq.Load() && r.pokedAt.CompareAndSwap(at, 0) {
+				r.hub.metrics.remoteSeconds.Observe(time.Since(time.Unix(0, at)).Seconds())
+			}
 			return
 		}
 	}
@@ -686,10 +761,12 @@ const closeInternal = "internal error: reconnect"
 // 1012 so that clients reconnect; nothing acknowledged is lost and nothing handed over
 // is dropped silently.
 func (r *room) shutdown() {
+	r.wait()
 	for {
 		select {
 		case s := <-r.submit:
-			r.commit(r.gather(s))
+			r.inFlight = r.commit(r.gather(s))
+			r.wait()
 			continue
 		default:
 		}
