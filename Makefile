@@ -104,6 +104,10 @@ bench-board: ## Measure a 300-card board in Chromium: render, load, moves, frame
 	LASTMILE_TEST_DATABASE_URL=$$url LASTMILE_CHROMIUM=$$(scripts/chromium.sh) \
 		go test -count=1 -run '^$$' -bench Open300 -benchtime 5x ./internal/e2e/
 
+.PHONY: scale-check
+scale-check: ## Two instances behind nginx (installed if missing): bench through it, kill one, check no acked edit is lost
+	@scripts/scale-check.sh
+
 .PHONY: db
 db: ## Start the local Postgres and print its DATABASE_URL
 	@scripts/db.sh
