@@ -915,7 +915,9 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "connections           %.0f (server gauge), %d participants\n", end.get("lastmile_connections"), len(r.editors)+len(r.viewers))
+	fmt.Fprintf(w, "connections           %.0f (server gauge), %d participants; %.0f dropped by the server as too slow in the run\n",
+		end.get("lastmile_connections"), len(r.editors)+len(r.viewers),
+		after.get("lastmile_slow_connections_dropped_total")-before.get("lastmile_slow_connections_dropped_total"))
 	for i, e := range ends {
 		name := "server memory        "
 		if len(ends) > 1 {

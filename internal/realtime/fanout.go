@@ -123,10 +123,50 @@ func (f *fanout) writeQueued() {
 		}
 		taken, f.jobs, f.busy = f.jobs, nil, true
 		f.mu.Unlock()
-		for _, j := range taken {
-			f.write(j)
+		for i := 0; i < len(taken); {
+			k := i + 1
+			if taken[i].one == nil {
+				for k < len(taken) && taken[k].one == nil && sameConns(taken[k].conns, taken[i].conns) {
+					k++
+				}
+			}
+			f.write(merge(taken[i:k]))
+			i = k
 		}
 	}
+}
+
+// merge makes one job of broadcasts to the same connections, sent one after the other
+// while the goroutine was writing: their frames, in order, in one write to each socket.
+// So a fan-out that falls behind catches up by writing more per socket, not more often.
+func merge(jobs []fanJob) fanJob {
+	if len(jobs) == 1 {
+		return jobs[0]
+	}
+	n := 0
+	for _, j := range jobs {
+		if j.m.frame == nil {
+			j.m.frame = textFrame(j.m.data)
+		}
+		n += len(j.m.frame)
+	}
+	m := fanJob{conns: jobs[0].conns, m: outMsg{frame: make([]byte, 0, n)}}
+	for _, j := range jobs {
+		if j.m.frame == nil {
+			j.m.frame = textFrame(j.m.data)
+		}
+		m.m.frame = append(m.m.frame, j.m.frame...)
+		if m.m.since.IsZero() {
+			m.m.since = j.m.since // the delivery of the first, the one that waited longest
+		}
+	}
+	return m
+}
+
+// sameConns reports whether a and b are the same list of connections: the room's list,
+// which it makes anew after a change rather than changing it.
+func sameConns(a, b []*conn) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // write writes one job, the sockets of a large broadcast shared out among goroutines,
