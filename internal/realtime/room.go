@@ -339,6 +339,11 @@ func (r *room) finish(f *inflight) {
 	}
 	if len(committed) > 0 {
 		r.hub.metrics.opsCommitted.Add(float64(len(committed)))
+		// Other processes first: their participants wait for the notification and a read
+		// of the log, this process's only for the writes below.
+		if r.hub.broker != nil {
+			r.hub.broker.Publish(r.id, lastSeq)
+		}
 		if committed[0].Seq == r.seq+1 {
 			r.broadcastOps(committed)
 			r.logChecked = time.Now() // the commit held the board's lock: nothing came between
@@ -346,9 +351,6 @@ func (r *room) finish(f *inflight) {
 			// Another process wrote in between, or the room read these ops from the log
 			// already while the commit was under way: read the log, ours included.
 			r.catchUp()
-		}
-		if r.hub.broker != nil {
-			r.hub.broker.Publish(r.id, lastSeq)
 		}
 	}
 	for _, s := range f.batch {
