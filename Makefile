@@ -112,6 +112,10 @@ bench-export: ## Measure the PDF and PNG exports of a 300-card board through the
 	LASTMILE_TEST_DATABASE_URL=$$url LASTMILE_CHROMIUM=$$(scripts/chromium.sh) \
 		go test -count=1 -run '^$$' -bench ExportPDF300 -benchtime 10x ./internal/e2e/
 
+.PHONY: scale-check
+scale-check: ## Two instances behind nginx (installed if missing): bench through it, kill one, check no acked edit is lost
+	@scripts/scale-check.sh
+
 .PHONY: db
 db: ## Start the local Postgres and print its DATABASE_URL
 	@scripts/db.sh

@@ -33,21 +33,24 @@ import (
 
 // benchConfig is what `lastmile bench` is asked to do (docs/performance.md).
 type benchConfig struct {
-	url      string
-	board    string
-	editors  int
-	viewers  int
-	rate     float64 // edits per second per editor
-	duration time.Duration
-	push     bool
-	window   int     // ops an editor may have unconfirmed at once, with -push
-	pushRate float64 // ops per second per editor at most, with -push
-	cards    int     // cards made before the run on a new board
-	parallel int     // connections opened at once
-	drain    time.Duration
-	profile  string  // file for a CPU profile of the bench process itself
-	pointers float64 // pointer moves per second per editor (presence frames)
-	pages    int     // participants that follow the board as an open board page does
+	url       string
+	urls      []string // the servers, from -url or the children; participants are dealt out among them
+	instances int      // children to start when -url is empty
+	acked     string   // file for the keys of the ops their authors saw committed
+	board     string
+	editors   int
+	viewers   int
+	rate      float64 // edits per second per editor
+	duration  time.Duration
+	push      bool
+	window    int     // ops an editor may have unconfirmed at once, with -push
+	pushRate  float64 // ops per second per editor at most, with -push
+	cards     int     // cards made before the run on a new board
+	parallel  int     // connections opened at once
+	drain     time.Duration
+	profile   string  // file for a CPU profile of the bench process itself
+	pointers  float64 // pointer moves per second per editor (presence frames)
+	pages     int     // participants that follow the board as an open board page does
 }
 
 // runBench runs `lastmile bench`: a load of editors and viewers on one board, against a
@@ -56,7 +59,9 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	var cfg benchConfig
-	fs.StringVar(&cfg.url, "url", "", "base URL of the server to load (http://host:port); empty: start this program's server as a child process on 127.0.0.1 with DATABASE_URL")
+	fs.StringVar(&cfg.url, "url", "", "base URL of the server to load (http://host:port), or several separated by commas (participants are dealt out among them in turn); empty: start this program's server as a child process on 127.0.0.1 with DATABASE_URL")
+	fs.IntVar(&cfg.instances, "instances", 1, "without -url: how many servers to start as child processes on the same database; participants are dealt out among them in turn, and the latency is also given apart for participants of the author's server and of another one")
+	fs.StringVar(&cfg.acked, "acked", "", "write to this file the key of every op its author saw committed (in a broadcast or an ack), one a line, for checking that none is lost (make scale-check)")
 	fs.StringVar(&cfg.board, "board", "", "id of an existing board; empty: create one from the service-blueprint template")
 	fs.IntVar(&cfg.editors, "editors", 50, "participants that edit")
 	fs.IntVar(&cfg.viewers, "viewers", 0, "participants that only watch")
@@ -87,27 +92,42 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		return errors.New("bench: -pointer-rate must be between 0 and 30 (the server drops presence beyond 30 frames/s)")
 	case cfg.rate < 0 || cfg.duration <= 0 || cfg.window < 1 || cfg.pushRate <= 0 || cfg.parallel < 1 || cfg.cards < 0:
 		return errors.New("bench: -rate, -cards must be ≥ 0; -duration, -window, -push-rate, -parallel must be > 0")
+	case cfg.instances < 1 || cfg.instances > 16:
+		return errors.New("bench: -instances must be between 1 and 16")
+	case cfg.url != "" && cfg.instances > 1:
+		return errors.New("bench: -instances starts servers; with -url, list the servers there instead, separated by commas")
 	case cfg.cards > blueprint.MaxCards/2:
 		return fmt.Errorf("bench: -cards is at most %d", blueprint.MaxCards/2)
 	}
 
 	out := m.Stdout
-	target := "server at " + cfg.url
-	var child *benchChild
+	var targets []string
 	if cfg.url == "" {
-		var err error
-		child, err = m.startBenchChild(ctx)
-		if err != nil {
-			return err
+		for range cfg.instances {
+			child, err := m.startBenchChild(ctx)
+			if err != nil {
+				return err
+			}
+			defer child.stop()
+			cfg.urls = append(cfg.urls, child.base)
+			targets = append(targets, fmt.Sprintf("child server pid %d at %s", child.cmd.Process.Pid, child.base))
 		}
-		defer child.stop()
-		cfg.url = child.base
-		target = fmt.Sprintf("child server pid %d at %s", child.cmd.Process.Pid, child.base)
+	} else {
+		for _, u := range strings.Split(cfg.url, ",") {
+			if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+				cfg.urls = append(cfg.urls, u)
+				targets = append(targets, "server at "+u)
+			}
+		}
+		if len(cfg.urls) == 0 {
+			return errors.New("bench: -url names no server")
+		}
 	}
-	cfg.url = strings.TrimRight(cfg.url, "/")
+	cfg.url = cfg.urls[0] // the board is made and read there
+	target := strings.Join(targets, ", ")
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = max(cfg.pages, 2)
-	r := &benchRun{cfg: cfg, http: &http.Client{Timeout: 30 * time.Second, Transport: transport}, run: newBenchRunID()}
+	r := &benchRun{cfg: cfg, out: out, http: &http.Client{Timeout: 30 * time.Second, Transport: transport}, run: newBenchRunID()}
 	defer r.http.CloseIdleConnections()
 	if err := r.prepareBoard(ctx); err != nil {
 		return err
@@ -229,6 +249,7 @@ func newBenchRunID() string {
 // benchRun is one run: the board, the participants and what they measured.
 type benchRun struct {
 	cfg     benchConfig
+	out     io.Writer
 	http    *http.Client
 	run     string // prefix of client and card ids, unique per run so keys never repeat
 	boardID string
@@ -238,7 +259,7 @@ type benchRun struct {
 
 	base time.Time    // the time base of every measurement; set before any client exists
 	end  atomic.Int64 // end of the run, in nanoseconds since base
-	sent sync.Map     // op key → time.Duration since base, when it was submitted
+	sent sync.Map     // op key → benchSent
 
 	editors []*benchEditor
 	viewers []*benchParticipant
@@ -248,6 +269,12 @@ type benchRun struct {
 	nacks    atomic.Int64
 	errs     atomic.Int64 // error frames and failed writes
 	drops    atomic.Int64 // connections that ended while the run went on
+}
+
+// benchSent is when an op was submitted, since benchRun.base, and the server of its author.
+type benchSent struct {
+	at   time.Duration
+	inst int
 }
 
 // benchPage is a viewer that joins as the board page does (web/static/board.js,
@@ -262,7 +289,9 @@ type benchPage struct {
 // benchParticipant is one connected client with its own latency histogram.
 type benchParticipant struct {
 	c         *wsclient.Client
-	hist      benchHist
+	inst      int          // the index of its server in cfg.urls
+	hist      benchHist    // ops of others
+	cross     benchHist    // ops of others whose author is on another server (-instances, several -url)
 	snapshots atomic.Int64 // snapshot frames received
 }
 
@@ -275,6 +304,8 @@ type benchEditor struct {
 	seen     atomic.Int64 // own ops seen committed (in a broadcast or an ack)
 	inWindow atomic.Int64 // own ops seen committed before the end of the run
 	self     benchHist    // edit → its broadcast back to its author: the commit path alone
+	ackMu    sync.Mutex
+	acked    []string // keys of its own ops seen committed, for -acked
 }
 
 func (r *benchRun) get(ctx context.Context, path string, v any) error {
@@ -401,18 +432,24 @@ func (r *benchRun) nextOp(e *benchEditor, rng *rand.Rand) blueprint.Op {
 	}
 }
 
-// newParticipant makes a client whose hooks measure what it receives.
-func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
+// newParticipant makes a client of server inst whose hooks measure what it receives.
+func (r *benchRun) newParticipant(id string, inst int, e *benchEditor) *benchParticipant {
 	p := &benchParticipant{}
 	if e != nil {
 		p = &e.benchParticipant
 	}
-	p.c = wsclient.New(r.cfg.url, r.boardID, id, id)
+	p.inst = inst
+	p.c = wsclient.New(r.cfg.urls[inst], r.boardID, id, id)
 	p.c.Light = true // its replica would only cost the CPU the server needs on this machine
 	prefix := id + ":"
-	own := func(at time.Duration) {
+	own := func(key string, at time.Duration, committed bool) {
 		if e == nil {
 			return
+		}
+		if committed && r.cfg.acked != "" {
+			e.ackMu.Lock()
+			e.acked = append(e.acked, key)
+			e.ackMu.Unlock()
 		}
 		e.seen.Add(1)
 		if int64(at) < r.end.Load() {
@@ -428,13 +465,17 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 		for _, o := range ops {
 			if strings.HasPrefix(o.Op.Key, prefix) {
 				if sent, ok := r.sent.Load(o.Op.Key); ok && e != nil {
-					e.self.add(at - sent.(time.Duration))
+					e.self.add(at - sent.(benchSent).at)
 				}
-				own(at)
+				own(o.Op.Key, at, true)
 				continue
 			}
-			if sent, ok := r.sent.Load(o.Op.Key); ok {
-				p.hist.add(at - sent.(time.Duration))
+			if v, ok := r.sent.Load(o.Op.Key); ok {
+				sent := v.(benchSent)
+				p.hist.add(at - sent.at)
+				if sent.inst != p.inst {
+					p.cross.add(at - sent.at)
+				}
 			}
 		}
 	}
@@ -443,11 +484,11 @@ func (r *benchRun) newParticipant(id string, e *benchEditor) *benchParticipant {
 		case protocol.TypeSnapshot:
 			p.snapshots.Add(1)
 		case protocol.TypeAck:
-			own(time.Since(r.base))
+			own(f.Key, time.Since(r.base), true)
 		case protocol.TypeNack:
 			r.nacks.Add(1)
 			if f.Key != "" {
-				own(time.Since(r.base))
+				own(f.Key, time.Since(r.base), false)
 			}
 		case "error":
 			r.errs.Add(1)
@@ -534,7 +575,7 @@ func (r *benchRun) watch(ctx context.Context, p *benchParticipant, wg *sync.Wait
 func (r *benchRun) submit(e *benchEditor, op blueprint.Op) {
 	e.submits++
 	key := e.c.ID() + ":" + strconv.Itoa(e.submits)
-	r.sent.Store(key, time.Since(r.base))
+	r.sent.Store(key, benchSent{at: time.Since(r.base), inst: e.inst})
 	got, err := e.c.Submit(op)
 	if err != nil {
 		r.errs.Add(1)
@@ -588,7 +629,7 @@ var boardState = regexp.MustCompile(`<script id="board-state" type="application/
 // loadPage loads the board page for pg as a browser does, gzip accepted, and gives the
 // board's state it embeds to pg's client, which then joins from its sequence.
 func (r *benchRun) loadPage(ctx context.Context, pg *benchPage) error {
-	url := r.cfg.url + "/boards/" + r.boardID
+	url := r.cfg.urls[pg.inst] + "/boards/" + r.boardID
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
@@ -655,7 +696,7 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 	var all []*benchParticipant
 	for i := range cfg.editors {
 		e := &benchEditor{slots: make(chan struct{}, cfg.window)}
-		r.newParticipant(fmt.Sprintf("%s-e%d", r.run, i), e)
+		r.newParticipant(fmt.Sprintf("%s-e%d", r.run, i), i%len(cfg.urls), e)
 		r.editors = append(r.editors, e)
 		all = append(all, &e.benchParticipant)
 	}
@@ -666,7 +707,7 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 		}
 	}
 	for i := range cfg.viewers + cfg.pages {
-		p := r.newParticipant(fmt.Sprintf("%s-v%d", r.run, i), nil)
+		p := r.newParticipant(fmt.Sprintf("%s-v%d", r.run, i), i%len(cfg.urls), nil)
 		r.viewers = append(r.viewers, p)
 		all = append(all, p)
 		if i >= cfg.viewers {
@@ -749,16 +790,42 @@ func (r *benchRun) execute(ctx context.Context, out io.Writer) error {
 		return ctx.Err()
 	}
 	r.report(out, elapsed, drained, pending, before, after, end, errors.Join(err, err2, err3), cpu0, cpu1)
+	if r.cfg.acked != "" {
+		return r.writeAcked()
+	}
+	return nil
+}
+
+// writeAcked writes the keys of the ops their authors saw committed to cfg.acked.
+func (r *benchRun) writeAcked() error {
+	var b strings.Builder
+	n := 0
+	for _, e := range r.editors {
+		e.ackMu.Lock()
+		for _, k := range e.acked {
+			b.WriteString(k)
+			b.WriteByte('\n')
+			n++
+		}
+		e.ackMu.Unlock()
+	}
+	if err := os.WriteFile(r.cfg.acked, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	fmt.Fprintf(r.out, "acknowledged ops      %d keys written to %s\n", n, r.cfg.acked)
 	return nil
 }
 
 func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending int,
-	before, after, end benchMetrics, merr error, cpu0, cpu1 benchCPU) {
+	befores, afters, ends []benchMetrics, merr error, cpu0, cpu1 benchCPU) {
+	end := benchSum(ends)
 	secs := elapsed.Seconds()
-	var hist, self benchHist
+	before, after := benchSum(befores), benchSum(afters)
+	var hist, cross, self benchHist
 	var sentOps, seen, inWindow int64
 	for _, e := range r.editors {
 		hist.merge(&e.hist)
+		cross.merge(&e.cross)
 		self.merge(&e.self)
 		sentOps += int64(e.submits)
 		seen += e.seen.Load()
@@ -766,6 +833,7 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 	}
 	for _, v := range r.viewers {
 		hist.merge(&v.hist)
+		cross.merge(&v.cross)
 	}
 	w := bufio.NewWriter(out)
 	defer w.Flush()
@@ -788,6 +856,20 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 			benchMS(hist.quantile(0.50)), benchMS(hist.quantile(0.90)), benchMS(hist.quantile(0.99)),
 			benchMS(hist.quantile(0.999)), benchMS(hist.max))
 	}
+	if len(r.cfg.urls) > 1 {
+		var same benchHist
+		same.merge(&hist)
+		same.subtract(&cross)
+		for _, h := range []struct {
+			name string
+			h    *benchHist
+		}{{"on the author's server", &same}, {"on another server", &cross}} {
+			if h.h.n > 0 {
+				fmt.Fprintf(w, "  seen %-22s %d: p50 %s  p90 %s  p99 %s  p99.9 %s\n", h.name, h.h.n,
+					benchMS(h.h.quantile(0.50)), benchMS(h.h.quantile(0.90)), benchMS(h.h.quantile(0.99)), benchMS(h.h.quantile(0.999)))
+			}
+		}
+	}
 	if len(r.pages) > 0 {
 		var load benchHist
 		var bytes, snapshots int64
@@ -809,6 +891,7 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 		fmt.Fprintf(w, "server metrics: %v\n", merr)
 		return
 	}
+	after, before = benchSum(afters), benchSum(befores)
 	if n := after.get("lastmile_commit_seconds_count") - before.get("lastmile_commit_seconds_count"); n > 0 {
 		sum := after.get("lastmile_commit_seconds_sum") - before.get("lastmile_commit_seconds_sum")
 		ops := after.get("lastmile_commit_batch_ops_sum") - before.get("lastmile_commit_batch_ops_sum")
@@ -825,14 +908,33 @@ func (r *benchRun) report(out io.Writer, elapsed, drained time.Duration, pending
 	wait, ok1 := mean("lastmile_op_wait_seconds")
 	write, ok2 := mean("lastmile_broadcast_write_seconds")
 	if ok1 && ok2 {
-		fmt.Fprintf(w, "server path (means)   frame read → commit starts %s; broadcast starts → frame written to a socket %s\n",
+		fmt.Fprintf(w, "server path (means)   frame read → commit starts %s; broadcast starts → frame written to a socket %s",
 			benchMS(wait), benchMS(write))
+		if remote, ok := mean("lastmile_remote_catchup_seconds"); ok {
+			fmt.Fprintf(w, "; another server's ops announced → broadcast here %s", benchMS(remote))
+		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "connections           %.0f (server gauge), %d participants\n", end.get("lastmile_connections"), len(r.editors)+len(r.viewers))
-	fmt.Fprintf(w, "server memory         RSS %.1f MB, Go heap in use %.1f MB, %.0f goroutines\n",
-		end.get("process_resident_memory_bytes")/1e6, end.get("go_memstats_heap_inuse_bytes")/1e6, end.get("go_goroutines"))
+	fmt.Fprintf(w, "connections           %.0f (server gauge), %d participants; %.0f dropped by the server as too slow in the run\n",
+		end.get("lastmile_connections"), len(r.editors)+len(r.viewers),
+		after.get("lastmile_slow_connections_dropped_total")-before.get("lastmile_slow_connections_dropped_total"))
+	for i, e := range ends {
+		name := "server memory        "
+		if len(ends) > 1 {
+			name = fmt.Sprintf("server %d memory      ", i+1)
+		}
+		fmt.Fprintf(w, "%s RSS %.1f MB, Go heap in use %.1f MB, %.0f goroutines, %.0f connections\n", name,
+			e.get("process_resident_memory_bytes")/1e6, e.get("go_memstats_heap_inuse_bytes")/1e6, e.get("go_goroutines"), e.get("lastmile_connections"))
+	}
 	cpu := after.get("process_cpu_seconds_total") - before.get("process_cpu_seconds_total")
-	fmt.Fprintf(w, "server CPU            %.0f%% of one core\n", 100*cpu/secs)
+	fmt.Fprintf(w, "server CPU            %.0f%% of one core", 100*cpu/secs)
+	if len(afters) > 1 {
+		fmt.Fprint(w, " in all:")
+		for i := range afters {
+			fmt.Fprintf(w, " %.0f%%", 100*(afters[i].get("process_cpu_seconds_total")-befores[i].get("process_cpu_seconds_total"))/secs)
+		}
+	}
+	fmt.Fprintln(w)
 	if cpu0.ok && cpu1.ok {
 		fmt.Fprintf(w, "other CPU             bench process %.0f%%, postgres %.0f%% of one core; machine %.0f%% busy over %d cores\n",
 			100*(cpu1.self-cpu0.self)/secs, 100*(cpu1.postgres-cpu0.postgres)/secs,
@@ -849,8 +951,32 @@ type benchMetrics map[string]float64
 
 func (m benchMetrics) get(name string) float64 { return m[name] }
 
-func (r *benchRun) metrics(ctx context.Context) (benchMetrics, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.cfg.url+"/metrics", nil)
+// metrics scrapes every server's /metrics, in the order of cfg.urls.
+func (r *benchRun) metrics(ctx context.Context) ([]benchMetrics, error) {
+	var all []benchMetrics
+	for _, u := range r.cfg.urls {
+		m, err := r.metricsOf(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, m)
+	}
+	return all, nil
+}
+
+// benchSum adds up the samples of several servers.
+func benchSum(all []benchMetrics) benchMetrics {
+	out := benchMetrics{}
+	for _, m := range all {
+		for k, v := range m {
+			out[k] += v
+		}
+	}
+	return out
+}
+
+func (r *benchRun) metricsOf(ctx context.Context, base string) (benchMetrics, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -1008,6 +1134,16 @@ func (h *benchHist) add(d time.Duration) {
 	h.n++
 	h.max = max(h.max, d)
 	h.mu.Unlock()
+}
+
+// subtract takes o's samples out of h, o being a part of h; max stays h's.
+func (h *benchHist) subtract(o *benchHist) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, v := range o.buckets {
+		h.buckets[i] -= v
+	}
+	h.n -= o.n
 }
 
 func (h *benchHist) merge(o *benchHist) {

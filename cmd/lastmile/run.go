@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"os"
 	"runtime"
@@ -251,6 +252,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		},
 	})
 
+	if pa := m.Getenv("LASTMILE_PPROF_ADDR"); pa != "" {
+		stop, err := servePprof(pa, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
@@ -454,4 +463,25 @@ func parseProxies(s string) ([]netip.Prefix, error) {
 
 func (m *Main) bench(ctx context.Context, args []string) error {
 	return m.runBench(ctx, args)
+}
+
+// servePprof serves Go's profiles (/debug/pprof/) on their own listener at addr, apart
+// from the server's routes: they tell a great deal about the process and cost CPU while
+// a profile runs, so they are for an operator on a loopback or private address only.
+// LASTMILE_PPROF_ADDR turns it on (docs/operations.md).
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("LASTMILE_PPROF_ADDR: listening on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+	go func() { _ = hs.Serve(ln) }()
+	log.Info("profiles served", "addr", ln.Addr().String())
+	return func() { _ = hs.Close() }, nil
 }

@@ -598,8 +598,41 @@ func noticeColumns(notices []notice) noticeRows {
 }
 
 // OpsSince returns up to limit ops of a board with sequence > after, in order.
+//
+// Ops that directly follow the board this process holds for its commits (another
+// process's, read by the board's room when told of them) also bring that board forward,
+// so that the next commit through this process takes the one-statement path instead of
+// failing on it and reading the board again: with several processes writing one board,
+// that was most of their commits' time.
 func (s *Store) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]blueprint.Committed, error) {
-	return queryOps(ctx, s.pool, boardID, after, math.MaxInt64, limit)
+	ops, err := queryOps(ctx, s.pool, boardID, after, math.MaxInt64, limit)
+	if err == nil && len(ops) > 0 {
+		s.advance(boardID, after, ops)
+	}
+	return ops, err
+}
+
+// advance applies ops read from the log to the board held for commits, when it stands
+// at after. It never waits: a commit in flight holds the board, and then it is left as is.
+func (s *Store) advance(boardID string, after int64, ops []blueprint.Committed) {
+	s.mu.Lock()
+	sl := s.slots[boardID]
+	s.mu.Unlock()
+	if sl == nil || !sl.mu.TryLock() {
+		return
+	}
+	defer sl.mu.Unlock()
+	b := sl.board
+	if b == nil || b.Seq != after {
+		return
+	}
+	for _, c := range ops {
+		if c.Seq != b.Seq+1 || b.ApplyAs(c.Op, c.Origin()) != nil {
+			sl.board = nil // read again at the next commit
+			return
+		}
+		b.Seq = c.Seq
+	}
 }
 
 // queryOps returns up to limit ops of a board with after < sequence <= to, in order.

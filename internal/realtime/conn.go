@@ -3,6 +3,7 @@ package realtime
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -34,15 +35,25 @@ const (
 // The hello's wait, the largest frame and the longest display name are the protocol's:
 // protocol.HelloWait, protocol.MaxFrameSize, protocol.MaxNameLen.
 
-// outMsg is a frame waiting to be written: prepared once for a broadcast, or bytes.
+// outMsg is a frame to write: a JSON payload (data), or a whole websocket frame already
+// made (frame, see textFrame), which a broadcast makes once for every connection.
 type outMsg struct {
-	prepared *websocket.PreparedMessage
-	data     []byte
-	since    time.Time // for a broadcast of ops: when it started, to measure its delivery
+	data  []byte
+	frame []byte
+	since time.Time // for a broadcast of ops: when it started, to measure its delivery
 }
 
 // conn is one participant's websocket. Its reader runs in Serve's goroutine and its
 // writer in its own; the room owns cursor, editing and skipThrough.
+//
+// Writing. A frame sent to a connection whose socket is idle is written at once by the
+// sender (the room, for a broadcast), with one non-blocking write: no goroutine wakes
+// and nothing is queued, which is what a follower costs when it keeps up. What the socket
+// does not take at once waits in queue, and the writer goroutine writes it, every frame
+// queued meanwhile in one write, with the write wait as deadline. While it does, frames
+// sent meanwhile queue behind, so that they keep their order. wmu guards queue, writing,
+// shut and the pong, and only its holder, or the writer while writing is set, writes to
+// the socket.
 type conn struct {
 	hub     *Hub
 	ws      *websocket.Conn
@@ -52,7 +63,15 @@ type conn struct {
 	client  string // the client's own id, which prefixes its op keys
 	resume  int64  // the sequence the client held when it said hello; -1 for none
 
-	send       chan outMsg
+	wmu     sync.Mutex
+	raw     rawWriter // the socket's non-blocking write; nil when the socket has none
+	queue   []outMsg  // frames for the writer, in order
+	writing bool      // the writer owns the socket
+	shut    bool      // the connection is closing: frames sent now are dropped
+	pong    []byte    // the payload of a pong the writer owes the client
+	pongDue bool
+	wake    chan struct{} // capacity 1: the writer has frames or a pong to write
+
 	closeOnce  sync.Once
 	closing    chan struct{}
 	closeCode  int
@@ -77,14 +96,32 @@ type conn struct {
 
 func newConn(h *Hub, ws *websocket.Conn, boardID string, p Participant) *conn {
 	p.Name = cleanName(p.Name)
-	return &conn{
+	c := &conn{
 		hub: h, ws: ws, boardID: boardID, id: newConnID(), p: p, resume: -1,
-		send: make(chan outMsg, h.opts.SendQueue), closing: make(chan struct{}), readerDone: make(chan struct{}),
+		wake: make(chan struct{}, 1), closing: make(chan struct{}), readerDone: make(chan struct{}),
 		ops:      rate.NewLimiter(rate.Limit(h.opts.OpsPerSecond), h.opts.OpsBurst),
 		presence: rate.NewLimiter(presenceRate, presenceBurst),
 		views:    rate.NewLimiter(viewRate, viewBurst),
 		control:  rate.NewLimiter(controlRate, controlBurst),
 	}
+	if ws == nil { // a benchmark's connection, whose frames stay queued
+		return c
+	}
+	c.raw = rawWriterOf(ws.NetConn())
+	// Only the writer side writes to the socket (see conn): the reader's answers to a ping
+	// and to a close go through it, instead of gorilla's handlers writing from the reader.
+	ws.SetPingHandler(func(data string) error {
+		c.wmu.Lock()
+		c.pong, c.pongDue = []byte(data), true
+		c.wmu.Unlock()
+		c.poke()
+		return nil
+	})
+	ws.SetCloseHandler(func(code int, _ string) error {
+		c.closeWith(code, "") // the writer answers with the same code
+		return nil
+	})
+	return c
 }
 
 func newConnID() string {
@@ -112,18 +149,49 @@ func (c *conn) peer() protocol.Peer {
 	return p
 }
 
-// enqueue queues a frame without blocking; false when the queue is full or closed.
+// enqueue sends a frame without blocking: written at once when the socket is idle and
+// takes it, else queued for the writer. False when Options.SendQueue frames are queued
+// already: the caller drops the connection (dropSlow). A connection closing drops it.
 func (c *conn) enqueue(m outMsg) bool {
-	select {
-	case <-c.closing:
+	if m.frame == nil {
+		m.frame = textFrame(m.data)
+	}
+	c.wmu.Lock()
+	if c.shut {
+		c.wmu.Unlock()
 		return true // closing anyway: nothing to report
+	}
+	if !c.writing && len(c.queue) == 0 && c.raw != nil {
+		n := c.raw.tryWrite(m.frame)
+		if n == len(m.frame) {
+			c.wmu.Unlock()
+			c.written(m)
+			return true
+		}
+		m.frame = m.frame[n:] // the writer writes the rest, or meets the socket's error
+	}
+	if len(c.queue) >= c.hub.opts.SendQueue {
+		c.wmu.Unlock()
+		return false
+	}
+	c.queue = append(c.queue, m)
+	c.wmu.Unlock()
+	c.poke()
+	return true
+}
+
+// poke wakes the writer.
+func (c *conn) poke() {
+	select {
+	case c.wake <- struct{}{}:
 	default:
 	}
-	select {
-	case c.send <- m:
-		return true
-	default:
-		return false
+}
+
+// written counts a frame of a broadcast as delivered to the socket.
+func (c *conn) written(m outMsg) {
+	if !m.since.IsZero() {
+		c.hub.metrics.writeSeconds.Observe(time.Since(m.since).Seconds())
 	}
 }
 
@@ -453,33 +521,26 @@ func (c *conn) writePump() {
 	}()
 	for {
 		select {
-		case m := <-c.send:
-			if err := c.write(m); err != nil {
+		case <-c.wake:
+			if err := c.flush(false); err != nil {
 				c.writeFailed(err)
 				return
 			}
-			if !m.since.IsZero() {
-				c.hub.metrics.writeSeconds.Observe(time.Since(m.since).Seconds())
-			}
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opts.WriteWait)); err != nil {
+			if err := c.flush(true); err != nil {
 				c.writeFailed(err)
 				return
 			}
 		case <-c.closing:
-			// Flush what is queued when closing normally, so that a client told to
+			c.wmu.Lock()
+			c.shut, c.writing = true, true // from now on only this goroutine writes
+			queued := c.queue
+			c.queue = nil
+			c.wmu.Unlock()
+			// Write what is queued when closing normally, so that a client told to
 			// reconnect has every frame sent before.
 			if c.closeCode != protocol.CloseTryAgainLater {
-				for flushed := false; !flushed; {
-					select {
-					case m := <-c.send:
-						if c.write(m) != nil {
-							flushed = true
-						}
-					default:
-						flushed = true
-					}
-				}
+				_ = c.writeFrames(queued)
 			}
 			if c.ws.WriteControl(websocket.CloseMessage, closeMessage(c.closeCode, c.closeText), time.Now().Add(closeGrace)) == nil {
 				c.awaitReader()
@@ -487,6 +548,55 @@ func (c *conn) writePump() {
 			return
 		}
 	}
+}
+
+// flush writes, in the writer goroutine, the frames queued and the pong owed, then a ping
+// when asked, until nothing is left queued. The socket is the writer's meanwhile.
+func (c *conn) flush(ping bool) error {
+	for {
+		c.wmu.Lock()
+		if len(c.queue) == 0 && !c.pongDue && !ping {
+			c.writing = false
+			c.wmu.Unlock()
+			return nil
+		}
+		queued, pong, pongDue := c.queue, c.pong, c.pongDue
+		c.queue, c.pong, c.pongDue, c.writing = nil, nil, false, true
+		c.wmu.Unlock()
+		deadline := time.Now().Add(c.hub.opts.WriteWait)
+		if pongDue {
+			if err := c.ws.WriteControl(websocket.PongMessage, pong, deadline); err != nil {
+				return err
+			}
+		}
+		if err := c.writeFrames(queued); err != nil {
+			return err
+		}
+		for _, m := range queued {
+			c.written(m)
+		}
+		if ping {
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline); err != nil {
+				return err
+			}
+			ping = false
+		}
+	}
+}
+
+// writeFrames writes frames in one write (writev), within the write wait.
+func (c *conn) writeFrames(queued []outMsg) error {
+	if len(queued) == 0 {
+		return nil
+	}
+	nc := c.ws.NetConn()
+	_ = nc.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
+	bufs := make(net.Buffers, len(queued))
+	for i, m := range queued {
+		bufs[i] = m.frame
+	}
+	_, err := bufs.WriteTo(nc)
+	return err
 }
 
 // awaitReader waits, up to closeGrace, for the reader to stop: once the client has
@@ -529,10 +639,24 @@ func closeMessage(code int, text string) []byte {
 	return websocket.FormatCloseMessage(code, text)
 }
 
-func (c *conn) write(m outMsg) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
-	if m.prepared != nil {
-		return c.ws.WritePreparedMessage(m.prepared)
+// textFrame returns payload as a whole websocket text frame from a server: final, not
+// masked, not compressed (the upgrader offers no compression), RFC 6455 section 5.2.
+func textFrame(payload []byte) []byte {
+	n := len(payload)
+	var f []byte
+	switch {
+	case n < 126:
+		f = make([]byte, 2, 2+n)
+		f[1] = byte(n)
+	case n <= 0xFFFF:
+		f = make([]byte, 4, 4+n)
+		f[1] = 126
+		binary.BigEndian.PutUint16(f[2:], uint16(n))
+	default:
+		f = make([]byte, 10, 10+n)
+		f[1] = 127
+		binary.BigEndian.PutUint64(f[2:], uint64(n))
 	}
-	return c.ws.WriteMessage(websocket.TextMessage, m.data)
+	f[0] = 0x80 | websocket.TextMessage // FIN, opcode 1
+	return append(f, payload...)
 }

@@ -5,13 +5,18 @@
 // Invariants, stated once here and relied on everywhere below:
 //   - A room's goroutine is the only writer of the board in this process. It batches the
 //     submissions that arrive while a commit is in flight into the next commit (group
-//     commit), under a server-owned context, never the client's.
+//     commit), under a server-owned context, never the client's. One commit at a time is
+//     in flight; the store works on it in a goroutine of its own while the room goes on
+//     with everything but submissions (room.commit), and the room finishes it.
 //   - An op is broadcast only after its commit, in sequence order, with no gap and no
 //     duplicate: the room's seq is the last sequence it broadcast, and anything newer comes
 //     from its own commits or from the log (OpsSince), read by the same goroutine.
-//   - Each connection has one reader and one writer goroutine and a bounded send queue. A
-//     connection whose queue is full, or whose socket takes no frame for WriteWait, is
-//     dropped (close code 1013, conn.dropSlow); it never slows the room.
+//   - Each connection has one reader and one writer goroutine and a bounded send queue.
+//     What a room sends goes out in order through its fanout, which writes each frame
+//     straight to the sockets that take it at once and queues the rest for their writers
+//     (fanout.go, conn.enqueue). A connection whose queue is full, or whose socket takes
+//     no frame for WriteWait, is dropped (close code 1013, conn.dropSlow); it never slows
+//     the room.
 //   - A panic in a room's goroutine costs that room only: its connections close with
 //     1011 and reconnect to a new room; the hub and the other rooms go on.
 //

@@ -14,6 +14,7 @@ type Metrics struct {
 	batchOps      prometheus.Histogram
 	waitSeconds   prometheus.Histogram
 	writeSeconds  prometheus.Histogram
+	remoteSeconds prometheus.Histogram
 }
 
 // NewMetrics creates the instruments and registers them with reg, when reg is not nil.
@@ -39,10 +40,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		writeSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_broadcast_write_seconds",
 			Help:    "From the start of a broadcast of committed ops to its frame written to one websocket.",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16)}),
+		remoteSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_remote_catchup_seconds",
+			Help:    "From another process's announcement of new ops on a board to those ops broadcast to this process's room.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16)}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.rooms, m.conns, m.opsCommitted, m.deliveries, m.slowDrops, m.paced, m.commitSeconds, m.batchOps,
-			m.waitSeconds, m.writeSeconds)
+			m.waitSeconds, m.writeSeconds, m.remoteSeconds)
 	}
 	return m
 }

@@ -215,8 +215,19 @@ func (r *room) commitOwn(edits []blueprint.Edit) ([]string, error) {
 	if len(edits) == 0 {
 		return nil, nil
 	}
+	// The room's goroutine waits for the store here: first for a commit in flight, then
+	// for this one (commit hands the store's work to a goroutine of its own).
+	if r.inFlight {
+		r.inFlight = false
+		r.finish(<-r.committed)
+	}
+	if r.remoteSeq.Load() > r.seq {
+		r.catchUp()
+	}
 	s := &submission{edits: edits, reply: make(chan reply, 1)}
-	r.commit([]*submission{s})
+	if r.commit([]*submission{s}) {
+		r.finish(<-r.committed)
+	}
 	rep := <-s.reply
 	if rep.err != nil {
 		return nil, rep.err

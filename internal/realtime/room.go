@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"lastmile/internal/blueprint"
 	"lastmile/internal/protocol"
 )
@@ -55,11 +53,15 @@ type room struct {
 	hub *Hub
 	id  string
 
-	seq     int64 // the last sequence broadcast to the room
-	conns   map[*conn]struct{}
-	joining *conn                  // the connection being admitted, not yet in conns
-	locks   map[string]*lock       // card id → lock
-	fac     blueprint.Facilitation // the board's facilitation state, as stored (facilitation.go)
+	seq   int64 // the last sequence broadcast to the room
+	conns map[*conn]struct{}
+	list  []*conn // conns as a slice, for broadcasts; nil after a change of conns
+	// skipping is set while a connection may have joined from a snapshot ahead of seq
+	// (skipThrough > seq): broadcasts then look at each connection's skipThrough.
+	skipping bool
+	joining  *conn                  // the connection being admitted, not yet in conns
+	locks    map[string]*lock       // card id → lock
+	fac      blueprint.Facilitation // the board's facilitation state, as stored (facilitation.go)
 
 	logChecked  time.Time            // when the room last knew it was current with the log
 	snapshot    []byte               // the last snapshot frame sent, encoded, for the next joiners
@@ -74,6 +76,8 @@ type room struct {
 	presenceDue  bool // presenceTick is running
 
 	submit       chan *submission // unbuffered: senders wait while a commit is in flight
+	committed    chan *inflight   // capacity 1: the commit in flight, done
+	inFlight     bool             // a commit is in flight
 	join         chan *conn
 	leave        chan *conn
 	presence     chan presenceUpdate
@@ -87,6 +91,11 @@ type room struct {
 	done         chan struct{}  // closed when the room has stopped
 
 	remoteSeq atomic.Int64
+	pokedAt   atomic.Int64 // when a poke first announced ops not broadcast yet (Unix ns), or 0
+
+	out        *fanout // writes what the room sends, in order
+	framedData []byte  // the last payload send framed, and its frame
+	framed     []byte
 }
 
 func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
@@ -94,22 +103,28 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 	tick.Stop()
 	voteEnd := time.NewTimer(time.Hour)
 	voteEnd.Stop()
-	return &room{
+	r := &room{
 		hub: h, id: id, seq: seq, fac: fac, facilitateCh: make(chan facilitateRequest),
 		voteCh: make(chan voteRequest), voteEnd: voteEnd, draftCh: make(chan draftRequest),
 		follows: make(chan followMsg),
 		conns:   map[*conn]struct{}{}, locks: map[string]*lock{},
 		changed: map[*conn]struct{}{}, presenceTick: tick,
-		submit: make(chan *submission), join: make(chan *conn), leave: make(chan *conn),
+		submit: make(chan *submission), committed: make(chan *inflight, 1), join: make(chan *conn), leave: make(chan *conn),
 		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan revocation), done: make(chan struct{}),
 	}
+	r.out = newFanout(r)
+	return r
 }
 
 // poke records that the log reaches at least seq and wakes the room.
 func (r *room) poke(seq int64) {
 	for {
 		cur := r.remoteSeq.Load()
-		if seq <= cur || r.remoteSeq.CompareAndSwap(cur, seq) {
+		if seq <= cur {
+			break
+		}
+		if r.remoteSeq.CompareAndSwap(cur, seq) {
+			r.pokedAt.CompareAndSwap(0, time.Now().UnixNano())
 			break
 		}
 	}
@@ -123,6 +138,8 @@ func (r *room) poke(seq int64) {
 // (fail), and nothing else.
 func (r *room) run() {
 	defer r.hub.wg.Done()
+	go r.out.run()
+	defer r.out.stop() // after fail or shutdown below, which wait for what is queued
 	defer func() {
 		if v := recover(); v != nil {
 			r.hub.log.Error("panic in a room; closing its connections", "board", r.id, "panic", fmt.Sprint(v),
@@ -137,9 +154,22 @@ func (r *room) run() {
 	idleSince := time.Now()
 	gone := false // the board was deleted: the room stops once its connections have left
 	for {
+		submit := r.submit
+		if r.inFlight {
+			submit = nil // the senders wait, and go into the next commit together
+		}
 		select {
-		case s := <-r.submit:
-			r.commit(r.gather(s))
+		case s := <-submit:
+			if r.remoteSeq.Load() > r.seq {
+				// Another process's ops first: its clients here see them without waiting
+				// for this commit, and the commit starts from them (see Store.OpsSince).
+				r.catchUp()
+			}
+			r.inFlight = r.commit(r.gather(s))
+			idleSince = time.Now()
+		case f := <-r.committed:
+			r.inFlight = false
+			r.finish(f)
 			idleSince = time.Now()
 		case c := <-r.join:
 			r.joining = c
@@ -174,10 +204,12 @@ func (r *room) run() {
 		case <-r.remote:
 			if r.remoteSeq.Load() > r.seq {
 				r.catchUp()
+			} else {
+				r.pokedAt.Store(0) // an announcement of what the room has: its own commits
 			}
 		case now := <-tick.C:
 			r.expireLocks(now)
-			if len(r.conns) == 0 && (gone || now.Sub(idleSince) > r.hub.opts.IdleTimeout) && r.hub.removeRoom(r) {
+			if len(r.conns) == 0 && !r.inFlight && (gone || now.Sub(idleSince) > r.hub.opts.IdleTimeout) && r.hub.removeRoom(r) {
 				return
 			}
 		case <-r.hub.ctx.Done():
@@ -204,19 +236,36 @@ func (r *room) gather(s *submission) []*submission {
 	return batch
 }
 
-// commit applies a batch of submissions in one transaction, then broadcasts what was
-// applied, answers the senders, and tells other processes.
-func (r *room) commit(batch []*submission) {
-	var edits []blueprint.Edit
-	type origin struct {
-		s *submission
-		i int // index in s.edits
-	}
-	var origins []origin
-	pre := map[*submission][]blueprint.Result{} // results decided before the store (locks)
+// inflight is a commit handed to the store: the room goes on meanwhile (other processes'
+// ops, joins, presence) and takes no submission until it is done (finish).
+type inflight struct {
+	batch   []*submission
+	pre     map[*submission][]blueprint.Result // results decided before the store (locks)
+	edits   []blueprint.Edit
+	origins []origin
+	start   time.Time
+	results []blueprint.Result
+	err     error
+	panic   any // a panic of the store, raised again in the room's goroutine
+	stack   []byte
+}
+
+type origin struct {
+	s *submission
+	i int // index in s.edits
+}
+
+// commit applies a batch of submissions in one transaction, then (finish) broadcasts what
+// was applied, answers the senders, and tells other processes. The store's work runs in
+// a goroutine of its own, and the room's goroutine goes on: while this process commits,
+// another process's ops on the board are broadcast here as soon as they are announced,
+// instead of after this commit. It returns false when nothing went to the store (every
+// edit was refused before); the answers are sent then.
+func (r *room) commit(batch []*submission) bool {
+	f := &inflight{batch: batch, pre: map[*submission][]blueprint.Result{}}
 	for _, s := range batch {
 		res := make([]blueprint.Result, len(s.edits))
-		pre[s] = res
+		f.pre[s] = res
 		for i, e := range s.edits {
 			err := r.refuseLocked(e)
 			if err == nil {
@@ -226,60 +275,95 @@ func (r *room) commit(batch []*submission) {
 				res[i].Err = err
 				continue
 			}
-			edits = append(edits, e)
-			origins = append(origins, origin{s, i})
+			f.edits = append(f.edits, e)
+			f.origins = append(f.origins, origin{s, i})
 		}
+	}
+	if len(f.edits) == 0 {
+		for _, s := range batch {
+			r.answer(s, f.pre[s])
+		}
+		return false
+	}
+	f.start = time.Now()
+	for _, s := range batch {
+		if !s.read.IsZero() {
+			r.hub.metrics.waitSeconds.Observe(f.start.Sub(s.read).Seconds())
+		}
+	}
+	r.hub.wg.Add(1)
+	go func() {
+		defer r.hub.wg.Done()
+		defer func() {
+			if v := recover(); v != nil {
+				f.panic, f.stack = v, debug.Stack()
+			}
+			r.committed <- f // capacity 1, one commit at a time: never blocks
+		}()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+		defer cancel()
+		f.results, f.err = r.hub.store.ApplyEdits(ctx, r.id, f.edits)
+	}()
+	return true
+}
+
+// finish completes a commit in the room's goroutine, once the store is done with it.
+func (r *room) finish(f *inflight) {
+	if f.panic != nil {
+		panic(fmt.Sprintf("%v (in the store, at %s)", f.panic, f.stack))
+	}
+	r.hub.metrics.commitSeconds.Observe(time.Since(f.start).Seconds())
+	r.hub.metrics.batchOps.Observe(float64(len(f.edits)))
+	if f.err != nil {
+		r.hub.log.Warn("commit failed", "board", r.id, "ops", len(f.edits), "err", f.err)
+		for _, s := range f.batch {
+			r.answerFailure(s, f.err)
+		}
+		return
 	}
 	var committed []protocol.Committed
 	var lastSeq int64
-	if len(edits) > 0 {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
-		start := time.Now()
-		for _, s := range batch {
-			if !s.read.IsZero() {
-				r.hub.metrics.waitSeconds.Observe(start.Sub(s.read).Seconds())
-			}
+	for k, res := range f.results {
+		o := f.origins[k]
+		f.pre[o.s][o.i] = res
+		if res.Err != nil || res.Duplicate {
+			continue
 		}
-		results, err := r.hub.store.ApplyEdits(ctx, r.id, edits)
-		cancel()
-		r.hub.metrics.commitSeconds.Observe(time.Since(start).Seconds())
-		r.hub.metrics.batchOps.Observe(float64(len(edits)))
-		if err != nil {
-			r.hub.log.Warn("commit failed", "board", r.id, "ops", len(edits), "err", err)
-			for _, s := range batch {
-				r.answerFailure(s, err)
-			}
-			return
+		e := f.edits[k]
+		co := protocol.Committed{Seq: res.Seq, Author: e.Author, By: e.By, At: res.At.UnixMilli(), Op: e.Op}
+		if o.s.conn != nil {
+			co.Conn = o.s.conn.id
 		}
-		for k, res := range results {
-			o := origins[k]
-			pre[o.s][o.i] = res
-			if res.Err != nil || res.Duplicate {
-				continue
-			}
-			e := edits[k]
-			co := protocol.Committed{Seq: res.Seq, Author: e.Author, By: e.By, At: res.At.UnixMilli(), Op: e.Op}
-			if o.s.conn != nil {
-				co.Conn = o.s.conn.id
-			}
-			committed = append(committed, co)
-			lastSeq = res.Seq
-		}
+		committed = append(committed, co)
+		lastSeq = res.Seq
 	}
 	if len(committed) > 0 {
 		r.hub.metrics.opsCommitted.Add(float64(len(committed)))
+		// Other processes first: their participants wait for the notification and a read
+		// of the log, this process's only for the writes below.
+		if r.hub.broker != nil {
+			r.hub.broker.Publish(r.id, lastSeq)
+		}
 		if committed[0].Seq == r.seq+1 {
 			r.broadcastOps(committed)
 			r.logChecked = time.Now() // the commit held the board's lock: nothing came between
 		} else {
-			r.catchUp() // another process wrote in between: read the log, ours included
-		}
-		if r.hub.broker != nil {
-			r.hub.broker.Publish(r.id, lastSeq)
+			// Another process wrote in between, or the room read these ops from the log
+			// already while the commit was under way: read the log, ours included.
+			r.catchUp()
 		}
 	}
-	for _, s := range batch {
-		r.answer(s, pre[s])
+	for _, s := range f.batch {
+		r.answer(s, f.pre[s])
+	}
+}
+
+// wait waits for the commit in flight, if any, and finishes it.
+func (r *room) wait() {
+	if r.inFlight {
+		f := <-r.committed
+		r.inFlight = false
+		r.finish(f)
 	}
 }
 
@@ -295,9 +379,9 @@ func (r *room) answer(s *submission, results []blueprint.Result) {
 		op := s.edits[i].Op
 		switch {
 		case res.Err != nil:
-			s.conn.sendJSON(s.conn.nackFor(op.Key, op.ID, res.Err))
+			r.send(s.conn, outMsg{data: protocol.Encode(s.conn.nackFor(op.Key, op.ID, res.Err))})
 		case res.Duplicate:
-			s.conn.sendJSON(protocol.Ack{T: protocol.TypeAck, Key: op.Key, Seq: res.Seq})
+			r.send(s.conn, outMsg{data: protocol.Encode(protocol.Ack{T: protocol.TypeAck, Key: op.Key, Seq: res.Seq})})
 		}
 	}
 }
@@ -328,22 +412,27 @@ func (r *room) broadcastOps(ops []protocol.Committed) {
 		return
 	}
 	since := time.Now()
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops}))
-	if err != nil {
-		r.hub.log.Error("encoding broadcast", "err", err)
-		return
-	}
+	msg := outMsg{frame: textFrame(protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops})), since: since}
 	last := ops[len(ops)-1].Seq
-	for c := range r.conns {
-		if c.skipThrough >= last {
-			continue
+	all := r.connList()
+	if r.skipping {
+		// Some joined from a snapshot in the middle of these or later: they get the rest
+		// alone, the others the frame everyone shares.
+		shared := make([]*conn, 0, len(all))
+		r.skipping = false
+		for _, c := range all {
+			switch {
+			case c.skipThrough >= last:
+				r.skipping = true
+			case c.skipThrough >= ops[0].Seq:
+				r.send(c, outMsg{data: protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: after(ops, c.skipThrough)}), since: since})
+			default:
+				shared = append(shared, c)
+			}
 		}
-		if c.skipThrough >= ops[0].Seq { // joined from a snapshot in the middle of these
-			r.send(c, outMsg{data: protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: after(ops, c.skipThrough)}), since: since})
-			continue
-		}
-		r.send(c, outMsg{prepared: msg, since: since})
+		all = shared
 	}
+	r.sendAll(all, msg)
 	r.hub.metrics.deliveries.Add(float64(len(r.conns) * len(ops)))
 	r.seq = last
 	for _, o := range ops {
@@ -387,6 +476,9 @@ func (r *room) catchUp() {
 		r.broadcastOps(ops)
 		if len(ops) < 1000 {
 			r.logChecked = time.Now()
+			if at := r.pokedAt.Load(); at != 0 && r.seq >= r.remoteSeq.Load() && r.pokedAt.CompareAndSwap(at, 0) {
+				r.hub.metrics.remoteSeconds.Observe(time.Since(time.Unix(0, at)).Seconds())
+			}
 			return
 		}
 	}
@@ -409,12 +501,19 @@ func (r *room) readLog(after int64, limit int) ([]protocol.Committed, error) {
 	return ops, nil
 }
 
-// send queues a message for c, dropping c when its queue is full.
+// send sends a message to c after what the room sent before (see fanout), dropping c
+// when its queue is full.
+//
+// The same payload sent to several connections in turn (a view to each follower, a
+// facilitation frame to each) is framed once: the room keeps the last payload it framed.
 func (r *room) send(c *conn, m outMsg) {
-	if !c.enqueue(m) {
-		c.dropSlow("its send queue is full")
-		r.remove(c)
+	if m.frame == nil && len(m.data) > 0 {
+		if len(r.framedData) != len(m.data) || &r.framedData[0] != &m.data[0] {
+			r.framedData, r.framed = m.data, textFrame(m.data)
+		}
+		m.frame = r.framed
 	}
+	r.out.push(fanJob{one: c, m: m})
 }
 
 // admit brings a connection into the room: it catches the room up with the log, sends the
@@ -511,6 +610,10 @@ func (r *room) addConn(c *conn) {
 		cancel()
 	}
 	r.conns[c] = struct{}{}
+	r.list = nil
+	if c.skipThrough > r.seq {
+		r.skipping = true
+	}
 	r.hub.metrics.conns.Inc()
 	r.presenceChanged(c)
 }
@@ -529,6 +632,7 @@ func (r *room) remove(c *conn) {
 		return
 	}
 	delete(r.conns, c)
+	r.list = nil
 	r.hub.metrics.conns.Dec()
 	for card, l := range r.locks {
 		if l.holder == c {
@@ -567,13 +671,7 @@ func (r *room) flushPresence() {
 	if len(r.conns) == 0 || len(f.Peers)+len(f.Left) == 0 {
 		return
 	}
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, protocol.Encode(f))
-	if err != nil {
-		return
-	}
-	for c := range r.conns {
-		r.send(c, outMsg{prepared: msg})
-	}
+	r.sendAll(r.connList(), outMsg{frame: textFrame(protocol.Encode(f))})
 }
 
 // relay records a presence update and passes it on. Setting editing to a card takes its
@@ -665,15 +763,18 @@ const closeInternal = "internal error: reconnect"
 // 1012 so that clients reconnect; nothing acknowledged is lost and nothing handed over
 // is dropped silently.
 func (r *room) shutdown() {
+	r.wait()
 	for {
 		select {
 		case s := <-r.submit:
-			r.commit(r.gather(s))
+			r.inFlight = r.commit(r.gather(s))
+			r.wait()
 			continue
 		default:
 		}
 		break
 	}
+	r.out.drain() // everything sent before the close frames
 	for c := range r.conns {
 		c.closeWith(protocol.CloseRestart, "server restarting")
 	}
