@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"reflect"
 	"testing"
@@ -94,6 +95,61 @@ func facilitationActions(t *testing.T, e *authEnv, board string, owner *person) 
 		facilitate("FacilitateVote", map[string]any{"t": "facilitate", "vote": map[string]any{"action": "open", "on": "cards", "per_person": 1}},
 			map[string]any{"t": "facilitate", "vote": map[string]any{"action": "close"}}),
 		facilitate("FacilitateClose", map[string]any{"t": "facilitate", "close": map[string]any{"name": "After the matrix"}}, nil),
+		facilitate("FacilitatePrivate", map[string]any{"t": "facilitate", "private": "on"},
+			map[string]any{"t": "facilitate", "private": "off"}),
+		// A private card, added then deleted, while the facilitator has private mode on:
+		// those who edit.
+		{"PrivateCard", auth.Edit, false, func(t *testing.T, p *person, n int) (bool, int) {
+			fac, _ := dial(t, owner)
+			if err := fac.WriteJSON(map[string]any{"t": "facilitate", "private": "on"}); err != nil {
+				t.Fatal(err)
+			}
+			if f := wsFrame(t, fac, "facilitation", "error"); f["t"] != "facilitation" {
+				t.Fatalf("private mode on: %v", f)
+			}
+			defer func() {
+				if err := fac.WriteJSON(map[string]any{"t": "facilitate", "private": "off"}); err != nil {
+					t.Fatal(err)
+				}
+				wsFrame(t, fac, "facilitation", "error")
+			}()
+			ws, status := dial(t, p)
+			if ws == nil {
+				return false, status
+			}
+			if f := wsFrame(t, ws, "drafts"); f["t"] != "drafts" { // their own (none), after the welcome
+				t.Fatalf("the private cards on joining: %v", f)
+			}
+			id := fmt.Sprintf("matrix-private-%d", n)
+			if err := ws.WriteJSON(map[string]any{"t": "draft", "draft": map[string]any{"action": "add", "id": id, "stage": stage, "lane": lane, "text": "private"}}); err != nil {
+				t.Fatal(err)
+			}
+			got := wsFrame(t, ws, "drafts", "error")
+			pending, err := e.store.PendingDrafts(ctx, board)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch got["t"] {
+			case "drafts":
+				if len(pending) != 1 || pending[0].ID != id {
+					t.Errorf("an allowed private card: the board's private cards are %v", pending)
+				}
+				if err := ws.WriteJSON(map[string]any{"t": "draft", "draft": map[string]any{"action": "delete", "id": id}}); err != nil {
+					t.Fatal(err)
+				}
+				if f := wsFrame(t, ws, "drafts", "error"); f["t"] != "drafts" {
+					t.Fatalf("deleting the private card: %v", f)
+				}
+				return true, http.StatusOK
+			case "error":
+				if got["code"] != "forbidden" || len(pending) != 0 {
+					t.Errorf("a refused private card: %v, private cards %v; want forbidden and none", got, pending)
+				}
+				return false, http.StatusForbidden
+			}
+			t.Fatalf("websocket ended: %v", got)
+			return false, 0
+		}},
 		// A vote, one vote cast then taken back, in a vote the storage opens: commenters and up.
 		{"Vote", auth.Comment, false, func(t *testing.T, p *person, n int) (bool, int) {
 			const card = "card-to-vote-on"
