@@ -38,6 +38,7 @@ function main() {
   Object.assign(page, { live, renderer });
   const canEdit = article.dataset.canEdit !== 'false';
   const tools = document.querySelector('[data-board-tools]');
+  keepClearOfBar(document.querySelector('.board-bar'));
   if (tools) {
     tools.hidden = false;
     page.zoom = new Zoom(article, tools);
@@ -75,6 +76,17 @@ function main() {
         startTitle({ article, live, editor: page.editor });
       }).catch(() => showState(status, 'reload')); // the editor could not load: say to reload
   }
+}
+
+// keepClearOfBar keeps what the page scrolls to (a focused control, a link's target) from
+// landing under the tool bar, which stays at the top of the window and grows with the
+// workshop's controls: the page's scroll padding follows the bar's height.
+function keepClearOfBar(bar) {
+  if (!bar || typeof ResizeObserver === 'undefined') return;
+  const root = document.documentElement;
+  new ResizeObserver(() => {
+    root.style.scrollPaddingTop = `${Math.ceil(bar.getBoundingClientRect().height) + 16}px`;
+  }).observe(bar);
 }
 
 // showState writes the text of a connection state, taken from the status element's data
