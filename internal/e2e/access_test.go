@@ -21,7 +21,7 @@ func TestShareLinkAndDelete(t *testing.T) {
 
 	run(t, fac, "making a viewer link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "viewer"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		submitForm(`[data-testid="share-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="copy-share-url"]`)))
 	if path := eval[string](t, fac, `location.pathname`); path != "/boards/"+boardID+"/share/new" {
 		t.Fatalf("the new link is shown at %s", path)

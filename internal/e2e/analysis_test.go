@@ -92,7 +92,7 @@ func TestPortfolio(t *testing.T) {
 	red := signUpWithBoard(t, tab, n, "manager@example.org")
 	run(t, tab, "making a second board", waitLive,
 		chromedp.Navigate(n.url+"/?lang=en"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="new-board-form"]`)),
+		submitForm(`[data-testid="new-board-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-form"]`)))
 	green := eval[string](t, tab, `document.querySelector('article.board').dataset.boardId`)
 
@@ -138,7 +138,7 @@ func TestPortfolio(t *testing.T) {
 
 	run(t, tab, "filtering by team", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="team-filter"] select`), "IT"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="team-filter"]`)),
+		submitForm(`[data-testid="team-filter"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="portfolio-filtered"]`)))
 	if got := eval[[]string](t, tab, rows); !slices.Equal(got, []string{red}) {
 		t.Errorf("filtered by IT the rows are %v; want only %s", got, red)

@@ -89,7 +89,7 @@ func TestAnnotations(t *testing.T) {
 	run(t, commenter, "joining as commenter", waitLive,
 		chromedp.Navigate(n.url+"/s/"+token+"?lang=en"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), "Cleo"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+		submitForm(`[data-testid="join-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 	waitState(t, commenter, "connected")
 	if eval[bool](t, commenter, `document.querySelector('[data-testid="add-card-form"]') !== null`) {

@@ -284,7 +284,7 @@ func TestDesignGuestHeader(t *testing.T) {
 			run(t, tab, "joining as a guest", waitLive,
 				chromedp.Navigate(n.url+"/s/"+token+"?lang="+tc.lang),
 				chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), "Ada"),
-				chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+				submitForm(`[data-testid="join-form"]`),
 				chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 			header := eval[struct {
 				Who      string   `json:"who"`

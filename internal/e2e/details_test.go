@@ -30,9 +30,15 @@ func cardShows(id string) string {
 	})()`, cardSel(id))
 }
 
+// waitShows waits for the card to show want (as cardShows says it); on a time-out it
+// says what the card shows instead.
 func waitShows(t *testing.T, tab context.Context, id, want string) {
 	t.Helper()
-	waitFor(t, tab, fmt.Sprintf("card %s to show %q", id, want), cardShows(id)+" === "+fmt.Sprintf("%q", want))
+	ctx, cancel := context.WithTimeout(tab, waitLive)
+	defer cancel()
+	if err := chromedp.Do(ctx, discard(chromedp.Poll[bool](cardShows(id)+" === "+fmt.Sprintf("%q", want)))); err != nil {
+		t.Fatalf("waiting for card %s to show %q: %v (it shows %q)", id, want, err, eval[string](t, tab, cardShows(id)))
+	}
 }
 
 // detailsValue returns the value of a field of the dialog: detail, active or wait.

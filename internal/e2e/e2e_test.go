@@ -98,6 +98,22 @@ func run(t testing.TB, tab context.Context, what string, timeout time.Duration, 
 	}
 }
 
+// submitForm submits the form selected, as chromedp.Submit does (without its submit
+// event), once the form is in the page. It looks the form up by its selector in the page
+// itself rather than by a node id, which a page that has just replaced its document
+// (after a redirect) may have forgotten.
+func submitForm(sel string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := chromedp.Poll[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, sel))(ctx, t); err != nil {
+			return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", sel, err)
+		}
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+  const el = document.querySelector(%q);
+  HTMLFormElement.prototype.submit.call(el.nodeName === 'FORM' ? el : el.form);
+})()`, sel))(ctx, t)
+	}
+}
+
 // discard makes an action whose value does not matter fit among steps.
 func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {

@@ -41,13 +41,13 @@ func TestFacilitationLock(t *testing.T) {
 	boardID := signUpWithBoard(t, fac, n, "facilitator@example.org")
 	run(t, fac, "making an editor link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "editor"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		submitForm(`[data-testid="share-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="copy-share-url"]`)))
 	link := eval[string](t, fac, `document.querySelector('[data-testid="new-share-url"]').value`)
 	run(t, part, "joining as editor", waitLive,
 		chromedp.Navigate(link+"?lang=en"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), "Pia"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+		submitForm(`[data-testid="join-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 	waitState(t, part, "connected")
 	if eval[int](t, part, `document.querySelectorAll('[data-testid="lock-select"]').length`) != 0 {
@@ -105,13 +105,13 @@ func TestFacilitationTimer(t *testing.T) {
 	boardID := signUpWithBoard(t, fac, n, "facilitator@example.org")
 	run(t, fac, "making an editor link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "editor"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		submitForm(`[data-testid="share-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="copy-share-url"]`)))
 	link := eval[string](t, fac, `document.querySelector('[data-testid="new-share-url"]').value`)
 	run(t, part, "joining as editor", waitLive,
 		chromedp.Navigate(link+"?lang=en"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), "Pia"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+		submitForm(`[data-testid="join-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 	waitState(t, part, "connected")
 	if eval[int](t, part, `document.querySelectorAll('[data-testid="timer-start"]').length`) != 0 {

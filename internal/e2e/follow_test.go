@@ -27,7 +27,7 @@ func followWorkshop(t *testing.T, n *node, names []string, sizes [][2]int64) (st
 	boardID := signUpWithBoard(t, fac, n, "facilitator@example.org")
 	run(t, fac, "making an editor link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "editor"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		submitForm(`[data-testid="share-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="copy-share-url"]`)))
 	link := eval[string](t, fac, `document.querySelector('[data-testid="new-share-url"]').value`)
 	var parts []context.Context
@@ -40,7 +40,7 @@ func followWorkshop(t *testing.T, n *node, names []string, sizes [][2]int64) (st
 		run(t, part, "joining as editor", waitLive,
 			chromedp.Navigate(link+"?lang=en"),
 			chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), name),
-			chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+			submitForm(`[data-testid="join-form"]`),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 		waitState(t, part, "connected")
 		exposePage(t, part)

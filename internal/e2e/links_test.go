@@ -285,7 +285,7 @@ func TestLinksViewer(t *testing.T) {
 	run(t, editor, "joining as editor", waitLive,
 		chromedp.Navigate(share(auth.Editor)+"?lang=en"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), "Ed"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+		submitForm(`[data-testid="join-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 	waitState(t, editor, "connected")
 	waitFor(t, editor, "the editor to start", `document.querySelector('td.cell[tabindex="0"]') !== null`)

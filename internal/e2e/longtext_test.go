@@ -240,7 +240,7 @@ func TestLongText(t *testing.T) {
 	}
 	run(t, guest, "joining", waitLive,
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), long("Guest", 60)),
-		chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+		submitForm(`[data-testid="join-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 	waitState(t, guest, "connected")
 

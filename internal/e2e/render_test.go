@@ -105,7 +105,7 @@ func viewerPage(t *testing.T, n *node) (context.Context, string) {
 	run(t, fac, "making a viewer link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "viewer"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="share-form"] input[name="label"]`), "Wall"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		submitForm(`[data-testid="share-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-share-url"]`)))
 	link := eval[string](t, fac, `document.querySelector('[data-testid="new-share-url"]').value`)
 	if u, err := url.Parse(link); err != nil || !strings.HasPrefix(u.Path, "/s/") {

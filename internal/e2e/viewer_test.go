@@ -33,7 +33,7 @@ func signUp(t *testing.T, tab context.Context, n *node, email string) {
 		chromedp.Navigate(n.url+"/signup?lang=en"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="signup-form"] input[name="email"]`), email),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="signup-form"] input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="signup-form"]`)),
+		submitForm(`[data-testid="signup-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-board-form"]`)))
 }
 
@@ -43,7 +43,7 @@ func signUpWithBoard(t *testing.T, tab context.Context, n *node, email string) s
 	t.Helper()
 	signUp(t, tab, n, email)
 	run(t, tab, "making a board", waitLive,
-		chromedp.Submit(chromedp.CSS(`[data-testid="new-board-form"]`)),
+		submitForm(`[data-testid="new-board-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="share-form"]`)))
 	waitState(t, tab, "connected")
 	return eval[string](t, tab, `document.querySelector('article.board').dataset.boardId`)
@@ -81,7 +81,7 @@ func TestViewerLink(t *testing.T) {
 	run(t, fac, "making a viewer link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "viewer"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="share-form"] input[name="label"]`), "Workshop wall"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		submitForm(`[data-testid="share-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-share-url"]`)))
 	link := eval[string](t, fac, `document.querySelector('[data-testid="new-share-url"]').value`)
 	if u, err := url.Parse(link); err != nil || !strings.HasPrefix(u.Path, "/s/") {

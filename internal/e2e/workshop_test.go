@@ -32,14 +32,14 @@ func startWorkshop(t *testing.T) *workshop {
 	w.board = signUpWithBoard(t, w.fac, w.n, "facilitator@example.org")
 	run(t, w.fac, "making an editor link", waitLive,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="share-form"] select[name="role"]`), "editor"),
-		chromedp.Submit(chromedp.CSS(`[data-testid="share-form"]`)),
+		submitForm(`[data-testid="share-form"]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="copy-share-url"]`)))
 	link := eval[string](t, w.fac, `document.querySelector('[data-testid="new-share-url"]').value`)
 	for i, tab := range []context.Context{w.p1, w.p2} {
 		run(t, tab, "joining as editor", waitLive,
 			chromedp.Navigate(link+"?lang="+[]string{"en", "fr"}[i]),
 			chromedp.SendKeys(chromedp.CSS(`[data-testid="join-form"] input[name="name"]`), []string{"Pia", "Noé"}[i]),
-			chromedp.Submit(chromedp.CSS(`[data-testid="join-form"]`)),
+			submitForm(`[data-testid="join-form"]`),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="grid"]`)))
 		waitState(t, tab, "connected")
 	}
