@@ -24,6 +24,7 @@ FUZZ_TARGETS := \
 	./internal/blueprint:FuzzDecodeCSV \
 	./internal/blueprint:FuzzKeyBetween \
 	./internal/protocol:FuzzDecodeFrame \
+	./internal/wsclient:FuzzDecodeLight \
 	./internal/server:FuzzPrintOptions
 
 # Hides the password in a database URL before it is printed.

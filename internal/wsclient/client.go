@@ -7,6 +7,7 @@
 package wsclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gorilla/websocket"
 
 	"lastmile/internal/blueprint"
@@ -31,7 +34,8 @@ type Client struct {
 	name  string
 
 	// OnOps and OnFrame are set before Connect, never after.
-	// OnOps, when set, is called (from the reading goroutine) with each ops frame.
+	// OnOps, when set, is called (from the reading goroutine) with each ops frame and
+	// the time its last byte was read, before it was decoded.
 	OnOps func(ops []protocol.Committed, received time.Time)
 	// OnFrame, when set, is called with every frame, before it is handled.
 	OnFrame func(f *protocol.ServerFrame)
@@ -170,8 +174,14 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 			ready = nil
 		}
 	}
+	var buf bytes.Buffer // reused: a frame's decoded form copies what it keeps
 	for {
-		_, data, err := ws.ReadMessage()
+		buf.Reset()
+		_, r, err := ws.NextReader()
+		if err == nil {
+			_, err = buf.ReadFrom(r)
+		}
+		data, received := buf.Bytes(), time.Now()
 		if err != nil {
 			var ce *websocket.CloseError
 			c.mu.Lock()
@@ -191,7 +201,7 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 		if c.OnFrame != nil {
 			c.OnFrame(f)
 		}
-		if err := c.handle(f, &target); err != nil {
+		if err := c.handle(f, &target, received); err != nil {
 			report(err)
 			ws.Close()
 			return
@@ -208,13 +218,13 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 // lightFrame is what a Light client decodes of a frame: the fields of
 // protocol.ServerFrame it follows.
 type lightFrame struct {
-	T       string          `json:"t"`
-	Seq     int64           `json:"seq"`
-	Key     string          `json:"key"`
-	ID      string          `json:"id"`
-	Code    string          `json:"code"`
-	Message string          `json:"message"`
-	Board   json.RawMessage `json:"board"` // the board's id, or a snapshot's export`
+	T       string         `json:"t"`
+	Seq     int64          `json:"seq"`
+	Key     string         `json:"key"`
+	ID      string         `json:"id"`
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Board   jsontext.Value `json:"board"` // the board's id, or a snapshot's export
 	Ops     []struct {
 		Seq int64 `json:"seq"`
 		Op  struct {
@@ -231,7 +241,7 @@ func (c *Client) decode(data []byte) (*protocol.ServerFrame, error) {
 		return &f, err
 	}
 	var l lightFrame
-	if err := json.Unmarshal(data, &l); err != nil {
+	if err := jsonv2.Unmarshal(data, &l); err != nil {
 		return nil, err
 	}
 	f := &protocol.ServerFrame{T: l.T, Seq: l.Seq, Key: l.Key, ID: l.ID, Code: l.Code, Message: l.Message}
@@ -253,7 +263,7 @@ func (c *Client) decode(data []byte) (*protocol.ServerFrame, error) {
 	return f, nil
 }
 
-func (c *Client) handle(f *protocol.ServerFrame, target *int64) error {
+func (c *Client) handle(f *protocol.ServerFrame, target *int64, received time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch f.T {
@@ -275,7 +285,6 @@ func (c *Client) handle(f *protocol.ServerFrame, target *int64) error {
 		}
 		c.confirmed, c.seq = b, e.Seq
 	case protocol.TypeOps:
-		now := time.Now()
 		for _, o := range f.Ops {
 			if o.Seq <= c.seq {
 				continue
@@ -297,7 +306,7 @@ func (c *Client) handle(f *protocol.ServerFrame, target *int64) error {
 		}
 		if c.OnOps != nil {
 			c.mu.Unlock()
-			c.OnOps(f.Ops, now)
+			c.OnOps(f.Ops, received)
 			c.mu.Lock()
 		}
 	case protocol.TypeAck:
