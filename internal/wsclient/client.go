@@ -7,19 +7,17 @@
 package wsclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gorilla/websocket"
 
 	"lastmile/internal/blueprint"
@@ -174,14 +172,13 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 			ready = nil
 		}
 	}
-	var buf bytes.Buffer // reused: a frame's decoded form copies what it keeps
+	buf := make([]byte, 0, 4096) // reused: a frame's decoded form copies what it keeps
 	for {
-		buf.Reset()
 		_, r, err := ws.NextReader()
 		if err == nil {
-			_, err = buf.ReadFrom(r)
+			buf, err = readAll(r, buf[:0])
 		}
-		data, received := buf.Bytes(), time.Now()
+		data, received := buf, time.Now()
 		if err != nil {
 			var ce *websocket.CloseError
 			c.mu.Lock()
@@ -215,24 +212,6 @@ func (c *Client) read(ws *websocket.Conn, ready chan<- error, done chan struct{}
 	}
 }
 
-// lightFrame is what a Light client decodes of a frame: the fields of
-// protocol.ServerFrame it follows.
-type lightFrame struct {
-	T       string         `json:"t"`
-	Seq     int64          `json:"seq"`
-	Key     string         `json:"key"`
-	ID      string         `json:"id"`
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Board   jsontext.Value `json:"board"` // the board's id, or a snapshot's export
-	Ops     []struct {
-		Seq int64 `json:"seq"`
-		Op  struct {
-			Key string `json:"key"`
-		} `json:"op"`
-	} `json:"ops"`
-}
-
 // decode reads a frame: whole, or, for a Light client, what it follows.
 func (c *Client) decode(data []byte) (*protocol.ServerFrame, error) {
 	if !c.Light {
@@ -240,27 +219,7 @@ func (c *Client) decode(data []byte) (*protocol.ServerFrame, error) {
 		err := json.Unmarshal(data, &f)
 		return &f, err
 	}
-	var l lightFrame
-	if err := jsonv2.Unmarshal(data, &l); err != nil {
-		return nil, err
-	}
-	f := &protocol.ServerFrame{T: l.T, Seq: l.Seq, Key: l.Key, ID: l.ID, Code: l.Code, Message: l.Message}
-	if l.T == protocol.TypeSnapshot {
-		var e struct {
-			Seq int64 `json:"seq"`
-		}
-		if err := json.Unmarshal(l.Board, &e); err != nil {
-			return nil, fmt.Errorf("snapshot: %w", err)
-		}
-		f.Seq = e.Seq
-	}
-	if len(l.Ops) > 0 {
-		f.Ops = make([]protocol.Committed, len(l.Ops))
-		for i, o := range l.Ops {
-			f.Ops[i].Seq, f.Ops[i].Op.Key = o.Seq, o.Op.Key
-		}
-	}
-	return f, nil
+	return readLight(data)
 }
 
 func (c *Client) handle(f *protocol.ServerFrame, target *int64, received time.Time) error {
@@ -466,4 +425,21 @@ func clone(b *blueprint.Board) *blueprint.Board {
 	}
 	out.ID, out.Seq = b.ID, b.Seq
 	return out
+}
+
+// readAll appends what r gives to buf until io.EOF, growing buf only when it is full.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
