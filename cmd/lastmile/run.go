@@ -170,6 +170,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		// Notifications may have been missed: rooms read the log again, and sockets whose
 		// access may have been revoked meanwhile reconnect through a fresh check.
 		Resync: func() { hub.Resync(); hub.Reauthorize() },
+		// A lock, timer, vote, focus or private mode set through another process.
+		Facilitation: hub.FacilitationChanged,
 		Access: func(board, kind, id string, changedAt time.Time) {
 			switch kind {
 			case postgres.AccessGrant:

@@ -30,7 +30,9 @@ func (s *Store) Facilitation(ctx context.Context, boardID string) (blueprint.Fac
 }
 
 // SetFacilitation stores f as the board's facilitation state under the next Seq, and
-// returns it as stored. ENOTFOUND for no such board.
+// returns it as stored. f.Seq is the sequence of the state f was made from: when the
+// stored state has moved on since (another process changed it meanwhile), nothing is
+// stored and the error is ECONFLICT. ENOTFOUND for no such board.
 func (s *Store) SetFacilitation(ctx context.Context, boardID string, f blueprint.Facilitation) (blueprint.Facilitation, error) {
 	if !blueprint.ValidID(boardID) {
 		return blueprint.Facilitation{}, blueprint.Errorf(blueprint.ENOTFOUND, "board not found")
@@ -45,6 +47,10 @@ func (s *Store) SetFacilitation(ctx context.Context, boardID string, f blueprint
 		LEFT JOIN board_facilitation f ON f.board_id = b.id WHERE b.id = $1 FOR UPDATE OF b`, boardID).Scan(&seq)
 	if err != nil {
 		return blueprint.Facilitation{}, interpretError(err, "board")
+	}
+	if f.Seq != seq {
+		return blueprint.Facilitation{}, blueprint.Errorf(blueprint.ECONFLICT,
+			"the workshop's state was changed meanwhile (by another facilitator or server); look and try again")
 	}
 	f.Seq = seq + 1
 	state, err := json.Marshal(f)

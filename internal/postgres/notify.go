@@ -26,6 +26,12 @@ const NotifyChannel = "lastmile_ops"
 // nanoseconds (see Store.Clock), or "<board id> board deleted|claimed".
 const AccessChannel = "lastmile_access"
 
+// FacilitationChannel is the Postgres channel on which processes announce that a board's
+// facilitation state (lock, timer, votes, focus, private mode) was stored under a new
+// sequence, so that every process serving the board adopts it. A payload is
+// "<board id> <facilitation seq>".
+const FacilitationChannel = "lastmile_facilitation"
+
 // Kinds of access a notification on AccessChannel names.
 const (
 	AccessGrant = "grant" // a share link, revoked
@@ -47,14 +53,15 @@ type Notifier struct {
 	// send sends a batch of notifications: the pool's, or a test's.
 	send func(ctx context.Context, b *pgx.Batch) error
 
-	mu      sync.Mutex
-	pending map[string]int64
-	wake    chan struct{}
+	mu         sync.Mutex
+	pending    map[string]int64 // board → the sequence its log reaches
+	facPending map[string]int64 // board → the sequence of its facilitation state
+	wake       chan struct{}
 }
 
 // NewNotifier returns a notifier over pool; Run sends its notifications.
 func NewNotifier(pool *pgxpool.Pool, log *slog.Logger) *Notifier {
-	n := &Notifier{pool: pool, log: log, pending: map[string]int64{}, wake: make(chan struct{}, 1)}
+	n := &Notifier{pool: pool, log: log, pending: map[string]int64{}, facPending: map[string]int64{}, wake: make(chan struct{}, 1)}
 	n.send = func(ctx context.Context, b *pgx.Batch) error { return pool.SendBatch(ctx, b).Close() }
 	return n
 }
@@ -64,6 +71,20 @@ func (n *Notifier) Publish(boardID string, seq int64) {
 	n.mu.Lock()
 	if seq > n.pending[boardID] {
 		n.pending[boardID] = seq
+	}
+	n.mu.Unlock()
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// PublishFacilitation records that boardID's facilitation state is stored under seq
+// (FacilitationChannel). It never blocks.
+func (n *Notifier) PublishFacilitation(boardID string, seq int64) {
+	n.mu.Lock()
+	if seq > n.facPending[boardID] {
+		n.facPending[boardID] = seq
 	}
 	n.mu.Unlock()
 	select {
@@ -102,10 +123,10 @@ func (n *Notifier) run(ctx context.Context) (done bool) {
 
 func (n *Notifier) flush(ctx context.Context) {
 	n.mu.Lock()
-	pending := n.pending
-	n.pending = map[string]int64{}
+	pending, facPending := n.pending, n.facPending
+	n.pending, n.facPending = map[string]int64{}, map[string]int64{}
 	n.mu.Unlock()
-	if len(pending) == 0 {
+	if len(pending)+len(facPending) == 0 {
 		return
 	}
 	// NOTIFY makes its transaction take an id and write a commit record. Waiting for that
@@ -117,10 +138,14 @@ func (n *Notifier) flush(ctx context.Context) {
 		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
 			NotifyChannel, board+" "+strconv.FormatInt(seq, 10))
 	}
+	for board, seq := range facPending {
+		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+			FacilitationChannel, board+" "+strconv.FormatInt(seq, 10))
+	}
 	if err := n.send(ctx, b); err != nil {
 		// Receivers also catch up when they reconnect and when a client joins; a lost
 		// notification delays, it does not lose.
-		n.log.Warn("sending notifications", "boards", len(pending), "err", err)
+		n.log.Warn("sending notifications", "boards", len(pending)+len(facPending), "err", err)
 	}
 }
 
@@ -151,6 +176,9 @@ type Handlers struct {
 	// Access is told that the access kind id to board was revoked or changed
 	// (AccessChannel), at changedAt for a member (zero when the payload has no time).
 	Access func(board, kind, id string, changedAt time.Time)
+	// Facilitation is told that a board's facilitation state is stored under seq
+	// (FacilitationChannel).
+	Facilitation func(board string, seq int64)
 }
 
 // Timing of the listener's reconnection: the first wait, doubled after each failure up
@@ -160,9 +188,9 @@ const (
 	listenRetryMax   = 5 * time.Second
 )
 
-// Listen holds one connection listening on NotifyChannel and AccessChannel and calls
-// the handlers. After the connection is lost and made again, it calls h.Resync. It
-// returns when ctx ends.
+// Listen holds one connection listening on NotifyChannel, AccessChannel and
+// FacilitationChannel and calls the handlers. After the connection is lost and made
+// again, it calls h.Resync. It returns when ctx ends.
 //
 // The loss is logged once (WARN), and the return once (INFO), however many attempts it
 // takes in between; the return is logged before h.Resync is called, so that what Resync
@@ -219,7 +247,7 @@ func listenOnce(ctx context.Context, dsn string, onListening func(), h Handlers)
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, ch := range []string{NotifyChannel, AccessChannel} {
+	for _, ch := range []string{NotifyChannel, AccessChannel, FacilitationChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
 			return err
 		}
@@ -234,10 +262,12 @@ func listenOnce(ctx context.Context, dsn string, onListening func(), h Handlers)
 		// connected to the database.
 		switch nt.Channel {
 		case NotifyChannel:
-			board, seqText, ok := strings.Cut(nt.Payload, " ")
-			seq, err := strconv.ParseInt(seqText, 10, 64)
-			if ok && err == nil && h.Ops != nil {
+			if board, seq, ok := boardSeq(nt.Payload); ok && h.Ops != nil {
 				h.Ops(board, seq)
+			}
+		case FacilitationChannel:
+			if board, seq, ok := boardSeq(nt.Payload); ok && h.Facilitation != nil {
+				h.Facilitation(board, seq)
 			}
 		case AccessChannel:
 			f := strings.Fields(nt.Payload)
@@ -255,4 +285,11 @@ func listenOnce(ctx context.Context, dsn string, onListening func(), h Handlers)
 			h.Access(f[0], f[1], f[2], at)
 		}
 	}
+}
+
+// boardSeq reads a "<board id> <sequence>" payload.
+func boardSeq(payload string) (string, int64, bool) {
+	board, seqText, ok := strings.Cut(payload, " ")
+	seq, err := strconv.ParseInt(seqText, 10, 64)
+	return board, seq, ok && err == nil
 }

@@ -156,12 +156,24 @@ func (r *room) facilitate(req facilitateRequest) {
 		next = closed
 	}
 	stored, err := fs.SetFacilitation(ctx, r.id, next)
+	if blueprint.ErrorCode(err) == blueprint.ECONFLICT {
+		// Another process changed the state since the room read it: everyone here sees
+		// the state as it is, and the facilitator decides again from it.
+		if current, rerr := fs.Facilitation(ctx, r.id); rerr == nil {
+			r.adopt(ctx, current)
+		}
+		refuse(err)
+		return
+	}
 	if err != nil {
 		r.hub.log.Warn("storing the facilitation state", "board", r.id, "err", err)
 		refuse(unavailableIfInternal(err))
 		return
 	}
 	r.fac = stored
+	if fb, ok := r.hub.broker.(FacilitationBroker); ok {
+		fb.PublishFacilitation(r.id, stored.Seq)
+	}
 	if v := req.vote; v != nil && v.Action == blueprint.VoteDiscard {
 		if err := vs.DiscardBallots(ctx, r.id, v.ID); err != nil {
 			r.hub.log.Warn("discarding a vote's ballots", "board", r.id, "vote", v.ID, "err", err)
@@ -176,6 +188,63 @@ func (r *room) facilitate(req facilitateRequest) {
 	}
 	if p := req.priv; p != nil && (*p == blueprint.PrivateReveal || *p == blueprint.PrivateHide) {
 		r.sendDrafts(ctx, ds, r.everyone(), nil) // their private cards went on the board, or came back
+	}
+	r.scheduleVoteEnd()
+}
+
+// pokeFacilitation tells the room that the board's facilitation state is stored under
+// seq (by another process). It never blocks.
+func (r *room) pokeFacilitation(seq int64) {
+	for {
+		cur := r.facSeq.Load()
+		if seq <= cur || r.facSeq.CompareAndSwap(cur, seq) {
+			break
+		}
+	}
+	select {
+	case r.facRemote <- struct{}{}:
+	default:
+	}
+}
+
+// adoptFacilitation reads the board's facilitation state when another process announced
+// a newer one than the room's, and shows it here (adopt).
+func (r *room) adoptFacilitation() {
+	announced := r.facSeq.Load()
+	defer r.facSeq.CompareAndSwap(announced, 0) // a later announcement stays, and is poked
+	fs, ok := r.hub.store.(FacilitationStore)
+	if !ok || announced <= r.fac.Seq { // nothing, or this process's own change
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
+	defer cancel()
+	stored, err := fs.Facilitation(ctx, r.id)
+	if err != nil {
+		r.hub.log.Warn("reading the facilitation state another process changed", "board", r.id, "err", err)
+		return
+	}
+	r.adopt(ctx, stored)
+}
+
+// adopt makes stored, a state newer than the room's that another process stored, the
+// room's, and tells everyone here as facilitate does after a change of its own: the
+// state, each voter's ballot while a vote is or was open, each author's private cards
+// while private mode is or was on, and the vote's clock.
+func (r *room) adopt(ctx context.Context, stored blueprint.Facilitation) {
+	if stored.Seq <= r.fac.Seq {
+		return
+	}
+	old := r.fac
+	r.fac = stored
+	data := protocol.Encode(protocol.FacilitationFrame{T: protocol.TypeFacilitation, Facilitation: stored, Now: time.Now().UnixMilli()})
+	for c := range r.conns {
+		r.send(c, outMsg{data: data})
+	}
+	if stored.OpenVote() != nil {
+		r.sendBallots(ctx, nil)
+	}
+	if ds, ok := r.hub.store.(DraftStore); ok && (old.Private || stored.Private || old.Revealed != stored.Revealed) {
+		r.sendDrafts(ctx, ds, r.everyone(), nil)
 	}
 	r.scheduleVoteEnd()
 }

@@ -2,6 +2,7 @@ package realtime_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -187,7 +188,31 @@ func TestFacilitationLock(t *testing.T) {
 // ?role=: a facilitator is a moderator, a viewer can neither edit nor comment, a
 // commenter only comments, anyone else edits. Each connection's identity is its client id.
 func serveRoles(t *testing.T, store *postgres.Store, board string) (*realtime.Hub, string) {
-	hub := realtime.NewHub(store, nil, quietLog(), nil, realtime.Options{})
+	return serveRolesWith(t, store, nil, board)
+}
+
+// serveRolesProcess is serveRoles as a lastmile process of its own on dsn: its own pool,
+// and a notifier and a listener through which it tells and hears the others.
+func serveRolesProcess(t *testing.T, dsn, board string) (*realtime.Hub, string) {
+	ctx, stop := context.WithCancel(context.Background())
+	pool, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := postgres.NewNotifier(pool, quietLog())
+	hub, url := serveRolesWith(t, postgres.NewStore(pool), n, board)
+	done := make(chan struct{}, 2)
+	go func() { n.Run(ctx); done <- struct{}{} }()
+	go func() {
+		postgres.Listen(ctx, dsn, quietLog(), postgres.Handlers{Ops: hub.Notify, Resync: hub.Resync, Facilitation: hub.FacilitationChanged})
+		done <- struct{}{}
+	}()
+	t.Cleanup(func() { stop(); <-done; <-done; pool.Close() }) // after the hub's shutdown: cleanups run last first
+	return hub, url
+}
+
+func serveRolesWith(t *testing.T, store *postgres.Store, broker realtime.Broker, board string) (*realtime.Hub, string) {
+	hub := realtime.NewHub(store, broker, quietLog(), nil, realtime.Options{})
 	up := websocket.Upgrader{}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -265,4 +290,86 @@ func collect(t *testing.T, ws *websocket.Conn, types ...string) map[string]map[s
 		}
 	}
 	return got
+}
+
+// TestFacilitationAcrossProcesses: two processes serve the board. The facilitator on one
+// locks the structure and starts the timer; the participant on the other is told within
+// moments and its stage edit is refused with the lock's message. A facilitator whose
+// process did not hear of a change (no listener) is refused with conflict, and sees the
+// state as it is.
+func TestFacilitationAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	pool, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := postgres.NewStore(pool)
+	b := mustBoard(t, store)
+	stage := b.SortedStages()[0].ID
+	type frame = map[string]any
+	stateOf := func(f frame) frame { s, _ := f["facilitation"].(frame); return s }
+
+	_, urlA := serveRolesProcess(t, dsn, b.ID)
+	_, urlB := serveRolesProcess(t, dsn, b.ID)
+	fac, _ := dialRole(t, urlA, "facilitator", b.Seq)
+	ed, _ := dialRole(t, urlB, "editor", b.Seq)
+	// A card from A reaching B says that B listens: a notification sent before would be
+	// missed (and heard of again only when B's listener reconnects). A sends one every
+	// 100 ms until B's participant has one.
+	lane := b.SortedLanes()[0].ID
+	stopProbes, probing := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(probing)
+		for i := 1; ; i++ {
+			_ = fac.WriteJSON(frame{"t": "ops", "ops": []frame{{"key": fmt.Sprintf("cfacilitator:%d", i), "op": "create", "type": "card",
+				"id": fmt.Sprintf("probe-%d", i), "fields": frame{"stage": stage, "lane": lane, "order": "V", "text": "probe"}}}})
+			select {
+			case <-stopProbes:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	next(t, ed, "ops")
+	close(stopProbes)
+	<-probing
+
+	send(t, fac, frame{"t": "facilitate", "lock": "structure"})
+	if f := next(t, ed, "facilitation"); stateOf(f)["lock"] != "structure" {
+		t.Fatalf("the other process's participant was told %v; want the structure lock", f)
+	}
+	send(t, fac, frame{"t": "facilitate", "timer": frame{"action": "start", "minutes": 5}})
+	if f := next(t, ed, "facilitation"); stateOf(f)["timer"] == nil || stateOf(f)["lock"] != "structure" {
+		t.Fatalf("the other process's participant was told %v; want the timer and the lock", f)
+	}
+	send(t, ed, frame{"t": "ops", "ops": []frame{{"key": "ceditor:1", "op": "update", "type": "stage", "id": stage, "fields": frame{"name": "Renamed"}}}})
+	if f := next(t, ed, "nack"); f["code"] != blueprint.ELOCKED || !strings.Contains(f["message"].(string), "structure") {
+		t.Fatalf("a stage rename through the other process: %v; want locked, naming the structure", f)
+	}
+	if got := serverState(t, store, b.ID); got.Stages[stage].Name == "Renamed" {
+		t.Fatal("the stage was renamed under the lock")
+	}
+
+	// A process that hears nothing keeps the state it read; its facilitator's change is
+	// refused, and everyone there is shown the state as stored.
+	_, deaf := serveRoles(t, store, b.ID)
+	stale, welcome := dialRole(t, deaf, "facilitator", b.Seq)
+	seqAtJoin := stateOf(welcome)["seq"]
+	send(t, fac, frame{"t": "facilitate", "lock": "board"})
+	if f := next(t, ed, "facilitation"); stateOf(f)["lock"] != "board" {
+		t.Fatalf("the board lock: %v", f)
+	}
+	send(t, stale, frame{"t": "facilitate", "lock": ""})
+	got := collect(t, stale, "error", "facilitation")
+	if f := got["error"]; f["code"] != blueprint.ECONFLICT {
+		t.Fatalf("a change made from a state changed meanwhile: %v; want conflict", f)
+	}
+	if f := got["facilitation"]; stateOf(f)["lock"] != "board" || stateOf(f)["seq"] == seqAtJoin {
+		t.Fatalf("after the conflict the stale process shows %v; want the board lock as stored", f)
+	}
+	if st, err := store.Facilitation(context.Background(), b.ID); err != nil || st.Lock != blueprint.LockBoard {
+		t.Fatalf("stored: %+v, %v; want the board lock kept", st, err)
+	}
 }

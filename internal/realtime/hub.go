@@ -55,6 +55,14 @@ type Broker interface {
 	Publish(boardID string, seq int64)
 }
 
+// FacilitationBroker is a Broker that also tells other processes that a board's
+// facilitation state changed (see Hub.FacilitationChanged).
+type FacilitationBroker interface {
+	// PublishFacilitation announces that boardID's facilitation state is stored under
+	// seq. It must not block.
+	PublishFacilitation(boardID string, seq int64)
+}
+
 // Options tune a hub. Zero values take the defaults below.
 type Options struct {
 	SendQueue     int           // frames a connection may have queued before it is dropped
@@ -262,13 +270,26 @@ func (h *Hub) Notify(boardID string, seq int64) {
 	}
 }
 
-// Resync makes every room read the log for ops it may have missed, as after the loss of
-// the connection that listens for other processes' commits.
+// FacilitationChanged tells the board's room, if this process has one, that another
+// process stored the board's facilitation state under seq: the room reads it and shows
+// it to its connections. It never blocks.
+func (h *Hub) FacilitationChanged(boardID string, seq int64) {
+	h.mu.Lock()
+	r := h.rooms[boardID]
+	h.mu.Unlock()
+	if r != nil {
+		r.pokeFacilitation(seq)
+	}
+}
+
+// Resync makes every room read the log for ops it may have missed, and its facilitation
+// state, as after the loss of the connection that listens for other processes' commits.
 func (h *Hub) Resync() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range h.rooms {
 		r.poke(1 << 62)
+		r.pokeFacilitation(1 << 62)
 	}
 }
 

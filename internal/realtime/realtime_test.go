@@ -92,7 +92,7 @@ func startNodeWith(t *testing.T, dsn string, cfg nodeConfig) *node {
 	hub = realtime.NewHub(hubStore, br, hubLog, realtime.NewMetrics(reg), opts)
 	if broker {
 		go func() {
-			postgres.Listen(bg, dsn, quietLog(), postgres.Handlers{Ops: hub.Notify, Resync: hub.Resync})
+			postgres.Listen(bg, dsn, quietLog(), postgres.Handlers{Ops: hub.Notify, Resync: hub.Resync, Facilitation: hub.FacilitationChanged})
 			done <- struct{}{}
 		}()
 	}

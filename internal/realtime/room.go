@@ -93,6 +93,11 @@ type room struct {
 	remoteSeq atomic.Int64
 	pokedAt   atomic.Int64 // when a poke first announced ops not broadcast yet (Unix ns), or 0
 
+	// Another process stored the board's facilitation state under facSeq (0: nothing
+	// announced since the room last read it); facRemote says so to the room.
+	facSeq    atomic.Int64
+	facRemote chan struct{} // capacity 1
+
 	out        *fanout // writes what the room sends, in order
 	framedData []byte  // the last payload send framed, and its frame
 	framed     []byte
@@ -111,6 +116,7 @@ func newRoom(h *Hub, id string, seq int64, fac blueprint.Facilitation) *room {
 		changed: map[*conn]struct{}{}, presenceTick: tick,
 		submit: make(chan *submission), committed: make(chan *inflight, 1), join: make(chan *conn), leave: make(chan *conn),
 		presence: make(chan presenceUpdate), remote: make(chan struct{}, 1), revoke: make(chan revocation), done: make(chan struct{}),
+		facRemote: make(chan struct{}, 1),
 	}
 	r.out = newFanout(r)
 	return r
@@ -182,6 +188,8 @@ func (r *room) run() {
 			r.relay(p)
 		case req := <-r.facilitateCh:
 			r.facilitate(req)
+		case <-r.facRemote:
+			r.adoptFacilitation()
 		case req := <-r.voteCh:
 			r.vote(req)
 		case req := <-r.draftCh:

@@ -39,7 +39,7 @@ func TestFacilitationVote(t *testing.T) {
 	}
 	b = serverState(t, store, b.ID)
 	type frame = map[string]any
-	_, url := serveRoles(t, store, b.ID)
+	hub, url := serveRoles(t, store, b.ID)
 	fac, _ := dialRole(t, url, "facilitator", b.Seq)
 	ed, _ := dialRole(t, url, "editor", b.Seq)
 	com, _ := dialRole(t, url, "commenter", b.Seq)
@@ -157,6 +157,15 @@ func TestFacilitationVote(t *testing.T) {
 	}
 	if v := votesOf(f)[0].(frame); v["open"] != false || !cmp.Equal(v["results"], want) {
 		t.Fatalf("a vote whose time was up: %v; want it closed with its results", v)
+	}
+	// The first process hears of it as through a notification (these hubs have no
+	// broker), and shows the closed vote; a change made there before that would be
+	// refused as made from an older state (TestFacilitationAcrossProcesses).
+	hub.FacilitationChanged(b.ID, int64(f["facilitation"].(frame)["seq"].(float64)))
+	for _, ws := range everyone {
+		if v := votesOf(next(t, ws, "facilitation"))[0].(frame); v["open"] != false || !cmp.Equal(v["results"], want) {
+			t.Fatalf("the first process after the announcement: %v; want the vote closed with its results", v)
+		}
 	}
 
 	seen = facilitate(frame{"action": "discard", "id": voteID})
