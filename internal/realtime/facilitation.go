@@ -162,7 +162,9 @@ func (r *room) facilitate(req facilitateRequest) {
 		if current, rerr := fs.Facilitation(ctx, r.id); rerr == nil {
 			r.adopt(ctx, current)
 		}
-		refuse(err)
+		if req.conn != nil { // the room's own change (a vote's time up) was made there too
+			refuse(err)
+		}
 		return
 	}
 	if err != nil {
@@ -228,8 +230,8 @@ func (r *room) adoptFacilitation() {
 
 // adopt makes stored, a state newer than the room's that another process stored, the
 // room's, and tells everyone here as facilitate does after a change of its own: the
-// state, each voter's ballot while a vote is or was open, each author's private cards
-// while private mode is or was on, and the vote's clock.
+// state, each voter's ballot while a vote is open, each author's private cards when
+// private mode is or was on or the cards were revealed or hidden, and the vote's clock.
 func (r *room) adopt(ctx context.Context, stored blueprint.Facilitation) {
 	if stored.Seq <= r.fac.Seq {
 		return
