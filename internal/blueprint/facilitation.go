@@ -109,6 +109,13 @@ const (
 // Locks are the values of Facilitation.Lock, from the weakest.
 var Locks = []string{LockNone, LockStructure, LockBoard}
 
+// FacilitationChanged is the error of a change to a facilitation state made from an
+// older one than the stored: another facilitator, or another process, changed it
+// meanwhile (ECONFLICT).
+func FacilitationChanged() error {
+	return Errorf(ECONFLICT, "the workshop's state was changed meanwhile (by another facilitator or server); look and try again")
+}
+
 // ValidLock reports whether lock is one of Locks.
 func ValidLock(lock string) bool {
 	return lock == LockNone || lock == LockStructure || lock == LockBoard

@@ -49,8 +49,7 @@ func (s *Store) SetFacilitation(ctx context.Context, boardID string, f blueprint
 		return blueprint.Facilitation{}, interpretError(err, "board")
 	}
 	if f.Seq != seq {
-		return blueprint.Facilitation{}, blueprint.Errorf(blueprint.ECONFLICT,
-			"the workshop's state was changed meanwhile (by another facilitator or server); look and try again")
+		return blueprint.Facilitation{}, blueprint.FacilitationChanged()
 	}
 	f.Seq = seq + 1
 	state, err := json.Marshal(f)

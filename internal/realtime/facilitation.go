@@ -100,6 +100,21 @@ func (r *room) facilitate(req facilitateRequest) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
 	defer cancel()
+	if req.priv != nil || req.close != nil {
+		// A reveal, a hide and a close write before the state is stored (cards, a named
+		// version): they start only from the stored state, not from one another process
+		// has changed since (SetFacilitation would refuse the state after the writes).
+		current, err := fs.Facilitation(ctx, r.id)
+		if err != nil {
+			refuse(unavailableIfInternal(err))
+			return
+		}
+		if current.Seq != r.fac.Seq {
+			r.adopt(ctx, current)
+			refuse(blueprint.FacilitationChanged())
+			return
+		}
+	}
 	next := r.fac
 	now := time.Now().UnixMilli()
 	if next.SessionAt == 0 && req.close == nil && req.conn != nil { // the workshop starts

@@ -372,4 +372,22 @@ func TestFacilitationAcrossProcesses(t *testing.T) {
 	if st, err := store.Facilitation(context.Background(), b.ID); err != nil || st.Lock != blueprint.LockBoard {
 		t.Fatalf("stored: %+v, %v; want the board lock kept", st, err)
 	}
+
+	// A reveal writes the private cards before the state is stored: from a state that
+	// another process has changed, it is refused before writing anything.
+	for _, change := range []frame{{"lock": ""}, {"private": "on"}} {
+		change["t"] = "facilitate"
+		send(t, fac, change)
+		next(t, ed, "facilitation")
+	}
+	send(t, ed, frame{"t": "draft", "draft": frame{"action": "add", "id": "d-1", "stage": stage, "lane": lane, "text": "A secret idea"}})
+	next(t, ed, "drafts")
+	before := serverState(t, store, b.ID).Seq
+	send(t, stale, frame{"t": "facilitate", "private": "reveal"})
+	if f := collect(t, stale, "error", "facilitation")["error"]; f["code"] != blueprint.ECONFLICT {
+		t.Fatalf("a reveal from a state changed meanwhile: %v; want conflict", f)
+	}
+	if after := serverState(t, store, b.ID); after.Seq != before || after.Cards["d-1"] != nil {
+		t.Fatalf("the refused reveal wrote: seq %d → %d", before, after.Seq)
+	}
 }
