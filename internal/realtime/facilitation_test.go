@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,7 +212,7 @@ func serveRolesProcess(t *testing.T, dsn, board string) (*realtime.Hub, string) 
 	return hub, url
 }
 
-func serveRolesWith(t *testing.T, store *postgres.Store, broker realtime.Broker, board string) (*realtime.Hub, string) {
+func serveRolesWith(t *testing.T, store realtime.Store, broker realtime.Broker, board string) (*realtime.Hub, string) {
 	hub := realtime.NewHub(store, broker, quietLog(), nil, realtime.Options{})
 	up := websocket.Upgrader{}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -389,5 +390,62 @@ func TestFacilitationAcrossProcesses(t *testing.T) {
 	}
 	if after := serverState(t, store, b.ID); after.Seq != before || after.Cards["d-1"] != nil {
 		t.Fatalf("the refused reveal wrote: seq %d → %d", before, after.Seq)
+	}
+}
+
+// countingStore counts the reads of ballots and private cards.
+type countingStore struct {
+	*postgres.Store
+	ballots, drafts atomic.Int64
+}
+
+func (s *countingStore) BallotOf(ctx context.Context, boardID, voteID, voter string) (blueprint.Ballot, error) {
+	s.ballots.Add(1)
+	return s.Store.BallotOf(ctx, boardID, voteID, voter)
+}
+
+func (s *countingStore) DraftsOf(ctx context.Context, boardID, by string) ([]blueprint.Draft, error) {
+	s.drafts.Add(1)
+	return s.Store.DraftsOf(ctx, boardID, by)
+}
+
+// TestViewersJoinWithoutReads: while a vote is open and private mode is on, a viewer
+// joining gets an empty ballot and no private cards, as the others get theirs, without
+// a read of the database (a thousand of them may join at once); an editor's are read.
+func TestViewersJoinWithoutReads(t *testing.T) {
+	t.Parallel()
+	pool, err := postgres.Open(context.Background(), pgtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store := &countingStore{Store: postgres.NewStore(pool)}
+	b := mustBoard(t, store.Store)
+	type frame = map[string]any
+	_, url := serveRolesWith(t, store, nil, b.ID)
+	fac, _ := dialRole(t, url, "facilitator", b.Seq)
+	for _, change := range []frame{{"private": "on"}, {"vote": frame{"action": "open", "on": "cards", "per_person": 2}}} {
+		change["t"] = "facilitate"
+		send(t, fac, change)
+		next(t, fac, "facilitation")
+	}
+	ballots, drafts := store.ballots.Load(), store.drafts.Load()
+	viewer, _ := dialRole(t, url, "viewer", b.Seq)
+	got := collect(t, viewer, "ballot", "drafts")
+	if items, _ := got["ballot"]["items"].(frame); got["ballot"]["vote"] == "" || len(items) != 0 || got["ballot"]["used"] != float64(0) {
+		t.Errorf("the viewer's ballot: %v; want the open vote's, empty", got["ballot"])
+	}
+	if d := got["drafts"]["drafts"]; d != nil {
+		t.Errorf("the viewer's private cards: %v; want none", d)
+	}
+	if store.ballots.Load() != ballots || store.drafts.Load() != drafts {
+		t.Errorf("a viewer's join read %d ballots and %d private card lists; want none",
+			store.ballots.Load()-ballots, store.drafts.Load()-drafts)
+	}
+	ed, _ := dialRole(t, url, "editor", b.Seq)
+	collect(t, ed, "ballot", "drafts")
+	if store.ballots.Load() != ballots+1 || store.drafts.Load() != drafts+1 {
+		t.Errorf("an editor's join read %d ballots and %d private card lists; want 1 and 1",
+			store.ballots.Load()-ballots, store.drafts.Load()-drafts)
 	}
 }
