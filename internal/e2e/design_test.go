@@ -162,6 +162,9 @@ func TestDesignMenusInsideWindow(t *testing.T) {
 			checkInside(t, tab, "the detail and times", detailsSel)
 			keys(t, tab, "closing the detail and times", kb.Escape)
 			waitFor(t, tab, "the detail and times to close", "!("+detailsOpen+")")
+			// The dialog gives the focus back to the card in a task of its own, which may
+			// scroll the page: a click aimed before that could land beside its target.
+			waitFor(t, tab, "the focus back on the card", fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, cardSel("c-corner")))
 
 			if !large { // the large mode leaves the structure tools out
 				for _, p := range []string{"lanes", "teams"} {

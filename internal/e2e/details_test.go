@@ -65,6 +65,24 @@ func openDetailsByKey(t *testing.T, tab context.Context, id string) {
 	waitFor(t, tab, "the focus in the detail", focused+` === "details-detail"`)
 }
 
+// waitDetailsSaved waits for the dialog to close after a save; when it stays open, it
+// says what the dialog shows (its error, its fields, the focus) and the page's state.
+func waitDetailsSaved(t *testing.T, tab context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tab, waitLive)
+	defer cancel()
+	if err := chromedp.Do(ctx, discard(chromedp.Poll[bool]("!("+detailsOpen+")"))); err != nil {
+		t.Fatalf("the dialog stays open after saving: %v; it shows %s", err, eval[string](t, tab, `JSON.stringify({
+			error: document.querySelector('[data-testid="details-error"]').textContent,
+			detail: document.querySelector('[data-testid="details-detail"]').value.length,
+			active: document.querySelector('[data-testid="details-active"]').value,
+			wait: document.querySelector('[data-testid="details-wait"]').value,
+			focus: `+focused+`,
+			state: document.querySelector('[data-testid="live-status"]')?.dataset.state,
+		})`))
+	}
+}
+
 // selectAllAndType replaces what the focused field holds by text.
 func selectAllAndType(t *testing.T, tab context.Context, what, text string) {
 	t.Helper()
@@ -229,8 +247,11 @@ func TestCardDetails(t *testing.T) {
 		})()`)
 		keys(t, ana, "going to the waiting time", kb.Tab)
 		keys(t, ana, "going to the waiting time", kb.Tab)
+		waitFor(t, ana, "the focus in the waiting time", focused+` === "details-wait"`)
 		selectAllAndType(t, ana, "typing the most there is", "365 d")
 		keys(t, ana, "saving", kb.Enter)
+		waitDetailsSaved(t, ana)
+		waitShows(t, ana, "c-pay", strings.Repeat("é", 10000)+"|Active: 90 minutes|Waiting: 365 days")
 		waitShows(t, bea, "c-pay", strings.Repeat("é", 10000)+"|Active: 90 minutes|Waiting: 365 days")
 		if c := mustFind(t, n, b.ID).Cards["c-pay"]; c.WaitMinutes != blueprint.MaxMinutes {
 			t.Errorf("the server has the waiting time as %d", c.WaitMinutes)
