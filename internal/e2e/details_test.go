@@ -284,6 +284,37 @@ func TestCardDetails(t *testing.T) {
 	})
 }
 
+// TestCardDetailsReopenedAtOnce closes the dialog and presses D on the card before the
+// dialog's close event has come (it comes in a task of its own): the dialog reopens, and
+// the late close event does not end the new editing, whose save goes through.
+func TestCardDetailsReopenedAtOnce(t *testing.T) {
+	n := startNode(t, nil)
+	b := mustBoard(t, n.store)
+	postOps(t, n, b.ID, cardOp("c-pay", "stage-2", "lane-2", "V", "Pay at the counter"))
+	tab := newTab(t)
+	watchConsole(t, tab, false)
+	openStructure(t, tab, n.url+"/boards/"+b.ID+"?lang=en")
+	openDetailsByKey(t, tab, "c-pay")
+	eval[chromedp.Void](t, tab, fmt.Sprintf(`(() => {
+		document.querySelector('[data-testid="details-dialog"]').close();
+		const card = document.querySelector(%q);
+		card.focus();
+		card.dispatchEvent(new KeyboardEvent("keydown", {key: "d", bubbles: true, cancelable: true}));
+		// The key's end, which a real D sends to the dialog's field it opened on.
+		document.activeElement.dispatchEvent(new KeyboardEvent("keyup", {key: "d", bubbles: true}));
+	})()`, cardSel("c-pay")))
+	// The close event of the first closing has been dispatched once a task later.
+	eval[chromedp.Void](t, tab, `new Promise((resolve) => setTimeout(resolve, 50))`)
+	if !eval[bool](t, tab, detailsOpen) {
+		t.Fatal("the dialog did not reopen")
+	}
+	focusEl(t, tab, `[data-testid="details-detail"]`)
+	selectAllAndType(t, tab, "typing a detail", "Reopened at once")
+	keys(t, tab, "saving", kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl))
+	waitDetailsSaved(t, tab)
+	waitShows(t, tab, "c-pay", "Reopened at once||")
+}
+
 // TestCardDetailsMouse sets a card's detail and times with the mouse: from the card's ▾
 // menu, then by a double-click on the times the card shows; another tab sees them.
 func TestCardDetailsMouse(t *testing.T) {

@@ -72,7 +72,11 @@ export class Details {
       e.stopPropagation(); // the board's shortcuts are not for the dialog
     });
     this.dialog.querySelector('[data-details-cancel]').addEventListener('click', () => this.dialog.close());
-    this.dialog.addEventListener('close', () => this.onClose());
+    // A close event comes in a task of its own: when D reopened the dialog meanwhile
+    // (open finished the closing then), it belongs to the closing before and is let go.
+    this.dialog.addEventListener('close', () => {
+      if (!this.dialog.open) this.onClose();
+    });
     live.addEventListener('lock', (e) => this.onLock(e.detail));
 
     const grid = article.querySelector('table.blueprint');

@@ -397,7 +397,11 @@ export class LinkEditor {
     // Each change is sent as it is made: there is nothing to submit, and Enter in a field
     // must not close the dialog.
     this.form.addEventListener('submit', (e) => e.preventDefault());
-    this.dialog.addEventListener('close', () => this.onClose());
+    // A close event comes in a task of its own: when the dialog was opened again
+    // meanwhile, it belongs to the closing before and is let go.
+    this.dialog.addEventListener('close', () => {
+      if (!this.dialog.open) this.onClose();
+    });
     layer.svg?.classList.add('editable');
     a.classList.add('links-editable'); // shows the emotion buttons
     layer.addEventListener('drawn', () => this.prepare());
