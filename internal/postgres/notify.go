@@ -67,24 +67,20 @@ func NewNotifier(pool *pgxpool.Pool, log *slog.Logger) *Notifier {
 }
 
 // Publish records that boardID's log reaches seq. It never blocks.
-func (n *Notifier) Publish(boardID string, seq int64) {
-	n.mu.Lock()
-	if seq > n.pending[boardID] {
-		n.pending[boardID] = seq
-	}
-	n.mu.Unlock()
-	select {
-	case n.wake <- struct{}{}:
-	default:
-	}
-}
+func (n *Notifier) Publish(boardID string, seq int64) { n.record(&n.pending, boardID, seq) }
 
 // PublishFacilitation records that boardID's facilitation state is stored under seq
 // (FacilitationChannel). It never blocks.
 func (n *Notifier) PublishFacilitation(boardID string, seq int64) {
+	n.record(&n.facPending, boardID, seq)
+}
+
+// record keeps the highest seq announced for boardID in *pending until the next flush,
+// and wakes Run.
+func (n *Notifier) record(pending *map[string]int64, boardID string, seq int64) {
 	n.mu.Lock()
-	if seq > n.facPending[boardID] {
-		n.facPending[boardID] = seq
+	if seq > (*pending)[boardID] {
+		(*pending)[boardID] = seq
 	}
 	n.mu.Unlock()
 	select {
@@ -134,13 +130,11 @@ func (n *Notifier) flush(ctx context.Context) {
 	// notification is delivered at commit either way, and a lost one only delays. The
 	// batch is one implicit transaction, for which set_config(…, true) turns that off.
 	b := &pgx.Batch{}
-	for board, seq := range pending {
-		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
-			NotifyChannel, board+" "+strconv.FormatInt(seq, 10))
-	}
-	for board, seq := range facPending {
-		b.Queue(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
-			FacilitationChannel, board+" "+strconv.FormatInt(seq, 10))
+	for channel, boards := range map[string]map[string]int64{NotifyChannel: pending, FacilitationChannel: facPending} {
+		for board, seq := range boards {
+			b.Queue(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+				channel, board+" "+strconv.FormatInt(seq, 10))
+		}
 	}
 	if err := n.send(ctx, b); err != nil {
 		// Receivers also catch up when they reconnect and when a client joins; a lost

@@ -104,13 +104,12 @@ func (r *room) facilitate(req facilitateRequest) {
 		// A reveal, a hide and a close write before the state is stored (cards, a named
 		// version): they start only from the stored state, not from one another process
 		// has changed since (SetFacilitation would refuse the state after the writes).
-		current, err := fs.Facilitation(ctx, r.id)
-		if err != nil {
+		seq := r.fac.Seq
+		if err := r.refreshFacilitation(ctx, fs); err != nil {
 			refuse(unavailableIfInternal(err))
 			return
 		}
-		if current.Seq != r.fac.Seq {
-			r.adopt(ctx, current)
+		if r.fac.Seq != seq {
 			refuse(blueprint.FacilitationChanged())
 			return
 		}
@@ -173,11 +172,11 @@ func (r *room) facilitate(req facilitateRequest) {
 	stored, err := fs.SetFacilitation(ctx, r.id, next)
 	if blueprint.ErrorCode(err) == blueprint.ECONFLICT {
 		// Another process changed the state since the room read it: everyone here sees
-		// the state as it is, and the facilitator decides again from it.
-		if current, rerr := fs.Facilitation(ctx, r.id); rerr == nil {
-			r.adopt(ctx, current)
-		}
-		if req.conn != nil { // the room's own change (a vote's time up) was made there too
+		// the state as it is (a failed read is logged, and the next announcement or
+		// change reads again), and the facilitator decides again from it. The room's
+		// own change (a vote's time up) was made by the other process too.
+		_ = r.refreshFacilitation(ctx, fs)
+		if req.conn != nil {
 			refuse(err)
 		}
 		return
@@ -196,10 +195,7 @@ func (r *room) facilitate(req facilitateRequest) {
 			r.hub.log.Warn("discarding a vote's ballots", "board", r.id, "vote", v.ID, "err", err)
 		}
 	}
-	data := protocol.Encode(protocol.FacilitationFrame{T: protocol.TypeFacilitation, Facilitation: stored, Now: time.Now().UnixMilli()})
-	for c := range r.conns {
-		r.send(c, outMsg{data: data})
-	}
+	r.broadcastFacilitation()
 	if v := req.vote; v != nil && v.Action == blueprint.VoteReopen {
 		r.sendBallots(ctx, nil) // each voter's votes are theirs again
 	}
@@ -235,12 +231,27 @@ func (r *room) adoptFacilitation() {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
 	defer cancel()
+	_ = r.refreshFacilitation(ctx, fs)
+}
+
+// refreshFacilitation reads the board's facilitation state and adopts it when another
+// process stored a newer one than the room's. A failure to read is logged and returned.
+func (r *room) refreshFacilitation(ctx context.Context, fs FacilitationStore) error {
 	stored, err := fs.Facilitation(ctx, r.id)
 	if err != nil {
-		r.hub.log.Warn("reading the facilitation state another process changed", "board", r.id, "err", err)
-		return
+		r.hub.log.Warn("reading the facilitation state", "board", r.id, "err", err)
+		return err
 	}
 	r.adopt(ctx, stored)
+	return nil
+}
+
+// broadcastFacilitation tells everyone in the room the room's facilitation state.
+func (r *room) broadcastFacilitation() {
+	data := protocol.Encode(protocol.FacilitationFrame{T: protocol.TypeFacilitation, Facilitation: r.fac, Now: time.Now().UnixMilli()})
+	for c := range r.conns {
+		r.send(c, outMsg{data: data})
+	}
 }
 
 // adopt makes stored, a state newer than the room's that another process stored, the
@@ -253,10 +264,7 @@ func (r *room) adopt(ctx context.Context, stored blueprint.Facilitation) {
 	}
 	old := r.fac
 	r.fac = stored
-	data := protocol.Encode(protocol.FacilitationFrame{T: protocol.TypeFacilitation, Facilitation: stored, Now: time.Now().UnixMilli()})
-	for c := range r.conns {
-		r.send(c, outMsg{data: data})
-	}
+	r.broadcastFacilitation()
 	if stored.OpenVote() != nil {
 		r.sendBallots(ctx, nil)
 	}
@@ -361,12 +369,23 @@ func (r *room) sendBallots(ctx context.Context, only *conn) {
 	if !ok || v == nil {
 		return
 	}
+	// Those who cannot vote (viewers) get an empty ballot, without a read of the
+	// database for each: a thousand of them may join during a vote.
+	empty := outMsg{data: protocol.Encode(protocol.Ballot{T: protocol.TypeBallot, Vote: v.ID, Items: map[string]int{}})}
 	voters := map[string]bool{}
 	if only != nil {
+		if !only.canVote() {
+			r.send(only, empty)
+			return
+		}
 		voters[only.by()] = true
 	} else {
 		for c := range r.conns {
-			voters[c.by()] = true
+			if c.canVote() {
+				voters[c.by()] = true
+			} else {
+				r.send(c, empty)
+			}
 		}
 	}
 	for voter := range voters {
@@ -383,9 +402,12 @@ func (r *room) sendBallots(ctx context.Context, only *conn) {
 	}
 }
 
+// canVote reports whether the connection's role may vote: viewers cannot.
+func (c *conn) canVote() bool { return c.p.CanComment || c.p.CanEdit }
+
 // handleVote hands a vote to the room; people who cannot comment (viewers) cannot vote.
 func (c *conn) handleVote(r *room, f protocol.ClientFrame) bool {
-	if !c.p.CanComment && !c.p.CanEdit {
+	if !c.canVote() {
 		c.sendJSON(c.errorFor(blueprint.Errorf(blueprint.EFORBIDDEN, "your role on this board (%s) cannot vote", blueprint.Term(c.p.Role))))
 		return true
 	}

@@ -92,13 +92,27 @@ func (r *room) draft(req draftRequest) {
 }
 
 // sendDrafts sends each person of people their private cards, to each of their
-// connections in the room (or to only, when it is not nil).
+// connections in the room (or to only, when it is not nil). Those who cannot edit add no
+// private card: they get none, without a read of the database for each (a thousand
+// viewers may join while private mode is on).
 func (r *room) sendDrafts(ctx context.Context, ds DraftStore, people map[string]bool, only *conn) {
+	editors := map[string]bool{}
+	for c := range r.conns {
+		if c.p.CanEdit {
+			editors[c.by()] = true
+		}
+	}
+	if only != nil && only.p.CanEdit {
+		editors[only.by()] = true
+	}
 	for by := range people {
-		drafts, err := ds.DraftsOf(ctx, r.id, by)
-		if err != nil {
-			r.hub.log.Warn("reading private cards", "board", r.id, "err", err)
-			continue
+		var drafts []blueprint.Draft
+		if editors[by] {
+			var err error
+			if drafts, err = ds.DraftsOf(ctx, r.id, by); err != nil {
+				r.hub.log.Warn("reading private cards", "board", r.id, "err", err)
+				continue
+			}
 		}
 		data := protocol.Encode(protocol.Drafts{T: protocol.TypeDrafts, Drafts: drafts})
 		if only != nil {

@@ -609,17 +609,7 @@ func (r *room) snapshotFrame() ([]byte, int64, error) {
 }
 
 func (r *room) addConn(c *conn) {
-	switch {
-	case !c.p.CanComment && !c.p.CanEdit:
-		// A viewer votes for nothing and adds no private card: the same frames as the
-		// others, empty, without reading the database for each of a thousand joiners.
-		if v := r.fac.OpenVote(); v != nil {
-			r.send(c, outMsg{data: protocol.Encode(protocol.Ballot{T: protocol.TypeBallot, Vote: v.ID, Items: map[string]int{}})})
-		}
-		if _, ok := r.hub.store.(DraftStore); ok && r.fac.Private {
-			r.send(c, outMsg{data: protocol.Encode(protocol.Drafts{T: protocol.TypeDrafts})})
-		}
-	case r.fac.OpenVote() != nil || r.fac.Private: // their own votes and private cards
+	if r.fac.OpenVote() != nil || r.fac.Private { // their own votes and private cards
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.hub.ctx), r.hub.opts.CommitTimeout)
 		r.sendBallots(ctx, c)
 		if ds, ok := r.hub.store.(DraftStore); ok && r.fac.Private {

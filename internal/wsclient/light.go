@@ -2,6 +2,7 @@ package wsclient
 
 import (
 	"errors"
+	"fmt"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -61,7 +62,7 @@ func decodeLight(data []byte) (*protocol.ServerFrame, error) {
 			Seq int64 `json:"seq"`
 		}
 		if err := jsonv2.Unmarshal(l.Board, &e); err != nil {
-			return nil, errors.New("snapshot: " + err.Error())
+			return nil, fmt.Errorf("snapshot: %w", err)
 		}
 		f.Seq = e.Seq
 	}
