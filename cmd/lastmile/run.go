@@ -136,6 +136,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	rtOpts, err := m.realtimeOptions()
+	if err != nil {
+		return err
+	}
 	if *dsn == "" {
 		return errors.New("DATABASE_URL is not set: give the postgres:// URL of the database (`make run` starts a local one)")
 	}
@@ -160,7 +164,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	notifier := postgres.NewNotifier(pool, log)
-	hub := realtime.NewHub(store, notifier, log, realtime.NewMetrics(reg), realtime.Options{})
+	hub := realtime.NewHub(store, notifier, log, realtime.NewMetrics(reg), rtOpts)
 	bg, stopBackground := context.WithCancel(context.Background())
 	var background sync.WaitGroup
 	background.Add(2)
@@ -327,6 +331,25 @@ func (m *Main) mailer(ctx context.Context, store *postgres.Store, catalog *i18n.
 	}
 	log.Info("e-mail of mentions and replies", "smtp", cfg.Host, "from", cfg.From)
 	return mail.New(cfg, store, allowed, catalog, key, log), nil
+}
+
+// realtimeOptions reads the settings of the rooms: LASTMILE_FANOUT_DUTY, the share of
+// the time a busy board's fan-out to a large audience may take before its broadcasts are
+// paced (docs/performance.md), or off.
+func (m *Main) realtimeOptions() (realtime.Options, error) {
+	var o realtime.Options
+	switch v := m.Getenv("LASTMILE_FANOUT_DUTY"); v {
+	case "":
+	case "off":
+		o.FanoutDuty = -1
+	default:
+		d, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(d >= 0.05 && d <= 1) {
+			return o, fmt.Errorf("LASTMILE_FANOUT_DUTY is %q: expected a share of the time from 0.05 to 1, like 0.25, or off", v)
+		}
+		o.FanoutDuty = d
+	}
+	return o, nil
 }
 
 // exportConfig reads the settings of the PDF and PNG exports' renderer.

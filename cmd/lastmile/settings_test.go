@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,12 @@ func TestSettings(t *testing.T) {
 		wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_EXPORT_TIMEOUT": "forever"}),
 			"LASTMILE_EXPORT_TIMEOUT")
 	})
+	t.Run("BadFanoutDuty", func(t *testing.T) {
+		for _, v := range []string{"0", "2", "NaN", "quarter", "-1"} {
+			wantErrContains(t, runErr(t, map[string]string{"DATABASE_URL": "postgres://localhost/x", "LASTMILE_FANOUT_DUTY": v}),
+				"LASTMILE_FANOUT_DUTY", strconv.Quote(v))
+		}
+	})
 	// A Chromium that is not there turns the PDF and PNG exports off; the server starts.
 	t.Run("NoChromium", func(t *testing.T) {
 		base := "http://" + mustStart(t, map[string]string{"DATABASE_URL": pgtest.NewURL(t), "LASTMILE_ADDR": "127.0.0.1:0",
@@ -162,4 +169,20 @@ func TestSettings(t *testing.T) {
 			t.Fatalf("another client behind the proxy: %d; want 401, not refused for the first one's failures", status)
 		}
 	})
+}
+
+// LASTMILE_FANOUT_DUTY sets the rooms' pacing, or turns it off; unset, the rooms' default.
+func TestRealtimeOptions(t *testing.T) {
+	for v, want := range map[string]float64{"": 0, "off": -1, "0.25": 0.25, "1": 1, "0.05": 0.05} {
+		m := &Main{Getenv: func(k string) string {
+			if k == "LASTMILE_FANOUT_DUTY" {
+				return v
+			}
+			return ""
+		}}
+		o, err := m.realtimeOptions()
+		if err != nil || o.FanoutDuty != want {
+			t.Errorf("LASTMILE_FANOUT_DUTY=%q: duty %v, %v; want %v", v, o.FanoutDuty, err, want)
+		}
+	}
 }

@@ -41,7 +41,13 @@ type outMsg struct {
 	data  []byte
 	frame []byte
 	since time.Time // for a broadcast of ops: when it started, to measure its delivery
+	// ops are the ops of a broadcast of ops (the frame's content), for merging it with
+	// the next ones (fanout.go); nil for any other frame.
+	ops []protocol.Committed
 }
+
+// lastSeq returns the sequence of the last of m's ops.
+func (m outMsg) lastSeq() int64 { return m.ops[len(m.ops)-1].Seq }
 
 // conn is one participant's websocket. Its reader runs in Serve's goroutine and its
 // writer in its own; the room owns cursor, editing and skipThrough.

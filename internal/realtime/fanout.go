@@ -2,9 +2,11 @@ package realtime
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"lastmile/internal/protocol"
 )
@@ -12,6 +14,13 @@ import (
 // fanoutShare is how many connections one goroutine writes a broadcast to: a broadcast to
 // more is written by several goroutines at once, one per processor at most.
 const fanoutShare = 128
+
+// paceWindow is the time over which a fanout counts a board's broadcasts to a large
+// audience, to know whether to pace them; maxHold bounds a broadcast's wait.
+const (
+	paceWindow = time.Second
+	maxHold    = 40 * time.Millisecond
+)
 
 // fanJob is one message for one connection (one) or for several (conns).
 type fanJob struct {
@@ -29,15 +38,29 @@ type fanJob struct {
 // for no other goroutine. A large one, or one sent while others are being written, goes
 // to the fanout's goroutine, and the room goes on to its next commit meanwhile: writing
 // to a thousand sockets takes milliseconds, which the next edit would otherwise wait.
+//
+// A busy board followed by many is paced (Options.FanoutDuty): when one broadcast per
+// commit would keep the writers busy more than that share of the time, a broadcast waits
+// until the previous one is that share of the time since it started, and goes out with
+// everything committed meanwhile, in one write per socket. A socket write costs the same
+// for one frame or several, so the audience gets fewer, larger frames, at the price of
+// a wait of at most a few fan-out durations (maxHold). A board whose commits are rare
+// enough (an edit alone on a quiet board) is never held.
 type fanout struct {
 	r    *room
 	mu   sync.Mutex
 	jobs []fanJob
-	busy bool       // the goroutine is writing jobs it took
-	idle *sync.Cond // signalled when jobs is empty and the goroutine not busy
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
+	busy bool // the goroutine is writing jobs it took
+	// rate is how many broadcasts to a large audience were pushed per second, decayed
+	// over paceWindow since rateAt; holdUntil is when the next may be written, zero
+	// when the board is not paced.
+	rate      float64
+	rateAt    time.Time
+	holdUntil time.Time
+	idle      *sync.Cond // signalled when jobs is empty and the goroutine not busy
+	wake      chan struct{}
+	quit      chan struct{}
+	done      chan struct{}
 }
 
 func newFanout(r *room) *fanout {
@@ -54,6 +77,11 @@ func (f *fanout) push(j fanJob) {
 		f.mu.Unlock()
 		f.write(j)
 		return
+	}
+	if len(j.conns) > fanoutShare && !j.m.since.IsZero() {
+		now := time.Now()
+		f.rate = f.rateNow(now) + 1/paceWindow.Seconds()
+		f.rateAt = now
 	}
 	f.jobs = append(f.jobs, j)
 	f.mu.Unlock()
@@ -121,6 +149,9 @@ func (f *fanout) writeQueued() {
 			f.mu.Unlock()
 			return
 		}
+		if f.hold() {
+			continue
+		}
 		taken, f.jobs, f.busy = f.jobs, nil, true
 		f.mu.Unlock()
 		for i := 0; i < len(taken); {
@@ -130,37 +161,123 @@ func (f *fanout) writeQueued() {
 					k++
 				}
 			}
-			f.write(merge(taken[i:k]))
+			j := merge(taken[i:k])
+			start := time.Now()
+			f.write(j)
+			if len(j.conns) > fanoutShare && !j.m.since.IsZero() {
+				f.pace(start, time.Since(start))
+			}
 			i = k
 		}
 	}
 }
 
+// rateNow returns the rate of large broadcasts pushed, decayed to now. With f.mu held.
+func (f *fanout) rateNow(now time.Time) float64 {
+	return f.rate * math.Exp(-now.Sub(f.rateAt).Seconds()/paceWindow.Seconds())
+}
+
+// pace sets when the next broadcast may be written, after one to a large audience that
+// started at start and took took to write.
+func (f *fanout) pace(start time.Time, took time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.holdUntil = time.Time{}
+	if gap := paceGap(f.rateNow(time.Now()), took, f.r.hub.opts.FanoutDuty); gap > 0 {
+		f.holdUntil = start.Add(gap)
+	}
+}
+
+// paceGap returns how long after the start of a broadcast that took took to write the
+// next one may start, for a board pushing rate of them a second whose fan-out may be
+// busy duty of the time: zero (at once) while rate × took is within duty.
+func paceGap(rate float64, took time.Duration, duty float64) time.Duration {
+	if duty <= 0 || rate*took.Seconds() <= duty {
+		return 0
+	}
+	return min(time.Duration(float64(took)/duty), maxHold)
+}
+
+// hold waits, with f.mu held, until the next broadcast may be written, and reports
+// whether it did (f.mu is then unlocked, to be taken again). A stopping fanout does not
+// wait, and the broadcasts pushed during a wait go out together after it.
+func (f *fanout) hold() bool {
+	wait := time.Until(f.holdUntil)
+	f.holdUntil = time.Time{}
+	if wait <= 0 {
+		return false
+	}
+	f.busy = true
+	f.mu.Unlock()
+	t := time.NewTimer(wait)
+	select {
+	case <-t.C:
+	case <-f.quit:
+		t.Stop()
+	}
+	f.r.hub.metrics.heldSeconds.Observe(wait.Seconds())
+	return true
+}
+
+// mergedOps is how many ops a frame made of several broadcasts holds at most, as the
+// frames of a catch-up.
+const mergedOps = 500
+
 // merge makes one job of broadcasts to the same connections, sent one after the other
-// while the goroutine was writing: their frames, in order, in one write to each socket.
-// So a fan-out that falls behind catches up by writing more per socket, not more often.
+// while the goroutine was writing or holding them: their frames, in order, in one write
+// to each socket, the ops of consecutive broadcasts of ops in one frame. So a fan-out
+// that falls behind, or is paced, catches up by writing more per socket, not more often,
+// and each follower has fewer frames to read.
 func merge(jobs []fanJob) fanJob {
 	if len(jobs) == 1 {
 		return jobs[0]
 	}
-	n := 0
-	for _, j := range jobs {
-		if j.m.frame == nil {
-			j.m.frame = textFrame(j.m.data)
+	var out []byte
+	var run []fanJob // consecutive broadcasts of ops, following each other
+	var ops int
+	flush := func() {
+		switch len(run) {
+		case 0:
+		case 1:
+			out = append(out, frameOf(run[0].m)...)
+		default:
+			all := make([]protocol.Committed, 0, ops)
+			for _, j := range run {
+				all = append(all, j.m.ops...)
+			}
+			out = append(out, textFrame(protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: all}))...)
 		}
-		n += len(j.m.frame)
+		run, ops = run[:0], 0
 	}
-	m := fanJob{conns: jobs[0].conns, m: outMsg{frame: make([]byte, 0, n)}}
 	for _, j := range jobs {
-		if j.m.frame == nil {
-			j.m.frame = textFrame(j.m.data)
+		if j.m.ops == nil {
+			flush()
+			out = append(out, frameOf(j.m)...)
+			continue
 		}
-		m.m.frame = append(m.m.frame, j.m.frame...)
-		if m.m.since.IsZero() {
+		if len(run) > 0 && (ops+len(j.m.ops) > mergedOps || run[len(run)-1].m.lastSeq()+1 != j.m.ops[0].Seq) {
+			flush()
+		}
+		run = append(run, j)
+		ops += len(j.m.ops)
+	}
+	flush()
+	m := fanJob{conns: jobs[0].conns, m: outMsg{frame: out}}
+	for _, j := range jobs {
+		if !j.m.since.IsZero() {
 			m.m.since = j.m.since // the delivery of the first, the one that waited longest
+			break
 		}
 	}
 	return m
+}
+
+// frameOf returns m's frame, made from its data when it has none yet.
+func frameOf(m outMsg) []byte {
+	if m.frame == nil {
+		return textFrame(m.data)
+	}
+	return m.frame
 }
 
 // sameConns reports whether a and b are the same list of connections: the room's list,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"lastmile/internal/blueprint"
 	"lastmile/internal/postgres/pgtest"
+	"lastmile/internal/protocol"
 	"lastmile/internal/realtime"
 	"lastmile/internal/wsclient"
 )
@@ -22,13 +24,75 @@ import (
 func TestFanout_ManyFollowersGetEveryOpInOrder(t *testing.T) {
 	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
 	b := mustBoard(t, n.store)
-	const followers = 300
-	clients := make([]*wsclient.Client, followers)
+	clients := connectFollowers(t, n, b.ID, 300, nil)
+	writer := mustConnect(t, n, b.ID, "writer")
+	submitCards(t, writer, "c", 40, 0)
+	wantEveryFollowerAtTheEnd(t, n, b.ID, clients)
+}
+
+// A busy board followed by many is paced: with a duty so small that every broadcast to
+// its 300 followers is held, the ops committed during a hold go out together, so the
+// followers get fewer frames of ops than there were commits, and still every op, in
+// order (a gap would end a wsclient's connection).
+func TestFanout_PacedBroadcastsGiveEveryOpInFewerFrames(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{FanoutDuty: 1e-6}, false)
+	b := mustBoard(t, n.store)
+	var frames sync.Map // follower → *atomic.Int64, its frames of ops
+	clients := connectFollowers(t, n, b.ID, 300, func(i int) func(*protocol.ServerFrame) {
+		var k atomic.Int64
+		frames.Store(i, &k)
+		return func(f *protocol.ServerFrame) {
+			if f.T == protocol.TypeOps {
+				k.Add(1)
+			}
+		}
+	})
+	writer := mustConnect(t, n, b.ID, "writer")
+	submitCards(t, writer, "c", 40, 10*time.Millisecond) // several commits to a hold
+	wantEveryFollowerAtTheEnd(t, n, b.ID, clients)
+	commits := counter(t, n.reg, "lastmile_commit_seconds")
+	held := counter(t, n.reg, "lastmile_broadcast_held_seconds")
+	if held == 0 {
+		t.Fatalf("no broadcast held, with %v commits", commits)
+	}
+	frames.Range(func(i, k any) bool {
+		if got := k.(*atomic.Int64).Load(); float64(got) >= commits {
+			t.Errorf("follower %d got %d frames of ops for %v commits (%v holds): none merged", i, got, commits, held)
+		}
+		return true
+	})
+}
+
+// An edit alone on a quiet board is never held, however many follow it: with the default
+// duty, two edits, each broadcast to 300 followers before the next is sent, wait for no
+// pace.
+func TestFanout_QuietBoardNeverHeld(t *testing.T) {
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
+	b := mustBoard(t, n.store)
+	clients := connectFollowers(t, n, b.ID, 300, nil)
+	writer := mustConnect(t, n, b.ID, "writer")
+	for i := range 2 {
+		submitCards(t, writer, fmt.Sprintf("q%d-", i), 1, 0)
+		wantEveryFollowerAtTheEnd(t, n, b.ID, clients)
+	}
+	if held := counter(t, n.reg, "lastmile_broadcast_held_seconds"); held != 0 {
+		t.Fatalf("%v broadcasts held on a quiet board", held)
+	}
+}
+
+// connectFollowers connects count light clients to the board and closes them at the end
+// of the test; onFrame, when not nil, gives the OnFrame of the i-th.
+func connectFollowers(t *testing.T, n *node, boardID string, count int, onFrame func(i int) func(*protocol.ServerFrame)) []*wsclient.Client {
+	t.Helper()
+	clients := make([]*wsclient.Client, count)
 	var wg sync.WaitGroup
-	errs := make(chan error, followers)
+	errs := make(chan error, count)
 	for i := range clients {
-		c := wsclient.New(n.url, b.ID, fmt.Sprintf("f%d", i), "follower")
+		c := wsclient.New(n.url, boardID, fmt.Sprintf("f%d", i), "follower")
 		c.Light = true
+		if onFrame != nil {
+			c.OnFrame = onFrame(i)
+		}
 		clients[i] = c
 		wg.Add(1)
 		go func() {
@@ -42,19 +106,26 @@ func TestFanout_ManyFollowersGetEveryOpInOrder(t *testing.T) {
 	}
 	wg.Wait()
 	close(errs)
-	if err := <-errs; err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		for _, c := range clients {
 			c.Close()
 		}
 	})
-	writer := mustConnect(t, n, b.ID, "writer")
-	for i := range 40 {
-		op := createCard(fmt.Sprintf("c%d", i), "stage-1", "lane-1", "card")
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	return clients
+}
+
+// submitCards sends count ops, one every every, creating cards whose ids start with p and
+// changing their texts in turn, and waits until all are committed.
+func submitCards(t *testing.T, writer *wsclient.Client, p string, count int, every time.Duration) {
+	t.Helper()
+	for i := range count {
+		time.Sleep(every)
+		op := createCard(fmt.Sprintf("%s%d", p, i), "stage-1", "lane-1", "card")
 		if i%2 == 1 {
-			op = blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeCard, ID: fmt.Sprintf("c%d", i-1),
+			op = blueprint.Op{Action: blueprint.ActionUpdate, Type: blueprint.TypeCard, ID: fmt.Sprintf("%s%d", p, i-1),
 				Fields: blueprint.Fields{Text: str(fmt.Sprintf("text %d", i))}}
 		}
 		if _, err := writer.Submit(op); err != nil {
@@ -62,7 +133,13 @@ func TestFanout_ManyFollowersGetEveryOpInOrder(t *testing.T) {
 		}
 	}
 	eventually(t, "the writer's ops committed", func() bool { return writer.Pending() == 0 })
-	last := serverState(t, n.store, b.ID).Seq
+}
+
+// wantEveryFollowerAtTheEnd waits for every client to reach the board's last sequence,
+// and fails if one was cut.
+func wantEveryFollowerAtTheEnd(t *testing.T, n *node, boardID string, clients []*wsclient.Client) {
+	t.Helper()
+	last := serverState(t, n.store, boardID).Seq
 	eventually(t, "every follower at the last sequence", func() bool {
 		for _, c := range clients {
 			if c.Seq() != last {

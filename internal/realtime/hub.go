@@ -82,6 +82,13 @@ type Options struct {
 	// WriteWait is how long a write to a socket may take: a connection whose socket
 	// takes no frame for this long is dropped as slow.
 	WriteWait time.Duration
+	// FanoutDuty is the share of the time a room's fan-out may spend writing to large
+	// audiences (more than one goroutine's share of sockets) one broadcast per commit.
+	// When a board's commits come faster than that allows, its broadcasts are paced: each
+	// waits until FanoutDuty of the time since the previous one started was spent
+	// writing, and the ops committed meanwhile go out with it, in one write per socket
+	// (fanout.go). 0 takes 0.25; a negative value never holds a broadcast.
+	FanoutDuty float64
 }
 
 func (o Options) withDefaults() Options {
@@ -111,6 +118,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MemberMemory <= 0 {
 		o.MemberMemory = time.Minute
+	}
+	if o.FanoutDuty == 0 {
+		o.FanoutDuty = 0.25
 	}
 	if o.OpsPerSecond <= 0 {
 		o.OpsPerSecond = 200

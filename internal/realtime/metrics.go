@@ -15,6 +15,7 @@ type Metrics struct {
 	waitSeconds   prometheus.Histogram
 	writeSeconds  prometheus.Histogram
 	remoteSeconds prometheus.Histogram
+	heldSeconds   prometheus.Histogram
 }
 
 // NewMetrics creates the instruments and registers them with reg, when reg is not nil.
@@ -43,10 +44,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		remoteSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_remote_catchup_seconds",
 			Help:    "From another process's announcement of new ops on a board to those ops broadcast to this process's room.",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 16)}),
+		heldSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "lastmile_broadcast_held_seconds",
+			Help:    "How long a room's fan-out held broadcasts to pace a busy board's large audience (FanoutDuty), each hold counted once.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 10)}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.rooms, m.conns, m.opsCommitted, m.deliveries, m.slowDrops, m.paced, m.commitSeconds, m.batchOps,
-			m.waitSeconds, m.writeSeconds, m.remoteSeconds)
+			m.waitSeconds, m.writeSeconds, m.remoteSeconds, m.heldSeconds)
 	}
 	return m
 }

@@ -171,7 +171,7 @@ func TestLive_ProtocolCorners(t *testing.T) {
 	})
 }
 
-// counter returns the value of the counter name in reg.
+// counter returns the value of the counter or gauge name in reg, or a histogram's count.
 func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
@@ -181,8 +181,11 @@ func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	for _, f := range families {
 		if f.GetName() == name {
 			m := f.GetMetric()[0]
-			if m.Counter != nil {
+			switch {
+			case m.Counter != nil:
 				return m.Counter.GetValue()
+			case m.Histogram != nil:
+				return float64(m.Histogram.GetSampleCount())
 			}
 			return m.Gauge.GetValue()
 		}

@@ -420,7 +420,7 @@ func (r *room) broadcastOps(ops []protocol.Committed) {
 		return
 	}
 	since := time.Now()
-	msg := outMsg{frame: textFrame(protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops})), since: since}
+	msg := outMsg{frame: textFrame(protocol.Encode(protocol.Ops{T: protocol.TypeOps, Ops: ops})), since: since, ops: ops}
 	last := ops[len(ops)-1].Seq
 	all := r.connList()
 	if r.skipping {
