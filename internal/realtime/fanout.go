@@ -52,10 +52,14 @@ type fanout struct {
 	jobs []fanJob
 	busy bool // the goroutine is writing jobs it took
 	// rate is how many broadcasts to a large audience were pushed per second, decayed
-	// over paceWindow since rateAt; holdUntil is when the next may be written, zero
-	// when the board is not paced.
+	// over paceWindow since rateAt; written and writing are how many of them were
+	// written and the seconds that took, decayed the same way since writtenAt; holdUntil
+	// is when the next may be written, zero when the board is not paced.
 	rate      float64
 	rateAt    time.Time
+	written   float64
+	writing   float64
+	writtenAt time.Time
 	holdUntil time.Time
 	idle      *sync.Cond // signalled when jobs is empty and the goroutine not busy
 	wake      chan struct{}
@@ -174,22 +178,33 @@ func (f *fanout) writeQueued() {
 
 // rateNow returns the rate of large broadcasts pushed, decayed to now. With f.mu held.
 func (f *fanout) rateNow(now time.Time) float64 {
-	return f.rate * math.Exp(-now.Sub(f.rateAt).Seconds()/paceWindow.Seconds())
+	return f.rate * decay(now.Sub(f.rateAt))
+}
+
+// decay is what is left after d of a count decayed over paceWindow.
+func decay(d time.Duration) float64 {
+	return math.Exp(-d.Seconds() / paceWindow.Seconds())
 }
 
 // pace sets when the next broadcast may be written, after one to a large audience that
-// started at start and took took to write.
+// started at start and took took to write. It goes by the time a broadcast took on
+// average over the last paceWindow, so that one slow write (a pause of the process, a
+// busy machine) does not hold the next ones.
 func (f *fanout) pace(start time.Time, took time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	now := time.Now()
+	k := decay(now.Sub(f.writtenAt))
+	f.written, f.writing, f.writtenAt = f.written*k+1, f.writing*k+took.Seconds(), now
+	mean := time.Duration(f.writing / f.written * float64(time.Second))
 	f.holdUntil = time.Time{}
-	if gap := paceGap(f.rateNow(time.Now()), took, f.r.hub.opts.FanoutDuty); gap > 0 {
+	if gap := paceGap(f.rateNow(now), mean, f.r.hub.opts.FanoutDuty); gap > 0 {
 		f.holdUntil = start.Add(gap)
 	}
 }
 
-// paceGap returns how long after the start of a broadcast that took took to write the
-// next one may start, for a board pushing rate of them a second whose fan-out may be
+// paceGap returns how long after the start of a broadcast the next one may start, for a
+// board pushing rate of them a second, each taking took to write, whose fan-out may be
 // busy duty of the time: zero (at once) while rate × took is within duty.
 func paceGap(rate float64, took time.Duration, duty float64) time.Duration {
 	if duty <= 0 || rate*took.Seconds() <= duty {
