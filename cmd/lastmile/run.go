@@ -335,13 +335,11 @@ func (m *Main) mailer(ctx context.Context, store *postgres.Store, catalog *i18n.
 
 // realtimeOptions reads the settings of the rooms: LASTMILE_FANOUT_DUTY, the share of
 // the time a busy board's fan-out to a large audience may take before its broadcasts are
-// paced (docs/performance.md), or off.
+// paced (docs/performance.md); unset or off, never.
 func (m *Main) realtimeOptions() (realtime.Options, error) {
 	var o realtime.Options
 	switch v := m.Getenv("LASTMILE_FANOUT_DUTY"); v {
-	case "":
-	case "off":
-		o.FanoutDuty = -1
+	case "", "off":
 	default:
 		d, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(d >= 0.05 && d <= 1) {

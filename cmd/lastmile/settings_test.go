@@ -171,9 +171,9 @@ func TestSettings(t *testing.T) {
 	})
 }
 
-// LASTMILE_FANOUT_DUTY sets the rooms' pacing, or turns it off; unset, the rooms' default.
+// LASTMILE_FANOUT_DUTY sets the rooms' pacing; unset or off, there is none.
 func TestRealtimeOptions(t *testing.T) {
-	for v, want := range map[string]float64{"": 0, "off": -1, "0.25": 0.25, "1": 1, "0.05": 0.05} {
+	for v, want := range map[string]float64{"": 0, "off": 0, "0.25": 0.25, "1": 1, "0.05": 0.05} {
 		m := &Main{Getenv: func(k string) string {
 			if k == "LASTMILE_FANOUT_DUTY" {
 				return v

@@ -39,12 +39,13 @@ type fanJob struct {
 // to the fanout's goroutine, and the room goes on to its next commit meanwhile: writing
 // to a thousand sockets takes milliseconds, which the next edit would otherwise wait.
 //
-// A busy board followed by many is paced (Options.FanoutDuty): when one broadcast per
-// commit would keep the writers busy more than that share of the time, a broadcast waits
-// until the previous one is that share of the time since it started, and goes out with
-// everything committed meanwhile, in one write per socket. A socket write costs the same
-// for one frame or several, so the audience gets fewer, larger frames, at the price of
-// a wait of at most a few fan-out durations (maxHold). A board whose commits are rare
+// A busy board followed by many can be paced (Options.FanoutDuty, off by default): when
+// one broadcast per commit would keep the writers busy more than that share of the time,
+// a broadcast waits until the previous one is that share of the time since it started,
+// and goes out with everything committed meanwhile, in one write per socket. A socket
+// write costs the same for one frame or several, so the audience gets fewer, larger
+// frames, at the price of a wait of at most a few fan-out durations (maxHold): less CPU
+// for more latency, which is why it is off unless set. A board whose commits are rare
 // enough (an edit alone on a quiet board) is never held.
 type fanout struct {
 	r    *room
@@ -82,7 +83,7 @@ func (f *fanout) push(j fanJob) {
 		f.write(j)
 		return
 	}
-	if len(j.conns) > fanoutShare && !j.m.since.IsZero() {
+	if f.paced(j) {
 		now := time.Now()
 		f.rate = f.rateNow(now) + 1/paceWindow.Seconds()
 		f.rateAt = now
@@ -168,12 +169,18 @@ func (f *fanout) writeQueued() {
 			j := merge(taken[i:k])
 			start := time.Now()
 			f.write(j)
-			if len(j.conns) > fanoutShare && !j.m.since.IsZero() {
+			if f.paced(j) {
 				f.pace(start, time.Since(start))
 			}
 			i = k
 		}
 	}
+}
+
+// paced reports whether j counts for the pace of the board's broadcasts: pacing is on
+// (Options.FanoutDuty) and j is a broadcast of committed ops to a large audience.
+func (f *fanout) paced(j fanJob) bool {
+	return f.r.hub.opts.FanoutDuty > 0 && len(j.conns) > fanoutShare && !j.m.since.IsZero()
 }
 
 // rateNow returns the rate of large broadcasts pushed, decayed to now. With f.mu held.

@@ -63,11 +63,11 @@ func TestFanout_PacedBroadcastsGiveEveryOpInFewerFrames(t *testing.T) {
 	})
 }
 
-// An edit alone on a quiet board is never held, however many follow it: with the default
-// duty, two edits, each broadcast to 300 followers before the next is sent, wait for no
-// pace.
+// An edit alone on a quiet board is never held, however many follow it: with pacing on
+// at a quarter of the time, two edits, each broadcast to 300 followers before the next is
+// sent, wait for no pace.
 func TestFanout_QuietBoardNeverHeld(t *testing.T) {
-	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
+	n := startNode(t, pgtest.NewURL(t), realtime.Options{FanoutDuty: 0.25}, false)
 	b := mustBoard(t, n.store)
 	clients := connectFollowers(t, n, b.ID, 300, nil)
 	writer := mustConnect(t, n, b.ID, "writer")

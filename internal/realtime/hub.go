@@ -87,7 +87,8 @@ type Options struct {
 	// When a board's commits come faster than that allows, its broadcasts are paced: each
 	// waits until FanoutDuty of the time since the previous one started was spent
 	// writing, and the ops committed meanwhile go out with it, in one write per socket
-	// (fanout.go). 0 takes 0.25; a negative value never holds a broadcast.
+	// (fanout.go). 0 (the default) never holds a broadcast: measured, holding costs the
+	// followers more latency than the CPU it saves is worth (docs/performance.md).
 	FanoutDuty float64
 }
 
@@ -118,9 +119,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MemberMemory <= 0 {
 		o.MemberMemory = time.Minute
-	}
-	if o.FanoutDuty == 0 {
-		o.FanoutDuty = 0.25
 	}
 	if o.OpsPerSecond <= 0 {
 		o.OpsPerSecond = 200
