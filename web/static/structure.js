@@ -385,13 +385,17 @@ export class Structure {
     const hs = this.headers(kind);
     const i = hs.findIndex((h) => this.idOf(kind, h) === id);
     const next = hs[i + 1] ?? hs[i - 1];
+    // The answer comes a task after the dialog closed: a key pressed meanwhile (Shift+N
+    // on the header, which opens a new stage's name) keeps the focus it took.
+    const at = document.activeElement;
+    const free = !at || at === document.body || this.dialog.contains(at) || at === hs[i];
     if (!ok) {
-      this.focusHeader(kind, this.header(kind, id));
+      if (free) this.focusHeader(kind, this.header(kind, id));
       return;
     }
     if (this.editor.apply({ op: 'delete', type: kind, id })) {
       this.editor.announce(kind === 'stage' ? this.texts.stageDeleted : this.texts.laneDeleted);
-      if (next) {
+      if (next && free) {
         this.current[kind] = this.idOf(kind, next);
         next.focus();
       }
@@ -410,10 +414,14 @@ export class Structure {
     return new Promise((resolve) => {
       // A dialog's close event comes in a task of its own: the close of the previous
       // question can arrive after this one is open. It is not this question's answer.
+      // By then the browser has given the focus back, and a key pressed meanwhile may
+      // have moved it on (Shift+N to a new stage's name): only a focus left nowhere
+      // goes back to where the question was asked.
       const onClose = () => {
         if (d.open) return;
         d.removeEventListener('close', onClose);
-        if (back?.isConnected) back.focus();
+        const at = document.activeElement;
+        if (back?.isConnected && (!at || at === document.body || d.contains(at))) back.focus();
         resolve(d.returnValue === 'ok');
       };
       d.addEventListener('close', onClose);
