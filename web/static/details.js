@@ -16,6 +16,7 @@
 
 import { Limits, fill } from './live-core.js';
 import { formatRange, parseRange, splitDuration } from './duration.js';
+import { focusLeftAlone } from './dialog.js';
 import { swallowKey } from './editor.js';
 
 const LOCK_REFRESH = 10000; // ms between presence frames while the dialog holds the lock
@@ -125,7 +126,7 @@ export class Details {
     const c = this.live.view()?.cards.get(id);
     if (!c) return;
     const lockedBy = this.editor.locks.get(id);
-    this.editing = { id, dirty: new Set(), lockedBy, keepalive: 0 };
+    this.editing = { id, dirty: new Set(), lockedBy, keepalive: 0, opener: document.activeElement };
     for (const name of Object.keys(this.fields)) this.fields[name].removeAttribute('aria-invalid');
     this.showError('');
     this.show(c, true);
@@ -280,12 +281,10 @@ export class Details {
     clearInterval(ed.keepalive);
     if (ed.lockedBy === undefined) this.live.setPresence({ editing: '' });
     const card = this.editor.card(ed.id);
-    if (card) {
-      this.editor.focus(card);
-    } else {
-      this.editor.keepStop();
-      this.article.querySelector('td.cell[tabindex="0"], td.cell > .card[tabindex="0"]')?.focus();
-    }
+    if (!card) this.editor.keepStop();
+    if (!focusLeftAlone(this.dialog, ed.opener)) return; // a key or click meanwhile moved it on
+    if (card) this.editor.focus(card);
+    else this.article.querySelector('td.cell[tabindex="0"], td.cell > .card[tabindex="0"]')?.focus();
   }
 
   // --- others --------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 // LiveBoard's 'facilitation' events (the welcome's state, then each change); the server
 // refuses a locked edit itself, with a message the editor announces.
 
+import { focusLeftAlone } from './dialog.js';
+
 /**
  * startFacilitation makes the FacilitationUI of the page work, if there is one.
  * @param {{live: import('./live.js').LiveBoard}} o
@@ -63,7 +65,9 @@ function startSession(root, live) {
     form.elements.name.select();
   });
   root.querySelector('[data-session-cancel]')?.addEventListener('click', () => dialog.close());
-  dialog?.addEventListener('close', () => opener.focus());
+  dialog?.addEventListener('close', () => {
+    if (focusLeftAlone(dialog, opener)) opener.focus();
+  });
   form?.addEventListener('submit', (e) => {
     e.preventDefault();
     const name = form.elements.name.value.trim();

@@ -12,6 +12,7 @@
 // Links, and the texts of the cards they join, come from the LiveBoard's view, which every
 // live page holds: pending edits show at once.
 
+import { focusLeftAlone } from './dialog.js';
 import { fill, newID, same } from './live-core.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -615,7 +616,7 @@ export class LinkEditor {
     if (!link) return;
     const active = document.activeElement;
     const card = active?.closest?.('td.cell > .card')?.dataset.cardId;
-    this.editing = { id, back: row ? { row: id } : card ? { card } : { el: active }, dirty: new Set() };
+    this.editing = { id, back: row ? { row: id } : card ? { card } : { el: active }, opener: active, dirty: new Set() };
     this.showError('');
     this.fillForm(link, true);
     this.dialog.showModal();
@@ -764,7 +765,9 @@ export class LinkEditor {
   // the board as it is now (the row or card may be gone meanwhile).
   onClose() {
     const back = this.editing?.back;
+    const opener = this.editing?.opener;
     this.editing = null;
+    if (!focusLeftAlone(this.dialog, opener)) return;
     let el = null;
     if (back?.row) el = this.article.querySelector(`tr[data-link-id="${CSS.escape(back.row)}"]`) ?? this.article.querySelector('tr[data-link-id]');
     else if (back?.card) el = this.layer.card(back.card);

@@ -8,6 +8,7 @@
 // copies come from the StructureUI element the server renders in the page's language.
 
 import { compareStrings, fill, isolate, keyBetween, newID } from './live-core.js';
+import { focusLeftAlone } from './dialog.js';
 import { swallowKey } from './editor.js';
 
 /**
@@ -40,6 +41,7 @@ export class Structure {
     this.details = details;
     this.texts = ui.dataset;
     this.dialog = ui.querySelector('dialog[data-confirm]');
+    this.answer = null; // answers the question of the dialog whose close event is still to come
     this.renaming = null; // {kind, id, box, input, select, name, role}
     this.current = { stage: '', lane: '' }; // the headers' roving tab stops
     this.dragged = null; // {kind, id}
@@ -385,10 +387,9 @@ export class Structure {
     const hs = this.headers(kind);
     const i = hs.findIndex((h) => this.idOf(kind, h) === id);
     const next = hs[i + 1] ?? hs[i - 1];
-    // The answer comes a task after the dialog closed: a key pressed meanwhile (Shift+N
-    // on the header, which opens a new stage's name) keeps the focus it took.
-    const at = document.activeElement;
-    const free = !at || at === document.body || this.dialog.contains(at) || at === hs[i];
+    // The answer comes with the dialog's close event: a key pressed meanwhile (Shift+N on
+    // the header, which opens a new stage's name) keeps the focus it took.
+    const free = focusLeftAlone(this.dialog, hs[i]);
     if (!ok) {
       if (free) this.focusHeader(kind, this.header(kind, id));
       return;
@@ -408,22 +409,23 @@ export class Structure {
     const form = count === 0 ? 'none' : new Intl.PluralRules(document.documentElement.lang || 'en').select(count) === 'one' ? 'one' : 'other';
     const text = fill(this.texts[`confirm${cap(what)}${cap(form)}`] ?? '', { name, count });
     const d = this.dialog;
+    // A dialog's close event comes in a task of its own: a question asked again at once
+    // can come before the previous one's close event. That one is answered first, with
+    // the answer the dialog still holds, and its late event finds this question open and
+    // is let go.
+    this.answer?.();
     const back = document.activeElement;
     d.querySelector('[data-confirm-text]').textContent = text;
     d.returnValue = '';
     return new Promise((resolve) => {
-      // A dialog's close event comes in a task of its own: the close of the previous
-      // question can arrive after this one is open. It is not this question's answer.
-      // By then the browser has given the focus back, and a key pressed meanwhile may
-      // have moved it on (Shift+N to a new stage's name): only a focus left nowhere
-      // goes back to where the question was asked.
       const onClose = () => {
         if (d.open) return;
         d.removeEventListener('close', onClose);
-        const at = document.activeElement;
-        if (back?.isConnected && (!at || at === document.body || d.contains(at))) back.focus();
+        this.answer = null;
+        if (back?.isConnected && focusLeftAlone(d, back)) back.focus();
         resolve(d.returnValue === 'ok');
       };
+      this.answer = onClose;
       d.addEventListener('close', onClose);
       d.showModal();
       d.querySelector('[data-testid="confirm-cancel"]')?.focus();

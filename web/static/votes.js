@@ -7,6 +7,8 @@
 // dialog. It owns the VotesUI component (web/votes.templ) and the vote marks it puts on
 // cards and on the friction markers of the side panel.
 
+import { focusLeftAlone } from './dialog.js';
+
 const MARK = 'vote-mark';
 
 // fill puts values in the {name}s of a text template, in one pass: a value holding
@@ -62,7 +64,9 @@ class Votes {
 
     this.opener.addEventListener('click', () => this.openDialog());
     root.querySelector('[data-vote-dialog-close]').addEventListener('click', () => this.dialog.close());
-    this.dialog.addEventListener('close', () => this.opener.focus());
+    this.dialog.addEventListener('close', () => {
+      if (focusLeftAlone(this.dialog, this.opener)) this.opener.focus();
+    });
     this.dialog.addEventListener('click', (e) => this.onDialogClick(e));
     this.form?.addEventListener('submit', (e) => {
       e.preventDefault();
