@@ -20,7 +20,8 @@ import (
 
 // A room larger than one goroutine's share of a broadcast (its fanout writes it from
 // several) gives every follower every op, in order, without a gap (a wsclient ends its
-// connection on a gap): the last sequence reaches everyone and no one is cut.
+// connection on a gap): the last sequence reaches everyone and no one is cut. Pacing is
+// off by default: however fast the commits, no broadcast is held.
 func TestFanout_ManyFollowersGetEveryOpInOrder(t *testing.T) {
 	n := startNode(t, pgtest.NewURL(t), realtime.Options{}, false)
 	b := mustBoard(t, n.store)
@@ -28,6 +29,9 @@ func TestFanout_ManyFollowersGetEveryOpInOrder(t *testing.T) {
 	writer := mustConnect(t, n, b.ID, "writer")
 	submitCards(t, writer, "c", 40, 0)
 	wantEveryFollowerAtTheEnd(t, n, b.ID, clients)
+	if held := counter(t, n.reg, "lastmile_broadcast_held_seconds"); held != 0 {
+		t.Fatalf("%v broadcasts held with pacing off", held)
+	}
 }
 
 // A busy board followed by many is paced: with a duty so small that every broadcast to

@@ -29,8 +29,8 @@ func TestPaceGap(t *testing.T) {
 		{100, 5 * ms, 0.25, 20 * ms},                 // 50% busy: one broadcast every 4 × 5 ms
 		{100, 6 * ms, 0.5, 12 * ms},                  // 60% busy, at most half the time
 		{100, 20 * ms, 0.25, maxHold},                // never more than maxHold
-		{1000, 5 * ms, -1, 0},                        // off
-		{1000, 5 * ms, 0, 0},                         // off too (Options take 0 as the default first)
+		{1000, 5 * ms, 0, 0},                         // off, the default
+		{1000, 5 * ms, -1, 0},                        // off too
 		{0, time.Second, 0.25, 0},                    // nothing pushed lately
 		{2e6, time.Microsecond, 1, time.Microsecond}, // at full duty: one after the other
 	} {
