@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -423,6 +424,37 @@ func TestStructureTeams(t *testing.T) {
 	focusEl(t, tabA, cardSel("c-1")) // in a text field, Ctrl+Z undoes the typing
 	keys(t, tabA, "pressing Ctrl+Z", "z", chromedp.KeyModifiers(chromedp.ModifierCtrl))
 	waitFor(t, tabB, "the team's cards back", `document.querySelector('[data-card-id="c-2"]').dataset.team === "t-sales" && document.querySelector('[data-card-id="c-3"]').dataset.team === "t-sales"`)
+}
+
+// A deletion confirmed, then asked again at once on the same header before the dialog's
+// close event came (a quick second Delete): the first answer deletes the stage, once, the
+// focus goes to the next header, and no question is asked about a stage that is gone.
+func TestStructureDeleteAskedAgainAtOnce(t *testing.T) {
+	n := startNode(t, nil)
+	b := mustBoard(t, n.store)
+	tab := newTab(t)
+	watchConsole(t, tab, false)
+	openStructure(t, tab, n.url+"/boards/"+b.ID+"?lang=en")
+	before := eval[int](t, tab, `document.querySelectorAll("th.stage").length`)
+	focusEl(t, tab, stageSel("stage-1"))
+	keys(t, tab, "pressing Delete", kb.Delete)
+	waitFor(t, tab, "the confirmation dialog", `document.querySelector('[data-testid="confirm"]').open === true`)
+	// In one task, so before the close event: Delete in the dialog, then Delete on the header.
+	eval[chromedp.Void](t, tab, fmt.Sprintf(`(() => {
+		document.querySelector('[data-testid="confirm-ok"]').click();
+		document.querySelector(%q).dispatchEvent(new KeyboardEvent("keydown", { key: "Delete", bubbles: true, cancelable: true }));
+	})()`, stageSel("stage-1")))
+	waitFor(t, tab, "the stage to go", fmt.Sprintf(`document.querySelectorAll("th.stage").length === %d`, before-1))
+	waitFor(t, tab, "the focus on the next stage", `document.activeElement?.matches("th.stage") && document.activeElement.dataset.stageId !== "stage-1"`)
+	if open := eval[bool](t, tab, `document.querySelector('[data-testid="confirm"]').open`); open {
+		t.Fatalf("a question was asked about a stage that is gone: %q", eval[string](t, tab, `document.querySelector('[data-confirm-text]').textContent`))
+	}
+	waitFor(t, tab, "the deletion announced", `document.querySelector('[data-testid="editor-announce"]').textContent.startsWith("Stage deleted")`)
+	for deadline := time.Now().Add(waitLive); len(mustFind(t, n, b.ID).Stages) != before-1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server has %d stages, want %d", len(mustFind(t, n, b.ID).Stages), before-1)
+		}
+	}
 }
 
 // TestStructureFrench checks the structure controls speak French on a French page.

@@ -381,6 +381,7 @@ export class Structure {
 
   // remove deletes a stage or lane, with its cards, once the person confirms.
   async remove(kind, id) {
+    await this.settle();
     const state = this.live.view()?.[KINDS[kind].coll].get(id);
     if (!state) return;
     const ok = await this.confirm(kind, state[KINDS[kind].name], this.cardsOf(kind, id));
@@ -389,7 +390,7 @@ export class Structure {
     const next = hs[i + 1] ?? hs[i - 1];
     // The answer comes with the dialog's close event: a key pressed meanwhile (Shift+N on
     // the header, which opens a new stage's name) keeps the focus it took.
-    const free = focusLeftAlone(this.dialog, hs[i]);
+    const free = !this.dialog.open && focusLeftAlone(this.dialog, hs[i]);
     if (!ok) {
       if (free) this.focusHeader(kind, this.header(kind, id));
       return;
@@ -403,6 +404,14 @@ export class Structure {
     }
   }
 
+  // settle answers the question whose close event is still to come, and lets what asked
+  // it finish (a stage deleted, say), before another question is asked.
+  async settle() {
+    if (!this.answer) return;
+    this.answer();
+    await null;
+  }
+
   // confirm asks, in the dialog, whether to delete what is named, saying how many cards
   // go with it (or lose their team, for a team). It resolves to true for yes.
   confirm(what, name, count) {
@@ -410,9 +419,9 @@ export class Structure {
     const text = fill(this.texts[`confirm${cap(what)}${cap(form)}`] ?? '', { name, count });
     const d = this.dialog;
     // A dialog's close event comes in a task of its own: a question asked again at once
-    // can come before the previous one's close event. That one is answered first, with
-    // the answer the dialog still holds, and its late event finds this question open and
-    // is let go.
+    // can come before the previous one's close event. That one is answered first (settle,
+    // by those who ask), with the answer the dialog still holds, and its late event finds
+    // this question open and is let go.
     this.answer?.();
     const back = document.activeElement;
     d.querySelector('[data-confirm-text]').textContent = text;
@@ -641,12 +650,16 @@ export class Structure {
   }
 
   async removeTeam(id) {
+    await this.settle();
     const team = this.live.view()?.teams.get(id);
     if (!team) return;
+    const opener = document.activeElement;
     if (!(await this.confirm('team', team.name, this.cardsOf('team', id)))) return;
     if (this.editor.apply({ op: 'delete', type: 'team', id })) {
       this.editor.announce(this.texts.teamDeleted);
-      this.ui.querySelector('form[data-add-team] input[name="name"]')?.focus();
+      // The team's row, and its Delete button, are gone: the focus goes to the form that
+      // adds one, unless a key or click moved it on before the answer came.
+      if (!this.dialog.open && focusLeftAlone(this.dialog, opener)) this.ui.querySelector('form[data-add-team] input[name="name"]')?.focus();
     }
   }
 
