@@ -390,7 +390,7 @@ export class Structure {
     const next = hs[i + 1] ?? hs[i - 1];
     // The answer comes with the dialog's close event: a key pressed meanwhile (Shift+N on
     // the header, which opens a new stage's name) keeps the focus it took.
-    const free = !this.dialog.open && focusLeftAlone(this.dialog, hs[i]);
+    const free = focusLeftAlone(this.dialog, hs[i]);
     if (!ok) {
       if (free) this.focusHeader(kind, this.header(kind, id));
       return;
@@ -404,8 +404,10 @@ export class Structure {
     }
   }
 
-  // settle answers the question whose close event is still to come, and lets what asked
-  // it finish (a stage deleted, say), before another question is asked.
+  // settle answers the question whose close event is still to come, with the answer the
+  // dialog still holds, and lets what asked it finish (a stage deleted, say), before
+  // another question is asked: a dialog's close event comes in a task of its own, and a
+  // question asked again at once comes before it.
   async settle() {
     if (!this.answer) return;
     this.answer();
@@ -413,22 +415,18 @@ export class Structure {
   }
 
   // confirm asks, in the dialog, whether to delete what is named, saying how many cards
-  // go with it (or lose their team, for a team). It resolves to true for yes.
+  // go with it (or lose their team, for a team). It resolves to true for yes. Those who
+  // ask settle first.
   confirm(what, name, count) {
     const form = count === 0 ? 'none' : new Intl.PluralRules(document.documentElement.lang || 'en').select(count) === 'one' ? 'one' : 'other';
     const text = fill(this.texts[`confirm${cap(what)}${cap(form)}`] ?? '', { name, count });
     const d = this.dialog;
-    // A dialog's close event comes in a task of its own: a question asked again at once
-    // can come before the previous one's close event. That one is answered first (settle,
-    // by those who ask), with the answer the dialog still holds, and its late event finds
-    // this question open and is let go.
-    this.answer?.();
     const back = document.activeElement;
     d.querySelector('[data-confirm-text]').textContent = text;
     d.returnValue = '';
     return new Promise((resolve) => {
       const onClose = () => {
-        if (d.open) return;
+        if (d.open) return; // the late close event of a question settled before this one
         d.removeEventListener('close', onClose);
         this.answer = null;
         if (back?.isConnected && focusLeftAlone(d, back)) back.focus();
@@ -659,7 +657,7 @@ export class Structure {
       this.editor.announce(this.texts.teamDeleted);
       // The team's row, and its Delete button, are gone: the focus goes to the form that
       // adds one, unless a key or click moved it on before the answer came.
-      if (!this.dialog.open && focusLeftAlone(this.dialog, opener)) this.ui.querySelector('form[data-add-team] input[name="name"]')?.focus();
+      if (focusLeftAlone(this.dialog, opener)) this.ui.querySelector('form[data-add-team] input[name="name"]')?.focus();
     }
   }
 
